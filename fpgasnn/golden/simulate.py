@@ -1,0 +1,229 @@
+"""The golden model: THE reference semantics of an integer SNN (DESIGN.md section 2).
+
+One inference of an image runs ``net.schedule`` -- presim, wake, sleep steps, in that order. Each step
+goes through the stages in order; stage l receives the spikes stage l-1 emitted in the SAME step.
+
+- First stage: its current ``W x + b`` for the image x is computed once per image and reused every
+  presim/wake step; in sleep steps its input is zero and biases are off, so its current is 0.
+- Other stages: ``I = W s_prev + b`` (bias only outside sleep steps); s_prev passes through the stage's
+  AvgPool2D (window sum) / Flatten transforms first.
+- Neuron update, in this order: ``v += I``; decide the spike s (see :class:`fpgasnn.ir.nodes.Neuron`);
+  ``v -= s * theta``; ``N += s``. Every neuron starts an image at ``v = v0``, ``N = 0``.
+- Output: ``acc += I`` every wake and sleep step; ``scores = acc``; ``class = argmax`` (first maximum).
+- After the presim steps (if any), per neuron ``v0' = v0 + theta*[v >= theta] - theta*[v < 0 and N > 0]``;
+  then v = v0', N = 0, acc = 0 and the wake steps start.
+
+Everything in the spiking path is integer (int64 state, int8 spikes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fpgasnn.errors import RangeError, SimulationError
+from fpgasnn.golden.ops import SynapseKernel, apply_transform
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.nodes import Neuron, NeuronKind, Output
+from fpgasnn.ir.ranges import RangeReport, analyze
+
+
+@dataclass
+class Trace:
+    """Per-step record. ``phases[k]`` names step k; arrays are (steps, N, *layer_shape)."""
+
+    phases: list[str]
+    spikes: dict[str, np.ndarray]
+    membranes: dict[str, np.ndarray]
+    output: np.ndarray
+    """(steps, N, classes): the output accumulator after each step."""
+    v0_effective: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per-neuron initial membranes used by the wake steps (after the presim shift, if any)."""
+
+
+@dataclass
+class SimResult:
+    scores: np.ndarray
+    """(N, classes) int64 output accumulators."""
+    classes: np.ndarray
+    """(N,) int64 argmax of scores (first maximum)."""
+    counts: dict[str, np.ndarray]
+    """Per neuron layer, (N, *shape) final spike count N (positive minus negative, wake + sleep)."""
+    spike_events: dict[str, np.ndarray]
+    """Per neuron layer, (N,) number of nonzero spikes emitted over all steps (presim included)."""
+    trace: Trace | None = None
+
+
+def _check_images(net: Network, images: np.ndarray) -> np.ndarray:
+    inp = net.input
+    x = np.asarray(images)
+    if x.shape[1:] != inp.shape:
+        if x.shape == inp.shape:
+            x = x[None]
+        else:
+            raise SimulationError(
+                f"input layer {inp.name!r} expects images of shape (N, {', '.join(map(str, inp.shape))}), "
+                f"got {x.shape}"
+            )
+    if x.dtype.kind not in "iub":
+        raise SimulationError(
+            f"input layer {inp.name!r} expects integer pixels ({inp.bits}-bit), got dtype {x.dtype}"
+        )
+    lo, hi = inp.value_range
+    if x.size and (int(x.min()) < lo or int(x.max()) > hi):
+        raise SimulationError(
+            f"input layer {inp.name!r}: pixels must lie in [{lo}, {hi}], got [{int(x.min())}, {int(x.max())}]"
+        )
+    return x.astype(np.int64)
+
+
+class _Checker:
+    def __init__(self, rep: RangeReport | None) -> None:
+        self.rep = rep
+
+    def __call__(self, table: str, name: str, arr: np.ndarray) -> None:
+        if self.rep is None or not arr.size:
+            return
+        iv = getattr(self.rep, table)[name]
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < iv.lo or hi > iv.hi:
+            raise RangeError(
+                f"layer {name!r}: {table} value range [{lo}, {hi}] leaves the proven [{iv.lo}, {iv.hi}]"
+            )
+
+
+def _fire(node: Neuron, v: np.ndarray, n: np.ndarray, t_wake: int) -> np.ndarray:
+    theta = node.theta
+    if node.kind is NeuronKind.IF:
+        return (v >= theta).astype(np.int8)
+    pos = v >= theta
+    if node.kind is NeuronKind.CONSISTENT_IF:
+        pos &= n < t_wake
+    neg = (v < 0) & (n > 0)
+    return pos.astype(np.int8) - neg.astype(np.int8)
+
+
+def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_trace: bool,
+               check: _Checker) -> SimResult:
+    stages = net.stages()
+    sched = net.schedule
+    b = x.shape[0]
+    first = stages[0]
+    x0 = x
+    for t in first.transforms:
+        x0 = apply_transform(t, x0)
+    cur0 = kernels[0](x0, bias_on=True)
+    check("current", first.synapse.name, cur0)
+    v0 = {}
+    v: dict[str, np.ndarray] = {}
+    cnt: dict[str, np.ndarray] = {}
+    events: dict[str, np.ndarray] = {}
+    for st in stages[:-1]:
+        node = st.activation
+        v0[node.name] = np.broadcast_to(np.asarray(node.v0, dtype=np.int64), (b, *st.out_shape)).copy()
+        v[node.name] = v0[node.name].copy()
+        cnt[node.name] = np.zeros((b, *st.out_shape), dtype=np.int64)
+        events[node.name] = np.zeros(b, dtype=np.int64)
+    acc = np.zeros((b, *stages[-1].out_shape), dtype=np.int64)
+    phases = sched.phases()
+    tr_s: dict[str, list[np.ndarray]] = {k: [] for k in v}
+    tr_v: dict[str, list[np.ndarray]] = {k: [] for k in v}
+    tr_o: list[np.ndarray] = []
+    t_wake = 0
+    for k, phase in enumerate(phases):
+        if phase == "wake":
+            if k == sched.presim:
+                if sched.presim:
+                    for st in stages[:-1]:
+                        node = st.activation
+                        vv, nn = v[node.name], cnt[node.name]
+                        shift = node.theta * ((vv >= node.theta).astype(np.int64)
+                                              - ((vv < 0) & (nn > 0)).astype(np.int64))
+                        v0[node.name] = v0[node.name] + shift
+                        v[node.name] = v0[node.name].copy()
+                        check("membrane", node.name, v[node.name])
+                        nn[...] = 0
+                    acc[...] = 0
+            t_wake += 1
+        bias_on = phase != "sleep"
+        spikes = None
+        for i, st in enumerate(stages):
+            if i == 0:
+                cur = cur0 if bias_on else None
+            else:
+                s_in = spikes
+                for t in st.transforms:
+                    s_in = apply_transform(t, s_in)
+                if not bias_on and not s_in.any():
+                    cur = None
+                else:
+                    cur = kernels[i](s_in, bias_on)
+                    check("current", st.synapse.name, cur)
+            node = st.activation
+            if isinstance(node, Output):
+                if cur is not None:
+                    acc += cur
+                check("membrane", node.name, acc)
+                break
+            vv, nn = v[node.name], cnt[node.name]
+            if cur is not None:
+                vv += cur
+            check("membrane", node.name, vv)
+            spikes = _fire(node, vv, nn, t_wake)
+            vv -= spikes.astype(np.int64) * node.theta
+            check("membrane", node.name, vv)
+            nn += spikes
+            events[node.name] += np.count_nonzero(spikes.reshape(b, -1), axis=1)
+            if want_trace:
+                tr_s[node.name].append(spikes.copy())
+                tr_v[node.name].append(vv.copy())
+        if want_trace:
+            tr_o.append(acc.copy())
+    trace = None
+    if want_trace:
+        trace = Trace(
+            phases=phases,
+            spikes={k: np.stack(a) for k, a in tr_s.items()},
+            membranes={k: np.stack(a) for k, a in tr_v.items()},
+            output=np.stack(tr_o),
+            v0_effective=v0,
+        )
+    return SimResult(acc, np.argmax(acc, axis=1).astype(np.int64), cnt, events, trace)
+
+
+def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ranges: bool = False,
+             batch_size: int = 256) -> SimResult:
+    """Run the golden model on ``images`` (N, *input_shape) of integer pixels.
+
+    ``trace=True`` also records every step's spikes and membranes of every layer.
+    ``check_ranges=True`` asserts every current, membrane and accumulator stays inside the intervals
+    proven by :func:`fpgasnn.ir.ranges.analyze` (raises RangeError naming the layer otherwise).
+    """
+    x = _check_images(net, images)
+    kernels = [SynapseKernel(st.synapse) for st in net.stages()]
+    check = _Checker(analyze(net) if check_ranges else None)
+    parts = [
+        _run_batch(net, x[i:i + batch_size], kernels, trace, check)
+        for i in range(0, max(len(x), 1), batch_size)
+    ] if len(x) else [_run_batch(net, x, kernels, trace, check)]
+    if len(parts) == 1:
+        return parts[0]
+    cat = np.concatenate
+    tr = None
+    if trace:
+        t0 = parts[0].trace
+        tr = Trace(
+            phases=t0.phases,
+            spikes={k: cat([p.trace.spikes[k] for p in parts], axis=1) for k in t0.spikes},
+            membranes={k: cat([p.trace.membranes[k] for p in parts], axis=1) for k in t0.membranes},
+            output=cat([p.trace.output for p in parts], axis=1),
+            v0_effective={k: cat([p.trace.v0_effective[k] for p in parts]) for k in t0.v0_effective},
+        )
+    return SimResult(
+        scores=cat([p.scores for p in parts]),
+        classes=cat([p.classes for p in parts]),
+        counts={k: cat([p.counts[k] for p in parts]) for k in parts[0].counts},
+        spike_events={k: cat([p.spike_events[k] for p in parts]) for k in parts[0].spike_events},
+        trace=tr,
+    )

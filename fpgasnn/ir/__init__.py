@@ -1,0 +1,23 @@
+"""The integer SNN intermediate representation."""
+
+from fpgasnn.ir.network import Network, Stage, infer_shapes, networks_equal, verify
+from fpgasnn.ir.nodes import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    Input,
+    Neuron,
+    NeuronKind,
+    Output,
+    Schedule,
+    same_padding,
+)
+from fpgasnn.ir.ranges import analyze, annotate_widths
+from fpgasnn.ir.serialize import load, save
+
+__all__ = [
+    "AvgPool2D", "Conv2D", "Dense", "Flatten", "Input", "Neuron", "NeuronKind", "Output", "Schedule",
+    "Network", "Stage", "infer_shapes", "networks_equal", "verify", "same_padding",
+    "analyze", "annotate_widths", "load", "save",
+]
