@@ -13,6 +13,7 @@ from fpgasnn.ir.nodes import (
     Schedule,
     same_padding,
 )
+from fpgasnn.ir import examples
 from fpgasnn.ir.ranges import analyze, annotate_widths
 from fpgasnn.ir.serialize import load, save
 

@@ -1,0 +1,5 @@
+import sys
+
+from fpgasnn.cli import main
+
+sys.exit(main())
