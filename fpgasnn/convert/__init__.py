@@ -1,0 +1,1 @@
+"""From a quantized ANN (FloatNet) to an integer SNN (fpgasnn.ir.Network)."""
