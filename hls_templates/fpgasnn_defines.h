@@ -1,0 +1,57 @@
+// fpgasnn: common definitions of the spiking HLS kernels (hand-written; see fpgasnn_layers.h).
+//
+// Every type ends in _t and lives in namespace fpgasnn. HLS pragmas are written as FPGASNN_HLS(...):
+// they become real pragmas under Vitis/Vivado HLS (__SYNTHESIS__ defined) and vanish under g++, so the
+// C simulation compiles warning-free with -Wall -Wextra.
+#ifndef FPGASNN_DEFINES_H_
+#define FPGASNN_DEFINES_H_
+
+#include "ap_int.h"
+#include "hls_stream.h"
+
+#ifdef __SYNTHESIS__
+#define FPGASNN_PRAGMA_(x) _Pragma(#x)
+#define FPGASNN_HLS(x) FPGASNN_PRAGMA_(x)
+// The unroll factor of a kernel's channel loop, as a constant the pragmas can name.
+#define FPGASNN_LANES(CFG) const unsigned lanes = CFG::lanes;
+#else
+#define FPGASNN_HLS(x)
+#define FPGASNN_LANES(CFG)
+#endif
+
+#if defined(__has_include)
+#if __has_include(<ap_axi_sdata.h>)
+#include <ap_axi_sdata.h>
+#define FPGASNN_HAVE_AXI_SDATA 1
+#endif
+#endif
+
+namespace fpgasnn {
+
+// One AXI-Stream beat of W data bits with TLAST. Under Vitis HLS this is the vendor's ap_axiu (TKEEP,
+// TSTRB included); for g++ C simulation without the vendor header a plain struct with the same fields.
+#ifdef FPGASNN_HAVE_AXI_SDATA
+template <int W>
+struct axis_beat_t : ap_axiu<W, 0, 0, 0> {};
+#else
+template <int W>
+struct axis_beat_t {
+    ap_uint<W> data;
+    ap_uint<(W + 7) / 8> keep;
+    ap_uint<(W + 7) / 8> strb;
+    ap_uint<1> last;
+};
+#endif
+
+// The closed set of neuron models (fpgasnn.ir.nodes.NeuronKind).
+enum neuron_kind_t { NEURON_IF = 0, NEURON_SIGNED_IF = 1, NEURON_CONSISTENT_IF = 2 };
+
+#ifdef FPGASNN_TRACE
+// Provided by the test bench of a trace build: one call per neuron layer and time step, with the
+// layer's spikes in the kernel's internal order [pixel][channel].
+void trace_spikes(unsigned layer, unsigned step, const signed char *spikes, unsigned count);
+#endif
+
+}  // namespace fpgasnn
+
+#endif  // FPGASNN_DEFINES_H_

@@ -1,0 +1,327 @@
+// fpgasnn: hand-written, templated HLS kernels of an integer spiking network.
+//
+// The semantics are those of the NumPy golden model (fpgasnn/golden/simulate.py), bit for bit:
+//   I = W s_in + b          (b only while biases are on: presim and wake steps, not sleep steps)
+//   v = v + I; decide s; v = v - s * theta; N = N + s
+// Each kernel is parameterised by a config struct (generated into parameters.h) that holds the sizes,
+// the integer types (ap_int widths from range analysis) and the parallelism `lanes`. Weights are
+// passed as ROM arrays. No kernel keeps state between calls: the caller owns every state array.
+//
+// Internal layout: a (C, H, W) tensor is stored as [H * W][C] ("pixel, channel"), so the innermost
+// loop runs over output channels and `lanes` of them are updated in parallel (cyclic partition on the
+// channel dimension). A Dense layer's output (O,) is [1][O].
+#ifndef FPGASNN_LAYERS_H_
+#define FPGASNN_LAYERS_H_
+
+#include "fpgasnn_defines.h"
+
+namespace fpgasnn {
+
+// ---------------------------------------------------------------------------------------------------
+// Input: C*H*W quantized pixels, in C, H, W order, one per AXI-Stream beat.
+template <class CFG>
+void read_image(hls::stream<typename CFG::beat_t> &in, typename CFG::pixel_t img[CFG::size]) {
+read_pixels:
+    for (unsigned i = 0; i < CFG::size; i++) {
+        FPGASNN_HLS(HLS PIPELINE II=1)
+        typename CFG::beat_t beat = in.read();
+        img[i] = beat.data.range(CFG::bits - 1, 0);
+    }
+}
+
+// First stage, transforms: AvgPool2D folded to a window SUM of `pool` x `pool` pixels (pool = 1: copy).
+// img is (C, H, W) in C, H, W order; out is (C, H/pool, W/pool) in the same order.
+template <class CFG>
+void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_w],
+                typename CFG::x_t out[CFG::in_c * CFG::ph * CFG::pw]) {
+pool_image_c:
+    for (unsigned c = 0; c < CFG::in_c; c++) {
+        for (unsigned y = 0; y < CFG::ph; y++) {
+            for (unsigned x = 0; x < CFG::pw; x++) {
+                typename CFG::x_t sum = 0;
+                for (unsigned i = 0; i < CFG::pool; i++) {
+                    for (unsigned j = 0; j < CFG::pool; j++) {
+                        sum += img[(c * CFG::in_h + y * CFG::pool + i) * CFG::in_w + x * CFG::pool + j];
+                    }
+                }
+                out[(c * CFG::ph + y) * CFG::pw + x] = sum;
+            }
+        }
+    }
+}
+
+// First stage, synapse: the image current W x + b, computed ONCE per image (multiplications: this is the
+// only layer with DSPs). x is (C, PH, PW) in C, H, W order; weights (O, C, KH, KW). A Dense first layer
+// is the same kernel with KH = PH, KW = PW and no padding.
+template <class CFG>
+void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
+                 typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
+                 const typename CFG::weight_t w[CFG::out_c * CFG::in_c * CFG::kh * CFG::kw],
+                 const typename CFG::bias_t b[CFG::out_c]) {
+    FPGASNN_LANES(CFG)
+gather_pixels:
+    for (unsigned yo = 0; yo < CFG::out_h; yo++) {
+        for (unsigned xo = 0; xo < CFG::out_w; xo++) {
+        gather_channels:
+            for (unsigned o = 0; o < CFG::out_c; o++) {
+                FPGASNN_HLS(HLS UNROLL factor=lanes)
+                typename CFG::cur_t acc = CFG::has_bias ? b[o] : typename CFG::bias_t(0);
+                for (unsigned c = 0; c < CFG::in_c; c++) {
+                    for (unsigned i = 0; i < CFG::kh; i++) {
+                        const int y = int(yo * CFG::stride + i) - int(CFG::pad_top);
+                        if (y < 0 || y >= int(CFG::ph)) continue;
+                        for (unsigned j = 0; j < CFG::kw; j++) {
+                            const int xx = int(xo * CFG::stride + j) - int(CFG::pad_left);
+                            if (xx < 0 || xx >= int(CFG::pw)) continue;
+                            const typename CFG::weight_t wv =
+                                w[((o * CFG::in_c + c) * CFG::kh + i) * CFG::kw + j];
+                            acc += wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)];
+                        }
+                    }
+                }
+                cur[yo * CFG::out_w + xo][o] = acc;
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Hidden stages: add-only, event driven. Every nonzero spike of the previous layer adds (+1) or
+// subtracts (-1) one weight row into the current; AvgPool2D is folded into the addressing (a spike at
+// (y, x) belongs to the window (y / pool, x / pool); rows/columns past the last full window are dropped).
+
+template <class CFG>
+void init_current(typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
+                  const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
+    FPGASNN_LANES(CFG)
+init_current_pixels:
+    for (unsigned p = 0; p < CFG::out_h * CFG::out_w; p++) {
+        for (unsigned o = 0; o < CFG::out_c; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            cur[p][o] = (CFG::has_bias && bias_on) ? b[o] : typename CFG::bias_t(0);
+        }
+    }
+}
+
+// Conv2D on (pooled) spikes: weights stored (C, KH, KW, O) so one event reads one contiguous row.
+template <class CFG>
+void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
+                  typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
+                  const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
+                  const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
+    FPGASNN_LANES(CFG)
+    init_current<CFG>(cur, b, bias_on);
+scatter_rows:
+    for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
+        const int yp = int(y / CFG::pool);
+        for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
+            const int xp = int(x / CFG::pool);
+        scatter_events:
+            for (unsigned c = 0; c < CFG::in_c; c++) {
+                const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
+                if (sp == 0) continue;
+                for (unsigned i = 0; i < CFG::kh; i++) {
+                    const int ty = yp + int(CFG::pad_top) - int(i);
+                    if (ty < 0 || ty % int(CFG::stride) != 0) continue;
+                    const unsigned yo = unsigned(ty) / CFG::stride;
+                    if (yo >= CFG::out_h) continue;
+                    for (unsigned j = 0; j < CFG::kw; j++) {
+                        const int tx = xp + int(CFG::pad_left) - int(j);
+                        if (tx < 0 || tx % int(CFG::stride) != 0) continue;
+                        const unsigned xo = unsigned(tx) / CFG::stride;
+                        if (xo >= CFG::out_w) continue;
+                        const unsigned row = ((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c;
+                        const unsigned q = yo * CFG::out_w + xo;
+                    scatter_lanes:
+                        for (unsigned o = 0; o < CFG::out_c; o++) {
+                            FPGASNN_HLS(HLS UNROLL factor=lanes)
+                            if (sp > 0) {
+                                cur[q][o] += w[row + o];
+                            } else {
+                                cur[q][o] -= w[row + o];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Dense on (pooled, flattened) spikes: the flat index is C, H, W order of the pooled tensor; weights
+// stored (F, O).
+template <class CFG>
+void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
+                   typename CFG::cur_t cur[1][CFG::out_c],
+                   const typename CFG::weight_t w[CFG::in_c * CFG::ph * CFG::pw * CFG::out_c],
+                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
+    FPGASNN_LANES(CFG)
+    init_current<CFG>(cur, b, bias_on);
+dense_rows:
+    for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
+        const unsigned yp = y / CFG::pool;
+        for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
+            const unsigned xp = x / CFG::pool;
+        dense_events:
+            for (unsigned c = 0; c < CFG::in_c; c++) {
+                const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
+                if (sp == 0) continue;
+                const unsigned row = ((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c;
+            dense_lanes:
+                for (unsigned o = 0; o < CFG::out_c; o++) {
+                    FPGASNN_HLS(HLS UNROLL factor=lanes)
+                    if (sp > 0) {
+                        cur[0][o] += w[row + o];
+                    } else {
+                        cur[0][o] -= w[row + o];
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Spiking neurons. v0 is a ROM of one value (per-layer initial membrane) or one per neuron in the
+// internal order.
+
+template <class CFG>
+void neuron_init(typename CFG::mem_t v[CFG::pixels][CFG::channels],
+                 typename CFG::cnt_t n[CFG::pixels][CFG::channels],
+                 const typename CFG::v0_t v0[CFG::v0_size]) {
+    FPGASNN_LANES(CFG)
+neuron_init_pixels:
+    for (unsigned p = 0; p < CFG::pixels; p++) {
+        for (unsigned o = 0; o < CFG::channels; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            v[p][o] = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
+            n[p][o] = 0;
+        }
+    }
+}
+
+// End of the COS pre-simulation: v0' = v0 + theta * [v >= theta] - theta * [v < 0 and N > 0];
+// the wake steps start from v = v0', N = 0.
+template <class CFG>
+void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
+                         typename CFG::cnt_t n[CFG::pixels][CFG::channels],
+                         const typename CFG::v0_t v0[CFG::v0_size]) {
+    FPGASNN_LANES(CFG)
+presim_shift_pixels:
+    for (unsigned p = 0; p < CFG::pixels; p++) {
+        for (unsigned o = 0; o < CFG::channels; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            typename CFG::mem_t start = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
+            if (v[p][o] >= CFG::theta) {
+                start += CFG::theta;
+            } else if (v[p][o] < 0 && n[p][o] > 0) {
+                start -= CFG::theta;
+            }
+            v[p][o] = start;
+            n[p][o] = 0;
+        }
+    }
+}
+
+// One time step: v += I (when add_current), fire, reset by subtraction, count.
+// t_wake: wake steps so far, this one included (frozen in sleep steps, 0 in presim steps).
+template <class CFG>
+void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
+                 typename CFG::cnt_t n[CFG::pixels][CFG::channels],
+                 const typename CFG::cur_t cur[CFG::pixels][CFG::channels], bool add_current,
+                 unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
+    FPGASNN_LANES(CFG)
+neuron_pixels:
+    for (unsigned p = 0; p < CFG::pixels; p++) {
+    neuron_lanes:
+        for (unsigned o = 0; o < CFG::channels; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            typename CFG::mem_t vv = v[p][o];
+            if (add_current) vv += cur[p][o];
+            const typename CFG::cnt_t nn = n[p][o];
+            bool pos = vv >= CFG::theta;
+            if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < t_wake;
+            const bool neg = CFG::kind != NEURON_IF && vv < 0 && nn > 0;
+            if (pos) {
+                vv -= CFG::theta;
+                n[p][o] = nn + 1;
+                s[p][o] = 1;
+            } else if (neg) {
+                vv += CFG::theta;
+                n[p][o] = nn - 1;
+                s[p][o] = -1;
+            } else {
+                s[p][o] = 0;
+            }
+            v[p][o] = vv;
+        }
+    }
+}
+
+#ifdef FPGASNN_TRACE
+template <class CFG>
+void trace_layer(unsigned layer, unsigned step, const typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
+    static_assert(CFG::pixels * CFG::channels > 0, "empty layer");
+    signed char buf[CFG::pixels * CFG::channels];
+    for (unsigned p = 0; p < CFG::pixels; p++) {
+        for (unsigned o = 0; o < CFG::channels; o++) {
+            buf[p * CFG::channels + o] = (signed char)s[p][o].to_int();
+        }
+    }
+    trace_spikes(layer, step, buf, CFG::pixels * CFG::channels);
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------------
+// Output accumulator: integer membranes without spikes; class = first index of the maximum.
+
+template <class CFG>
+void output_init(typename CFG::acc_t acc[CFG::classes]) {
+    FPGASNN_LANES(CFG)
+output_init_classes:
+    for (unsigned o = 0; o < CFG::classes; o++) {
+        FPGASNN_HLS(HLS UNROLL factor=lanes)
+        acc[o] = 0;
+    }
+}
+
+template <class CFG>
+void output_accumulate(typename CFG::acc_t acc[CFG::classes], const typename CFG::cur_t cur[1][CFG::classes]) {
+    FPGASNN_LANES(CFG)
+output_accumulate_classes:
+    for (unsigned o = 0; o < CFG::classes; o++) {
+        FPGASNN_HLS(HLS UNROLL factor=lanes)
+        acc[o] += cur[0][o];
+    }
+}
+
+// Scores (one beat each, sign-extended to the beat width), then the class with TLAST.
+template <class CFG>
+void write_output(const typename CFG::acc_t acc[CFG::classes], hls::stream<typename CFG::beat_t> &out) {
+    typename CFG::acc_t best = acc[0];
+    unsigned best_index = 0;
+write_scores:
+    for (unsigned o = 0; o < CFG::classes; o++) {
+        FPGASNN_HLS(HLS PIPELINE II=1)
+        if (acc[o] > best) {
+            best = acc[o];
+            best_index = o;
+        }
+        typename CFG::beat_t beat;
+        beat.data = ap_int<CFG::beat_bits>(acc[o]);
+        beat.keep = -1;
+        beat.strb = -1;
+        beat.last = 0;
+        out.write(beat);
+    }
+    typename CFG::beat_t cls;
+    cls.data = best_index;
+    cls.keep = -1;
+    cls.strb = -1;
+    cls.last = 1;
+    out.write(cls);
+}
+
+}  // namespace fpgasnn
+
+#endif  // FPGASNN_LAYERS_H_
