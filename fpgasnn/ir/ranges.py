@@ -51,9 +51,11 @@ class RangeReport:
 
 def _channel_current(weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: int,
                      bias_on: bool) -> tuple[np.ndarray, np.ndarray]:
-    w = weight.reshape(weight.shape[0], -1).astype(object)
-    wpos = np.array([sum(int(x) for x in row if x > 0) for row in w], dtype=object)
-    wneg = np.array([sum(int(x) for x in row if x < 0) for row in w], dtype=object)
+    w = weight.reshape(weight.shape[0], -1)
+    if w.size and int(np.abs(w).max()) * w.shape[1] >= (1 << 62):
+        raise RangeError(f"weights too large for range analysis (max |w| = {int(np.abs(w).max())})")
+    wpos = np.where(w > 0, w, 0).sum(axis=1).astype(object)
+    wneg = np.where(w < 0, w, 0).sum(axis=1).astype(object)
     lo0, hi0 = min(lo, 0), max(hi, 0)  # zero padding / silent inputs are always possible
     cmax = wpos * hi0 + wneg * lo0
     cmin = wpos * lo0 + wneg * hi0
