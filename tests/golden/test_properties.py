@@ -1,0 +1,77 @@
+"""Property tests of the golden model (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fpgasnn.golden import simulate
+from fpgasnn.ir import Dense, Input, Network, Neuron, NeuronKind, Output, Schedule, examples
+
+KINDS = st.sampled_from(list(NeuronKind))
+
+
+@settings(max_examples=200, deadline=None)
+@given(z=st.integers(-300, 300), levels=st.integers(1, 8), half=st.integers(1, 60), kind=KINDS)
+def test_qcfs_identity(z, levels, half, kind):
+    """Constant input z, T = L, v0 = theta/2: count == clip(floor(z*T/theta + 0.5), 0, T)."""
+    theta = 2 * half
+    nodes = (Input("in", (1,), bits=10, signed=True), Dense("fc", [[1]], None),
+             Neuron("sn", kind, theta, half), Dense("o", [[1]]), Output("out"))
+    res = simulate(Network(nodes, Schedule(wake=levels)), np.array([[z]]))
+    expected = min(max((2 * z * levels + theta) // (2 * theta), 0), levels)
+    assert int(res.counts["sn"][0, 0]) == expected
+
+
+def _random_inputs(net: Network, rng: np.random.Generator, n: int) -> np.ndarray:
+    lo, hi = net.input.value_range
+    x = rng.integers(lo, hi, size=(n, *net.input.shape), endpoint=True)
+    x[0] = hi  # extremes reach the range-analysis corners most often
+    x[1] = lo
+    return x
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), kind=KINDS, wake=st.integers(1, 5), presim=st.sampled_from([0, 2]),
+       sleep=st.sampled_from([0, 3]))
+def test_random_networks_invariants(seed, kind, wake, presim, sleep):
+    net = examples.random_network(seed, kind=kind, schedule=Schedule(wake, presim, sleep))
+    x = _random_inputs(net, np.random.default_rng(seed), 6)
+    # check_ranges asserts every current, membrane and accumulator lies within the proven intervals,
+    # i.e. the widths from range analysis never overflow (the simulator itself runs in int32/int64)
+    res = simulate(net, x, check_ranges=True, trace=True)
+    for node in net.neurons():
+        counts = res.counts[node.name]
+        if node.kind.signed:
+            assert counts.min() >= 0, f"{node.name}: a signed neuron ended with a negative count"
+        if node.kind is NeuronKind.CONSISTENT_IF:
+            assert counts.max() <= wake, f"{node.name}: consistent IF exceeded the wake-step count"
+        # the trace's spikes add up to the counts (wake + sleep steps only)
+        steps = [i for i, p in enumerate(res.trace.phases) if p != "presim"]
+        assert np.array_equal(res.trace.spikes[node.name][steps].sum(axis=0, dtype=np.int64), counts)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_batching_does_not_change_results(seed):
+    net = examples.random_network(seed)
+    x = _random_inputs(net, np.random.default_rng(seed), 9)
+    a = simulate(net, x, batch_size=2, trace=True)
+    b = simulate(net, x, batch_size=64, trace=True)
+    assert np.array_equal(a.scores, b.scores)
+    for k in a.trace.spikes:
+        assert np.array_equal(a.trace.spikes[k], b.trace.spikes[k])
+        assert np.array_equal(a.trace.membranes[k], b.trace.membranes[k])
+
+
+def test_widths_are_tight_enough_to_matter():
+    """Range analysis gives finite widths that the reference net actually needs most of."""
+    from fpgasnn.ir import annotate_widths
+    net = annotate_widths(examples.reference_mnist())
+    bits = {n.name: n.membrane_bits for n in net.neurons()}
+    assert all(8 <= b <= 32 for b in bits.values()), bits
+    res = simulate(net, _random_inputs(net, np.random.default_rng(0), 8), trace=True)
+    for name, b in bits.items():
+        peak = int(np.abs(res.trace.membranes[name]).max())
+        assert peak < (1 << (b - 1))
