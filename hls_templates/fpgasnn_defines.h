@@ -14,7 +14,10 @@
 #define FPGASNN_HLS(x) FPGASNN_PRAGMA_(x)
 // The unroll factor of a kernel's channel loop, as a constant the pragmas can name.
 #define FPGASNN_LANES(CFG) const unsigned lanes = CFG::lanes;
+// A loop label (names the loop in synthesis reports; g++ would warn about an unused label).
+#define FPGASNN_LOOP(name) name:
 #else
+#define FPGASNN_LOOP(name)
 #define FPGASNN_HLS(x)
 #define FPGASNN_LANES(CFG)
 #endif

@@ -21,7 +21,7 @@ namespace fpgasnn {
 // Input: C*H*W quantized pixels, in C, H, W order, one per AXI-Stream beat.
 template <class CFG>
 void read_image(hls::stream<typename CFG::beat_t> &in, typename CFG::pixel_t img[CFG::size]) {
-read_pixels:
+    FPGASNN_LOOP(read_pixels)
     for (unsigned i = 0; i < CFG::size; i++) {
         FPGASNN_HLS(HLS PIPELINE II=1)
         typename CFG::beat_t beat = in.read();
@@ -34,7 +34,7 @@ read_pixels:
 template <class CFG>
 void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_w],
                 typename CFG::x_t out[CFG::in_c * CFG::ph * CFG::pw]) {
-pool_image_c:
+    FPGASNN_LOOP(pool_image_c)
     for (unsigned c = 0; c < CFG::in_c; c++) {
         for (unsigned y = 0; y < CFG::ph; y++) {
             for (unsigned x = 0; x < CFG::pw; x++) {
@@ -59,10 +59,10 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                  const typename CFG::weight_t w[CFG::out_c * CFG::in_c * CFG::kh * CFG::kw],
                  const typename CFG::bias_t b[CFG::out_c]) {
     FPGASNN_LANES(CFG)
-gather_pixels:
+    FPGASNN_LOOP(gather_pixels)
     for (unsigned yo = 0; yo < CFG::out_h; yo++) {
         for (unsigned xo = 0; xo < CFG::out_w; xo++) {
-        gather_channels:
+            FPGASNN_LOOP(gather_channels)
             for (unsigned o = 0; o < CFG::out_c; o++) {
                 FPGASNN_HLS(HLS UNROLL factor=lanes)
                 typename CFG::cur_t acc = CFG::has_bias ? b[o] : typename CFG::bias_t(0);
@@ -94,7 +94,7 @@ template <class CFG>
 void init_current(typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     FPGASNN_LANES(CFG)
-init_current_pixels:
+    FPGASNN_LOOP(init_current_pixels)
     for (unsigned p = 0; p < CFG::out_h * CFG::out_w; p++) {
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
@@ -111,12 +111,12 @@ void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::i
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     FPGASNN_LANES(CFG)
     init_current<CFG>(cur, b, bias_on);
-scatter_rows:
+    FPGASNN_LOOP(scatter_rows)
     for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
         const int yp = int(y / CFG::pool);
         for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
             const int xp = int(x / CFG::pool);
-        scatter_events:
+            FPGASNN_LOOP(scatter_events)
             for (unsigned c = 0; c < CFG::in_c; c++) {
                 const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
                 if (sp == 0) continue;
@@ -132,7 +132,7 @@ scatter_rows:
                         if (xo >= CFG::out_w) continue;
                         const unsigned row = ((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c;
                         const unsigned q = yo * CFG::out_w + xo;
-                    scatter_lanes:
+                        FPGASNN_LOOP(scatter_lanes)
                         for (unsigned o = 0; o < CFG::out_c; o++) {
                             FPGASNN_HLS(HLS UNROLL factor=lanes)
                             if (sp > 0) {
@@ -157,17 +157,17 @@ void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::
                    const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     FPGASNN_LANES(CFG)
     init_current<CFG>(cur, b, bias_on);
-dense_rows:
+    FPGASNN_LOOP(dense_rows)
     for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
         const unsigned yp = y / CFG::pool;
         for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
             const unsigned xp = x / CFG::pool;
-        dense_events:
+            FPGASNN_LOOP(dense_events)
             for (unsigned c = 0; c < CFG::in_c; c++) {
                 const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
                 if (sp == 0) continue;
                 const unsigned row = ((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c;
-            dense_lanes:
+                FPGASNN_LOOP(dense_lanes)
                 for (unsigned o = 0; o < CFG::out_c; o++) {
                     FPGASNN_HLS(HLS UNROLL factor=lanes)
                     if (sp > 0) {
@@ -190,7 +190,7 @@ void neuron_init(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                  typename CFG::cnt_t n[CFG::pixels][CFG::channels],
                  const typename CFG::v0_t v0[CFG::v0_size]) {
     FPGASNN_LANES(CFG)
-neuron_init_pixels:
+    FPGASNN_LOOP(neuron_init_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
@@ -207,7 +207,7 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                          typename CFG::cnt_t n[CFG::pixels][CFG::channels],
                          const typename CFG::v0_t v0[CFG::v0_size]) {
     FPGASNN_LANES(CFG)
-presim_shift_pixels:
+    FPGASNN_LOOP(presim_shift_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
@@ -231,9 +231,9 @@ void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                  const typename CFG::cur_t cur[CFG::pixels][CFG::channels], bool add_current,
                  unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
     FPGASNN_LANES(CFG)
-neuron_pixels:
+    FPGASNN_LOOP(neuron_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
-    neuron_lanes:
+        FPGASNN_LOOP(neuron_lanes)
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             typename CFG::mem_t vv = v[p][o];
@@ -278,7 +278,7 @@ void trace_layer(unsigned layer, unsigned step, const typename CFG::spike_t s[CF
 template <class CFG>
 void output_init(typename CFG::acc_t acc[CFG::classes]) {
     FPGASNN_LANES(CFG)
-output_init_classes:
+    FPGASNN_LOOP(output_init_classes)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS UNROLL factor=lanes)
         acc[o] = 0;
@@ -288,7 +288,7 @@ output_init_classes:
 template <class CFG>
 void output_accumulate(typename CFG::acc_t acc[CFG::classes], const typename CFG::cur_t cur[1][CFG::classes]) {
     FPGASNN_LANES(CFG)
-output_accumulate_classes:
+    FPGASNN_LOOP(output_accumulate_classes)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS UNROLL factor=lanes)
         acc[o] += cur[0][o];
@@ -300,7 +300,7 @@ template <class CFG>
 void write_output(const typename CFG::acc_t acc[CFG::classes], hls::stream<typename CFG::beat_t> &out) {
     typename CFG::acc_t best = acc[0];
     unsigned best_index = 0;
-write_scores:
+    FPGASNN_LOOP(write_scores)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS PIPELINE II=1)
         if (acc[o] > best) {

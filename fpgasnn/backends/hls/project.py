@@ -1,0 +1,72 @@
+"""A complete project for a board: the network file, project.json and the HLS sources.
+
+``project.json`` records what the project was built from (network file, board, lanes, schedule, top
+function, file list) so ``fpgasnn csim PRJ/`` and later tools can work from the folder alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from fpgasnn.backends.hls.context import TOP_NAME, resolve_lanes
+from fpgasnn.backends.hls.emit import hls_plan
+from fpgasnn.backends.plan import Plan, merge_plans
+from fpgasnn.boards import Board, load_board
+from fpgasnn.errors import BackendError
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.serialize import dumps, loads
+
+PROJECT_FORMAT = "fpgasnn-project"
+PROJECT_VERSION = 1
+NETWORK_FILE = "network.snn"
+PROJECT_FILE = "project.json"
+
+
+def project_plan(net: Network, board: Board, lanes: int | Mapping[str, int] | None = None, *,
+                 snn_bytes: bytes | None = None) -> Plan:
+    """Everything ``fpgasnn build`` writes for the HLS flow. ``snn_bytes``: the original .snn file
+    (copied byte for byte); by default the network is serialized afresh."""
+    lane_map = resolve_lanes(net, lanes)
+    hls = hls_plan(net, board, lane_map)
+    sched = net.schedule
+    doc = {
+        "format": PROJECT_FORMAT,
+        "version": PROJECT_VERSION,
+        "network": NETWORK_FILE,
+        "board": board.to_dict(),
+        "lanes": lane_map,
+        "schedule": {"presim": sched.presim, "wake": sched.wake, "sleep": sched.sleep,
+                     "total": sched.total},
+        "top": TOP_NAME,
+        "hls": {"files": sorted(hls)},
+    }
+    meta: Plan = {
+        NETWORK_FILE: snn_bytes if snn_bytes is not None else dumps(net),
+        PROJECT_FILE: json.dumps(doc, indent=2, sort_keys=True) + "\n",
+    }
+    return merge_plans(meta, hls)
+
+
+def read_project(project_dir: str | Path) -> tuple[dict, Network, Board]:
+    """project.json, the network and the board of a project folder written by ``fpgasnn build``."""
+    root = Path(project_dir)
+    pj = root / PROJECT_FILE
+    if not pj.is_file():
+        raise BackendError(f"{root}: not an fpgasnn project (no {PROJECT_FILE}); run `fpgasnn build` first")
+    try:
+        doc = json.loads(pj.read_text(encoding="utf-8"))
+    except ValueError as e:
+        raise BackendError(f"{pj}: not valid JSON: {e}") from None
+    if not isinstance(doc, dict) or doc.get("format") != PROJECT_FORMAT:
+        raise BackendError(f"{pj}: format must be {PROJECT_FORMAT!r}")
+    snn = root / str(doc.get("network", NETWORK_FILE))
+    if not snn.is_file():
+        raise BackendError(f"{root}: the network file {snn.name} is missing")
+    net = loads(snn.read_bytes(), str(snn))
+    board = load_board(str(doc.get("board", {}).get("name", "")))
+    return doc, net, board
+
+
+__all__ = ["NETWORK_FILE", "PROJECT_FILE", "project_plan", "read_project"]
