@@ -68,9 +68,13 @@ def _channel_current(weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: i
 def _step(kind: NeuronKind, a: np.ndarray, b: np.ndarray, theta: int,
           ) -> tuple[np.ndarray, np.ndarray]:
     """Interval of the membrane after the reset, given the interval [a, b] before it (per channel)."""
-    lo = np.where(a < theta, a, a - theta)
-    hi_keep = np.where(a < theta, np.minimum(b, theta - 1), a - theta)
-    hi = np.where(b >= theta, np.maximum(hi_keep, b - theta), hi_keep)
+    # values below theta stay: [a, min(b, theta-1)] (if a < theta);
+    # values at or above theta lose theta: [max(a, theta) - theta, b - theta] (if b >= theta)
+    keep, fire = a < theta, b >= theta
+    lo = np.where(keep, a, a - theta)
+    lo = np.where(fire, np.minimum(lo, np.maximum(a, theta) - theta), lo)
+    hi = np.where(keep, np.minimum(b, theta - 1), b - theta)
+    hi = np.where(fire, np.maximum(hi, b - theta), hi)
     if kind.signed:
         neg = a < 0
         hi = np.where(neg, np.maximum(hi, np.minimum(b, -1) + theta), hi)
