@@ -1,0 +1,1 @@
+"""Reports: accuracy, latency, throughput, resources and energy of a built core."""
