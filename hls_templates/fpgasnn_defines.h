@@ -29,6 +29,17 @@
 #endif
 #endif
 
+// Synaptic-current accumulators (and the pooled image) are ap_int<B> in synthesis. Under g++ they are
+// by default the smallest native integer of at least B bits: the same values, because range analysis
+// proves that no partial sum leaves B bits, and ap_int arithmetic is several times slower in C
+// simulation. -DFPGASNN_CSIM_AP_TYPES keeps ap_int<B> everywhere (the strict build; both are tested).
+// Membranes, counters and spikes are ap_int/ap_uint in every build.
+#if defined(__SYNTHESIS__) || defined(FPGASNN_CSIM_AP_TYPES)
+#define FPGASNN_ACC_T(B, NATIVE) ap_int<B>
+#else
+#define FPGASNN_ACC_T(B, NATIVE) NATIVE
+#endif
+
 namespace fpgasnn {
 
 // One AXI-Stream beat of W data bits with TLAST. Under Vitis HLS this is the vendor's ap_axiu (TKEEP,

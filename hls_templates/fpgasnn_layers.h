@@ -103,13 +103,32 @@ void init_current(typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
     }
 }
 
+// One event: add (positive spike) or subtract (negative spike) a weight row into the current of one
+// output pixel, `lanes` channels at a time.
+template <class CFG>
+void add_row(typename CFG::cur_t cur[CFG::out_c], const typename CFG::weight_t w[CFG::out_c], bool positive) {
+    FPGASNN_LANES(CFG)
+    if (positive) {
+        FPGASNN_LOOP(add_lanes)
+        for (unsigned o = 0; o < CFG::out_c; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            cur[o] += w[o];
+        }
+    } else {
+        FPGASNN_LOOP(subtract_lanes)
+        for (unsigned o = 0; o < CFG::out_c; o++) {
+            FPGASNN_HLS(HLS UNROLL factor=lanes)
+            cur[o] -= w[o];
+        }
+    }
+}
+
 // Conv2D on (pooled) spikes: weights stored (C, KH, KW, O) so one event reads one contiguous row.
 template <class CFG>
 void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
                   typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
                   const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
-    FPGASNN_LANES(CFG)
     init_current<CFG>(cur, b, bias_on);
     FPGASNN_LOOP(scatter_rows)
     for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
@@ -118,7 +137,7 @@ void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::i
             const int xp = int(x / CFG::pool);
             FPGASNN_LOOP(scatter_events)
             for (unsigned c = 0; c < CFG::in_c; c++) {
-                const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
+                const int sp = s[y * CFG::in_w + x][c].to_int();
                 if (sp == 0) continue;
                 for (unsigned i = 0; i < CFG::kh; i++) {
                     const int ty = yp + int(CFG::pad_top) - int(i);
@@ -132,15 +151,7 @@ void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::i
                         if (xo >= CFG::out_w) continue;
                         const unsigned row = ((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c;
                         const unsigned q = yo * CFG::out_w + xo;
-                        FPGASNN_LOOP(scatter_lanes)
-                        for (unsigned o = 0; o < CFG::out_c; o++) {
-                            FPGASNN_HLS(HLS UNROLL factor=lanes)
-                            if (sp > 0) {
-                                cur[q][o] += w[row + o];
-                            } else {
-                                cur[q][o] -= w[row + o];
-                            }
-                        }
+                        add_row<CFG>(cur[q], &w[row], sp > 0);
                     }
                 }
             }
@@ -155,7 +166,6 @@ void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::
                    typename CFG::cur_t cur[1][CFG::out_c],
                    const typename CFG::weight_t w[CFG::in_c * CFG::ph * CFG::pw * CFG::out_c],
                    const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
-    FPGASNN_LANES(CFG)
     init_current<CFG>(cur, b, bias_on);
     FPGASNN_LOOP(dense_rows)
     for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
@@ -164,18 +174,9 @@ void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::
             const unsigned xp = x / CFG::pool;
             FPGASNN_LOOP(dense_events)
             for (unsigned c = 0; c < CFG::in_c; c++) {
-                const typename CFG::in_spike_t sp = s[y * CFG::in_w + x][c];
+                const int sp = s[y * CFG::in_w + x][c].to_int();
                 if (sp == 0) continue;
-                const unsigned row = ((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c;
-                FPGASNN_LOOP(dense_lanes)
-                for (unsigned o = 0; o < CFG::out_c; o++) {
-                    FPGASNN_HLS(HLS UNROLL factor=lanes)
-                    if (sp > 0) {
-                        cur[0][o] += w[row + o];
-                    } else {
-                        cur[0][o] -= w[row + o];
-                    }
-                }
+                add_row<CFG>(cur[0], &w[((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c], sp > 0);
             }
         }
     }
@@ -207,15 +208,18 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                          typename CFG::cnt_t n[CFG::pixels][CFG::channels],
                          const typename CFG::v0_t v0[CFG::v0_size]) {
     FPGASNN_LANES(CFG)
+    typedef typename CFG::mem_calc_t calc_t;
+    const calc_t theta = CFG::theta;
     FPGASNN_LOOP(presim_shift_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
-            typename CFG::mem_t start = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
-            if (v[p][o] >= CFG::theta) {
-                start += CFG::theta;
-            } else if (v[p][o] < 0 && n[p][o] > 0) {
-                start -= CFG::theta;
+            const calc_t vv = v[p][o];
+            calc_t start = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
+            if (vv >= theta) {
+                start += theta;
+            } else if (vv < 0 && n[p][o] != 0) {
+                start -= theta;
             }
             v[p][o] = start;
             n[p][o] = 0;
@@ -225,35 +229,32 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
 
 // One time step: v += I (when add_current), fire, reset by subtraction, count.
 // t_wake: wake steps so far, this one included (frozen in sleep steps, 0 in presim steps).
+// The arithmetic runs in mem_calc_t (ap_int<B> in synthesis and in the strict C simulation).
 template <class CFG>
 void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                  typename CFG::cnt_t n[CFG::pixels][CFG::channels],
                  const typename CFG::cur_t cur[CFG::pixels][CFG::channels], bool add_current,
                  unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
     FPGASNN_LANES(CFG)
+    typedef typename CFG::mem_calc_t calc_t;
+    typedef typename CFG::cnt_calc_t count_t;
+    const calc_t theta = CFG::theta;
+    const count_t wake = t_wake;
     FPGASNN_LOOP(neuron_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
         FPGASNN_LOOP(neuron_lanes)
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
-            typename CFG::mem_t vv = v[p][o];
+            calc_t vv = v[p][o];
             if (add_current) vv += cur[p][o];
-            const typename CFG::cnt_t nn = n[p][o];
-            bool pos = vv >= CFG::theta;
-            if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < t_wake;
+            const count_t nn = n[p][o];
+            bool pos = vv >= theta;
+            if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < wake;
             const bool neg = CFG::kind != NEURON_IF && vv < 0 && nn > 0;
-            if (pos) {
-                vv -= CFG::theta;
-                n[p][o] = nn + 1;
-                s[p][o] = 1;
-            } else if (neg) {
-                vv += CFG::theta;
-                n[p][o] = nn - 1;
-                s[p][o] = -1;
-            } else {
-                s[p][o] = 0;
-            }
-            v[p][o] = vv;
+            const int spike = pos ? 1 : (neg ? -1 : 0);  // pos and neg exclude each other
+            v[p][o] = vv - (pos ? theta : (neg ? calc_t(-theta) : calc_t(0)));
+            n[p][o] = nn + spike;
+            s[p][o] = spike;
         }
     }
 }

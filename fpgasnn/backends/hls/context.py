@@ -99,7 +99,9 @@ class NeuronCtx:
     layer: int  # index among the neuron layers (trace order)
     kind: str
     theta: int
+    theta_bits: int
     mem_bits: int
+    calc_bits: int  # membrane arithmetic: holds every membrane value and theta
     cnt_bits: int
     spike_t: str
     pixels: int
@@ -298,7 +300,9 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
                 v0 = np.array([act.v0])
             neuron_ctx = NeuronCtx(
                 name=act.name, ident=aid, cfg=f"{aid}_config_t", layer=n_layers,
-                kind=KIND_ENUM[act.kind], theta=act.theta, mem_bits=int(act.membrane_bits),
+                kind=KIND_ENUM[act.kind], theta=act.theta, theta_bits=signed_bits(0, act.theta),
+                mem_bits=int(act.membrane_bits),
+                calc_bits=max(int(act.membrane_bits), signed_bits(0, act.theta)),
                 cnt_bits=max(1, max_count.bit_length()),
                 spike_t="ap_int<2>" if act.kind.signed else "ap_uint<1>",
                 pixels=out_h * out_w, channels=out_c, lanes=lanes_n,

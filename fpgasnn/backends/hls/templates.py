@@ -22,6 +22,14 @@ def _comment_text(value: object) -> str:
     return "'" + text + "'"
 
 
+def native_int(bits: int) -> str:
+    """The smallest native signed integer type with at least ``bits`` bits."""
+    for n in (8, 16, 32, 64):
+        if bits <= n:
+            return f"int{n}_t"
+    raise ValueError(f"no native integer type has {bits} bits")
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -33,6 +41,7 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters["cstr"] = _comment_text
+    env.filters["native"] = native_int
     return env
 
 
