@@ -17,6 +17,8 @@ COMMAND_MODULES = [
     "fpgasnn.cli.inspect_cmd",
     "fpgasnn.cli.simulate_cmd",
     "fpgasnn.cli.demo_cmd",
+    "fpgasnn.cli.build_cmd",
+    "fpgasnn.cli.csim_cmd",
 ]
 
 

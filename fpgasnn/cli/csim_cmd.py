@@ -1,0 +1,53 @@
+"""``fpgasnn csim PRJ/``: compile the project's C++ with g++, run a batch of images, compare bit-exactly
+with the golden model (scores, class and every layer's spikes at every step)."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from fpgasnn.errors import SimulationError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "csim", help="C-simulate a built project with g++ and compare it with the golden model",
+        description="Compile the project's HLS C++ and test bench with g++ (ap_int headers from the "
+                    "installed hls4ml), run all images in one process and compare with the golden "
+                    "model bit-exactly: scores, class and (unless --no-trace) every neuron layer's "
+                    "spikes at every time step. Exit status 1 on any mismatch.")
+    p.add_argument("project", help="project folder written by `fpgasnn build`")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("-n", "--images", type=int, default=100,
+                     help="number of seeded random images in the input range (default 100)")
+    src.add_argument("--inputs", help=".npy file of integer images (N, *input_shape)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random images (default 0)")
+    p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
+    p.add_argument("--strict", action="store_true",
+                   help="ap_int arithmetic everywhere, also for currents and membranes (slower)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fpgasnn.backends.hls.csim import run_csim
+
+    images = None
+    if args.inputs:
+        try:
+            images = np.load(args.inputs, allow_pickle=False)
+        except (FileNotFoundError, ValueError, OSError) as e:
+            raise SimulationError(f"{args.inputs}: not a readable .npy inputs file ({e})") from None
+    res = run_csim(args.project, images, n=args.images, seed=args.seed, trace=not args.no_trace,
+                   strict=args.strict)
+    what = "scores, class and per-step spikes" if res.traced else "scores and class"
+    print(f"csim: {res.images} images, {what} compared with the golden model"
+          f"{' (strict ap_int build)' if res.strict else ''}")
+    print(f"compile {res.compile_s:.1f} s, run {res.run_s:.3f} s, {res.images_per_s:.0f} images/s")
+    for w in res.warnings:
+        print(f"warning in generated code: {w}")
+    if res.ok:
+        print("bit-exact: 0 mismatches")
+        return 0
+    print(f"MISMATCH: {res.mismatches} of {res.images} images differ; first: {res.first_mismatch}")
+    return 1
