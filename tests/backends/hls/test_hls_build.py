@@ -1,0 +1,123 @@
+"""`fpgasnn build`: complete, deterministic projects; refusal to overwrite; lanes; unsupported nets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpgasnn.backends.hls import build_context, project_plan, resolve_lanes
+from fpgasnn.backends.hls.stimulus import parse_outputs
+from fpgasnn.boards import load_board
+from fpgasnn.cli import main
+from fpgasnn.cli.build_cmd import parse_lanes
+from fpgasnn.errors import BackendError
+from fpgasnn.golden import simulate
+from fpgasnn.ir import Conv2D, Input, Network, Output, Schedule, examples, save
+
+EXPECTED_FILES = {
+    "project.json", "network.snn", "firmware/snn_top.cpp", "firmware/snn_top.h", "firmware/parameters.h",
+    "firmware/weights.h", "firmware/fpgasnn_defines.h", "firmware/fpgasnn_layers.h",
+    "tb/snn_top_tb.cpp", "tb_data/inputs.txt", "tb_data/expected.txt", "scripts/build_hls.tcl",
+    "scripts/build_vivado.tcl",
+}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def snn(tmp_path) -> Path:
+    return save(examples.random_network(250, schedule=Schedule(wake=2, presim=2, sleep=2)), tmp_path / "n.snn")
+
+
+def test_build_is_complete_and_deterministic(snn, tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["build", str(snn), "--board", "zcu104", "-o", str(a), "--lanes", "2"]) == 0
+    assert main(["build", str(snn), "--board", "zcu104", "-o", str(b), "--lanes", "2"]) == 0
+    fa, fb = _files(a), _files(b)
+    assert set(fa) == EXPECTED_FILES
+    assert fa == fb
+    assert fa["network.snn"] == snn.read_bytes()
+    doc = json.loads(fa["project.json"])
+    assert doc["board"]["name"] == "zcu104" and doc["board"]["part"] == "xczu7ev-ffvc1156-2-e"
+    assert doc["schedule"] == {"presim": 2, "wake": 2, "sleep": 2, "total": 6}
+    assert doc["network"] == "network.snn" and doc["top"] == "snn_top"
+    net = examples.random_network(250, schedule=Schedule(wake=2, presim=2, sleep=2))
+    assert doc["lanes"] == {st.synapse.name: min(2, st.synapse.out_channels) for st in net.stages()}
+    assert "wrote 13 files" in capsys.readouterr().out
+
+
+def test_build_refuses_non_empty_folder(snn, tmp_path, capsys):
+    out = tmp_path / "prj"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    assert main(["build", str(snn), "-o", str(out)]) == 2
+    assert "folder is not empty; use --force to overwrite" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert main(["build", str(snn), "-o", str(out), "--force"]) == 0
+    assert (out / "project.json").is_file() and (out / "keep.txt").read_text() == "mine"
+
+
+def test_unknown_board_is_an_error(snn, tmp_path, capsys):
+    assert main(["build", str(snn), "--board", "nope", "-o", str(tmp_path / "p")]) == 2
+    assert "unknown board 'nope'; known boards: alveo-u250," in capsys.readouterr().err
+
+
+def test_tb_vectors_are_golden_outputs(tmp_path):
+    net = examples.tiny()
+    plan = project_plan(net, load_board("pynq-z2"))
+    x = np.array(plan["tb_data/inputs.txt"].split(), dtype=np.int64).reshape(-1, *net.input.shape)
+    scores, classes = parse_outputs(plan["tb_data/expected.txt"], net.num_classes)
+    gold = simulate(net, x)
+    assert len(x) == 16
+    np.testing.assert_array_equal(scores, gold.scores)
+    np.testing.assert_array_equal(classes, gold.classes)
+
+
+def test_parse_lanes():
+    assert parse_lanes([]) is None
+    assert parse_lanes(["4"]) == 4
+    assert parse_lanes(["conv1=4,fc1=2"]) == {"conv1": 4, "fc1": 2}
+    assert parse_lanes(["conv1=4", "fc1=2"]) == {"conv1": 4, "fc1": 2}
+    with pytest.raises(BackendError, match="expected LAYER=N, got 'conv1'"):
+        parse_lanes(["conv1", "x=1"])
+    with pytest.raises(BackendError, match="layer 'fc1': expected an integer, got 'z'"):
+        parse_lanes(["fc1=z"])
+
+
+def test_resolve_lanes_and_pragmas():
+    net = examples.reference_mnist()
+    assert resolve_lanes(net, 16) == {"conv1": 16, "conv2": 16, "fc1": 16, "fc2": 10}
+    assert resolve_lanes(net, {"conv2": 8}) == {"conv1": 1, "conv2": 8, "fc1": 1, "fc2": 1}
+    with pytest.raises(BackendError, match=r"lanes given for unknown layers \['sn1'\]"):
+        resolve_lanes(net, {"sn1": 2})
+    with pytest.raises(BackendError, match=r"layer 'fc2': lanes must be in 1..10 \(its output channels\), got 11"):
+        resolve_lanes(net, {"fc2": 11})
+    plan = project_plan(net, load_board("pynq-z2"), {"conv2": 8})
+    top = plan["firmware/snn_top.cpp"]
+    assert "HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2" in top
+    assert "variable=v_sn1 " not in top
+    assert "static const unsigned lanes = 8;" in plan["firmware/parameters.h"]
+
+
+def test_widths_come_from_range_analysis():
+    net = examples.reference_mnist()
+    ctx = build_context(net, load_board("pynq-z2"))
+    from fpgasnn.ir import annotate_widths
+    ann = annotate_widths(net)
+    for st, n in zip(ctx.neurons, ann.neurons()):
+        assert st.mem_bits == n.membrane_bits
+    text = project_plan(net, load_board("pynq-z2"))["firmware/parameters.h"]
+    assert f"typedef ap_int<{ann.neurons()[0].membrane_bits}> mem_t;" in text
+    assert f"typedef ap_int<{ann.output.acc_bits}> acc_t;" in text
+
+
+def test_output_after_conv_is_refused():
+    net = Network((Input("x", (1, 4, 4)), Conv2D("c", np.ones((2, 1, 3, 3), dtype=np.int64)), Output("o")),
+                  Schedule(wake=1))
+    with pytest.raises(BackendError, match=r"output layer 'o': the last synapse 'c' must produce a flat"):
+        project_plan(net, load_board("pynq-z2"))
