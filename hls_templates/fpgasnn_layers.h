@@ -196,7 +196,7 @@ void neuron_init(typename CFG::mem_t v[CFG::pixels][CFG::channels],
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             v[p][o] = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
-            n[p][o] = 0;
+            if (CFG::counts) n[p][o] = 0;
         }
     }
 }
@@ -247,13 +247,13 @@ void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             calc_t vv = v[p][o];
             if (add_current) vv += cur[p][o];
-            const count_t nn = n[p][o];
+            const count_t nn = CFG::counts ? count_t(n[p][o]) : count_t(0);
             bool pos = vv >= theta;
             if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < wake;
             const bool neg = CFG::kind != NEURON_IF && vv < 0 && nn > 0;
             const int spike = pos ? 1 : (neg ? -1 : 0);  // pos and neg exclude each other
             v[p][o] = vv - (pos ? theta : (neg ? calc_t(-theta) : calc_t(0)));
-            n[p][o] = nn + spike;
+            if (CFG::counts) n[p][o] = nn + spike;
             s[p][o] = spike;
         }
     }

@@ -108,6 +108,7 @@ class NeuronCtx:
     channels: int
     lanes: int
     per_neuron_v0: bool
+    counts: bool  # the running count N is read: signed kinds, or the presim shift
     v0: RomCtx
     shape: tuple[int, ...]
 
@@ -306,7 +307,7 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
                 cnt_bits=max(1, max_count.bit_length()),
                 spike_t="ap_int<2>" if act.kind.signed else "ap_uint<1>",
                 pixels=out_h * out_w, channels=out_c, lanes=lanes_n,
-                per_neuron_v0=act.per_neuron_v0, v0=rom(f"{aid}_v0", v0), shape=tuple(st.out_shape),
+                per_neuron_v0=act.per_neuron_v0, counts=act.kind.signed or sched.presim > 0, v0=rom(f"{aid}_v0", v0), shape=tuple(st.out_shape),
             )
             n_layers += 1
         elif isinstance(act, Output):

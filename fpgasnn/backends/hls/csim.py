@@ -29,7 +29,7 @@ from fpgasnn.golden import simulate
 from fpgasnn.ir.network import Network
 from fpgasnn import toolchain
 
-CXXFLAGS = ("-O3", "-std=c++17", "-Wall", "-Wextra")
+CXXFLAGS = ("-O3", "-std=c++17", "-Wall", "-Wextra", "-pthread")
 TRACE_CHUNK = 256
 """Images per golden-model comparison chunk of a trace run (bounds memory)."""
 _SUMMARY = re.compile(r"FPGASNN_CSIM images=(\d+) mismatches=(\d+) seconds=([0-9.eE+-]+)")
@@ -185,8 +185,9 @@ def _compare(net: Network, ctx: HlsContext, x: np.ndarray, scores: np.ndarray, c
 
 
 def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarray,
-              workdir: str | Path) -> CsimResult:
-    """Run a compiled bench on ``images`` (one process for the whole batch) and compare."""
+              workdir: str | Path, threads: int = 1) -> CsimResult:
+    """Run a compiled bench on ``images`` (one process for the whole batch; ``threads`` > 1 splits the
+    images over threads, untraced builds only) and compare."""
     work = Path(workdir)
     x = np.asarray(images)
     if x.shape[1:] != net.input.shape or x.dtype.kind not in "iu":
@@ -198,7 +199,7 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
                               f"got [{int(x.min())}, {int(x.max())}]")
     inputs, results, trace_path = work / "inputs.txt", work / "results.txt", work / "trace.bin"
     inputs.write_text(format_images(x))
-    argv = [str(build.executable), str(inputs), "-", str(results)]
+    argv = [str(build.executable), f"-j{max(1, int(threads))}", str(inputs), "-", str(results)]
     if build.trace:
         argv.append(str(trace_path))
     log = toolchain.run_tool(argv, cwd=work, what="running the C simulation")
@@ -213,7 +214,7 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
     trace = None
     if build.trace:
         per_step = sum(n.pixels * n.channels for n in ctx.neurons)
-        raw = np.fromfile(trace_path, dtype=np.int8)
+        raw = np.memmap(trace_path, dtype=np.int8, mode="r")
         expect = len(x) * ctx.total_steps * per_step
         if raw.size != expect:
             raise ToolError(argv, 0, log, f"trace has {raw.size} values, expected {expect}")
@@ -225,11 +226,11 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
 
 def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *, n: int = 100,
              seed: int = 0, trace: bool = True, strict: bool = False, board: str | Board = "pynq-z2",
-             lanes: int | Mapping[str, int] | None = None,
+             lanes: int | Mapping[str, int] | None = None, threads: int = 1,
              workdir: str | Path | None = None) -> CsimResult:
     """Compile and run the C simulation of a project folder (or of a network, built into a temporary
     project for ``board``/``lanes``) on ``images`` (default: ``n`` seeded random images) and compare it
-    with the golden model."""
+    with the golden model. ``threads``: simulate untraced runs on several threads in the one process."""
     with tempfile.TemporaryDirectory(prefix="fpgasnn_csim_") as tmp:
         work = Path(workdir) if workdir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -245,7 +246,7 @@ def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *,
         ctx = build_context(net, brd, lanes)
         x = random_images(net, n, seed) if images is None else np.asarray(images)
         build = compile_project(prj, work / "build", trace=trace, strict=strict)
-        return run_build(build, net, ctx, x, work)
+        return run_build(build, net, ctx, x, work, threads)
 
 
 __all__ = ["CXXFLAGS", "CsimBuild", "CsimResult", "Mismatch", "compile_project", "run_build", "run_csim"]

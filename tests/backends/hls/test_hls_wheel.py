@@ -14,7 +14,6 @@ from fpgasnn.boards import list_boards
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.slow
 def test_wheel_contains_templates_and_boards(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
                            "-q", "-w", str(tmp_path)], capture_output=True, text=True, timeout=600, check=False)
