@@ -16,6 +16,7 @@ from fpgasnn.errors import FpgasnnError
 COMMAND_MODULES = [
     "fpgasnn.cli.inspect_cmd",
     "fpgasnn.cli.simulate_cmd",
+    "fpgasnn.cli.report_cmd",
     "fpgasnn.cli.demo_cmd",
     "fpgasnn.cli.build_cmd",
     "fpgasnn.cli.csim_cmd",

@@ -1,0 +1,57 @@
+"""``fpgasnn report PRJ/``: one report per project -- JSON, an HTML page with plots, a terminal table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from fpgasnn.errors import FpgasnnError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write the project's report (JSON + HTML) and print a summary",
+                       description="Accuracy (golden model on a data set's test split), latency and "
+                                   "throughput (RTL cycle model), resources (Yosys synth_xilinx estimate, "
+                                   "or Vitis/Vivado reports found in the project), energy estimate.")
+    p.add_argument("project", help="project folder written by `fpgasnn build`")
+    p.add_argument("--dataset", help="data set for accuracy and spike rates (mnist, fashion_mnist, digits)")
+    p.add_argument("-n", "--images", type=int, default=10000, help="images for accuracy (default 10000)")
+    p.add_argument("--cycle-images", type=int, default=100,
+                   help="images the cycle model and energy counts average over (default 100)")
+    p.add_argument("--no-synth", action="store_true", help="skip the Yosys resource estimate")
+    p.add_argument("--accuracy-json", help="records (method, T, snn_top1_pct) for the accuracy-vs-T plot, "
+                                           "e.g. from `fpgasnn evaluate --json` or bench/results/conversion.json")
+    p.add_argument("-o", "--out", help="output folder (default: PROJECT/report)")
+    p.set_defaults(func=run)
+
+
+def _records(path: str | None, dataset: str | None) -> tuple[dict, ...]:
+    if not path:
+        return ()
+    try:
+        recs = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise FpgasnnError(f"{path}: cannot read accuracy records: {e}") from None
+    if not isinstance(recs, list):
+        raise FpgasnnError(f"{path}: expected a JSON list of records")
+    keep = []
+    for r in recs:
+        if isinstance(r, dict) and {"T", "snn_top1_pct"} <= set(r):
+            if dataset and r.get("dataset") not in (None, dataset):
+                continue
+            keep.append({"method": r.get("method", "snn"), "T": r["T"], "snn_top1_pct": r["snn_top1_pct"]})
+    return tuple(keep)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fpgasnn.report.collect import ReportOptions
+    from fpgasnn.report.write import write_report
+
+    opts = ReportOptions(dataset=args.dataset, images=args.images, cycle_images=args.cycle_images,
+                         synth=not args.no_synth, accuracy_records=_records(args.accuracy_json, args.dataset))
+    rep, paths, table = write_report(args.project, opts, args.out)
+    print(table)
+    for p in paths:
+        print(f"wrote {p}")
+    return 0

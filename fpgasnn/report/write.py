@@ -1,0 +1,33 @@
+"""Write a project's report files: report.json and report.html (deterministic for the same inputs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fpgasnn.report.collect import ReportOptions, collect
+from fpgasnn.report.render import html_page, terminal_table
+from fpgasnn.report import sources
+
+
+def write_report(project_dir: str | Path, opts: ReportOptions,
+                 out_dir: str | Path | None = None) -> tuple[dict, list[Path], str]:
+    rep = collect(project_dir, opts, latency=sources.latency_section(),
+                  resources=sources.resources_section_fn())
+    out = Path(out_dir) if out_dir else Path(project_dir) / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    pj = out / "report.json"
+    pj.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+    ph = out / "report.html"
+    ph.write_text(html_page(rep))
+    return rep, [pj, ph], terminal_table(rep)
+
+
+def _jsonable(o):
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
