@@ -29,11 +29,12 @@
 #endif
 #endif
 
-// Synaptic-current accumulators (and the pooled image) are ap_int<B> in synthesis. Under g++ they are
-// by default the smallest native integer of at least B bits: the same values, because range analysis
-// proves that no partial sum leaves B bits, and ap_int arithmetic is several times slower in C
-// simulation. -DFPGASNN_CSIM_AP_TYPES keeps ap_int<B> everywhere (the strict build; both are tested).
-// Membranes, counters and spikes are ap_int/ap_uint in every build.
+// Arithmetic types: synaptic-current accumulators, the pooled image and the membrane/counter arithmetic
+// (cur_t, x_t, mem_calc_t, cnt_calc_t) are ap_int<B> in synthesis. Under g++ they are by default the
+// smallest native integer of at least B bits -- the same values, because range analysis proves that no
+// value leaves B bits, and ap_int arithmetic is several times slower in C simulation.
+// -DFPGASNN_CSIM_AP_TYPES keeps ap_int<B> for them too (the strict build; both builds are tested).
+// The state itself -- membranes, counters, spikes -- is stored in ap_int/ap_uint in every build.
 #if defined(__SYNTHESIS__) || defined(FPGASNN_CSIM_AP_TYPES)
 #define FPGASNN_ACC_T(B, NATIVE) ap_int<B>
 #else
@@ -46,15 +47,17 @@ namespace fpgasnn {
 // TSTRB included); for g++ C simulation without the vendor header a plain struct with the same fields.
 #ifdef FPGASNN_HAVE_AXI_SDATA
 template <int W>
-struct axis_beat_t : ap_axiu<W, 0, 0, 0> {};
+using axis_beat_t = ap_axiu<W, 0, 0, 0>;
 #else
 template <int W>
-struct axis_beat_t {
+struct axis_sim_beat_t {
     ap_uint<W> data;
     ap_uint<(W + 7) / 8> keep;
     ap_uint<(W + 7) / 8> strb;
     ap_uint<1> last;
 };
+template <int W>
+using axis_beat_t = axis_sim_beat_t<W>;
 #endif
 
 // The closed set of neuron models (fpgasnn.ir.nodes.NeuronKind).

@@ -98,6 +98,7 @@ void init_current(typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
     for (unsigned p = 0; p < CFG::out_h * CFG::out_w; p++) {
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             cur[p][o] = (CFG::has_bias && bias_on) ? b[o] : typename CFG::bias_t(0);
         }
     }
@@ -112,12 +113,14 @@ void add_row(typename CFG::cur_t cur[CFG::out_c], const typename CFG::weight_t w
         FPGASNN_LOOP(add_lanes)
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             cur[o] += w[o];
         }
     } else {
         FPGASNN_LOOP(subtract_lanes)
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             cur[o] -= w[o];
         }
     }
@@ -195,6 +198,7 @@ void neuron_init(typename CFG::mem_t v[CFG::pixels][CFG::channels],
     for (unsigned p = 0; p < CFG::pixels; p++) {
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             v[p][o] = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
             if (CFG::counts) n[p][o] = 0;
         }
@@ -214,6 +218,7 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
     for (unsigned p = 0; p < CFG::pixels; p++) {
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             const calc_t vv = v[p][o];
             calc_t start = CFG::per_neuron_v0 ? v0[p * CFG::channels + o] : v0[0];
             if (vv >= theta) {
@@ -245,6 +250,7 @@ void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
         FPGASNN_LOOP(neuron_lanes)
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
+            FPGASNN_HLS(HLS PIPELINE II=1)
             calc_t vv = v[p][o];
             if (add_current) vv += cur[p][o];
             const count_t nn = CFG::counts ? count_t(n[p][o]) : count_t(0);
@@ -282,6 +288,7 @@ void output_init(typename CFG::acc_t acc[CFG::classes]) {
     FPGASNN_LOOP(output_init_classes)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS UNROLL factor=lanes)
+        FPGASNN_HLS(HLS PIPELINE II=1)
         acc[o] = 0;
     }
 }
@@ -292,6 +299,7 @@ void output_accumulate(typename CFG::acc_t acc[CFG::classes], const typename CFG
     FPGASNN_LOOP(output_accumulate_classes)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS UNROLL factor=lanes)
+        FPGASNN_HLS(HLS PIPELINE II=1)
         acc[o] += cur[0][o];
     }
 }

@@ -3,6 +3,8 @@ every neuron layer's spikes at every step, on random networks covering every neu
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 from conftest import need
@@ -96,9 +98,54 @@ def test_mismatch_is_found_and_located(tmp_path):
 
 
 @pytest.mark.tool
-def test_untraced_run_compares_outputs(tmp_path):
+def test_untraced_threaded_run_and_standalone_test_bench(tmp_path):
+    """The project's own test bench, run as Vitis would (no arguments, from the project folder),
+    checks tb_data/expected.txt and fails on a wrong expected value; the threaded untraced run agrees."""
     need("g++", "ap_types")
     net = examples.tiny()
-    res = run_csim(net, n=64, trace=False, workdir=tmp_path)
+    res = run_csim(net, n=64, trace=False, threads=2, workdir=tmp_path)
     assert res.ok and not res.traced and res.images == 64
     np.testing.assert_array_equal(res.classes, simulate(net, random_images(net, 64, 0)).classes)
+    prj = tmp_path / "project"
+    exe = str(tmp_path / "build" / "csim")
+    proc = subprocess.run([exe], cwd=prj, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "FPGASNN_CSIM images=16 mismatches=0" in proc.stdout
+    results = (prj / "tb_data" / "csim_results.txt").read_text()
+    assert results == (prj / "tb_data" / "expected.txt").read_text()
+    expected = prj / "tb_data" / "expected.txt"
+    rows = expected.read_text().splitlines()
+    first = rows[3].split()
+    first[0] = str(int(first[0]) + 1)
+    rows[3] = " ".join(first)
+    expected.write_text("\n".join(rows) + "\n")
+    proc = subprocess.run([exe], cwd=prj, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert "FPGASNN_CSIM images=16 mismatches=1" in proc.stdout
+    assert "image 3: score 0 is" in proc.stderr
+
+
+@pytest.mark.tool
+def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
+    """Preprocessed as the HLS tool sees it (__SYNTHESIS__), the pragmas are real and follow lanes."""
+    need("g++")
+    net = examples.reference_mnist()
+    write_plan(project_plan(net, load_board("pynq-z2"), {"conv2": 8, "fc1": 4}), tmp_path / "p")
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    for h in ("ap_int.h", "hls_stream.h"):
+        (fake / h).write_text("")
+    proc = subprocess.run(["g++", "-E", "-P", "-D__SYNTHESIS__", "-I", str(fake), "-I",
+                           str(tmp_path / "p" / "firmware"), "-x", "c++",
+                           str(tmp_path / "p" / "firmware" / "snn_top.cpp")],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    for pragma in ("#pragma HLS INTERFACE axis port=pixels_in", "#pragma HLS INTERFACE axis port=scores_out",
+                   "#pragma HLS INTERFACE s_axilite port=return bundle=control",
+                   "#pragma HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2",
+                   "#pragma HLS ARRAY_PARTITION variable=cur_fc1 cyclic factor=4 dim=2",
+                   "#pragma HLS UNROLL factor=lanes", "#pragma HLS PIPELINE II=1"):
+        assert pragma in text
+    assert "const unsigned lanes = CFG::lanes;" in text
+    assert "static" not in text.rsplit("void snn_top(", 1)[1]  # no function-local static state
