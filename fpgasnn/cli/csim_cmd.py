@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
     p.add_argument("--strict", action="store_true",
                    help="ap_int arithmetic everywhere, also for currents and membranes (slower)")
+    p.add_argument("-j", "--threads", type=int, default=1,
+                   help="simulate on this many threads in the one process (untraced runs; default 1)")
     p.set_defaults(func=run)
 
 
@@ -39,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         except (FileNotFoundError, ValueError, OSError) as e:
             raise SimulationError(f"{args.inputs}: not a readable .npy inputs file ({e})") from None
     res = run_csim(args.project, images, n=args.images, seed=args.seed, trace=not args.no_trace,
-                   strict=args.strict)
+                   strict=args.strict, threads=args.threads)
     what = "scores, class and per-step spikes" if res.traced else "scores and class"
     print(f"csim: {res.images} images, {what} compared with the golden model"
           f"{' (strict ap_int build)' if res.strict else ''}")

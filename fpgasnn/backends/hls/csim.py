@@ -94,6 +94,10 @@ class CsimBuild:
     warnings: tuple[str, ...]
 
 
+def _c_path(path: Path) -> str:
+    return str(path).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def compile_project(project_dir: str | Path, build_dir: str | Path, *, trace: bool = True,
                     strict: bool = False) -> CsimBuild:
     """Compile firmware + test bench of ``project_dir`` into ``build_dir`` with g++ (vendor headers via
@@ -113,8 +117,11 @@ def compile_project(project_dir: str | Path, build_dir: str | Path, *, trace: bo
         argv.append("-DFPGASNN_TRACE")
     if strict:
         argv.append("-DFPGASNN_CSIM_AP_TYPES")
-    argv += [str(root / "tb" / f"{TOP_NAME}_tb.cpp"), str(root / "firmware" / f"{TOP_NAME}.cpp"),
-             "-o", str(exe)]
+    # One translation unit (test bench + core): the vendor headers are parsed once, not twice.
+    unity = out / (exe.name + "_unity.cpp")
+    sources = [root / "tb" / f"{TOP_NAME}_tb.cpp", root / "firmware" / f"{TOP_NAME}.cpp"]
+    unity.write_text("".join(f'#include "{_c_path(p)}"\n' for p in sources))
+    argv += [str(unity), "-o", str(exe)]
     t0 = time.perf_counter()
     log = toolchain.run_tool(argv, cwd=out, what="compiling the C simulation")
     dt = time.perf_counter() - t0

@@ -121,3 +121,27 @@ def test_output_after_conv_is_refused():
                   Schedule(wake=1))
     with pytest.raises(BackendError, match=r"output layer 'o': the last synapse 'c' must produce a flat"):
         project_plan(net, load_board("pynq-z2"))
+
+
+@pytest.mark.tool
+def test_cli_build_then_csim(tmp_path, capsys):
+    from conftest import need
+
+    need("g++", "ap_types")
+    net = examples.random_network(241, schedule=Schedule(wake=2, presim=2, sleep=2))
+    snn = save(net, tmp_path / "net.snn")
+    prj = tmp_path / "prj"
+    assert main(["build", str(snn), "-o", str(prj), "--lanes", "conv0=2"]) == 0
+    x = np.random.default_rng(5).integers(-128, 128, size=(25, *net.input.shape))
+    lo, hi = net.input.value_range
+    np.save(tmp_path / "x.npy", np.clip(x, lo, hi))
+    capsys.readouterr()
+    assert main(["csim", str(prj), "--inputs", str(tmp_path / "x.npy")]) == 0
+    out = capsys.readouterr().out
+    assert "csim: 25 images, scores, class and per-step spikes compared with the golden model" in out
+    assert "bit-exact: 0 mismatches" in out
+    (prj / "firmware" / "weights.h").write_text(
+        (prj / "firmware" / "weights.h").read_text().replace("fc_out_b[", "fc_out_b_unused[", 1)
+        .replace("} // namespace weights", ""), encoding="utf-8")
+    assert main(["csim", str(prj), "-n", "5"]) == 2
+    assert "compiling the C simulation" in capsys.readouterr().err
