@@ -221,8 +221,9 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
     trace = None
     if build.trace:
         per_step = sum(n.pixels * n.channels for n in ctx.neurons)
-        raw = np.memmap(trace_path, dtype=np.int8, mode="r")
         expect = len(x) * ctx.total_steps * per_step
+        size = trace_path.stat().st_size
+        raw = np.memmap(trace_path, dtype=np.int8, mode="r") if size else np.zeros(0, dtype=np.int8)
         if raw.size != expect:
             raise ToolError(argv, 0, log, f"trace has {raw.size} values, expected {expect}")
         trace = raw.reshape(len(x), ctx.total_steps, per_step)
