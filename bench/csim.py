@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.csim import compile_project, run_build
 from fpgasnn.backends.plan import write_plan
-from fpgasnn.boards import load_board
 from fpgasnn.errors import DataError
 from fpgasnn.golden import simulate
 from fpgasnn.ir import examples
@@ -102,7 +102,7 @@ def main() -> None:
     print(f"{'network':22} {'build':8} {'trace':6} {'threads':>7} {'images':>7} {'mismatches':>10} "
           f"{'csim img/s':>11} {'compile s':>9}")
     for r in records:
-        print(f"{r['network']:22} {r['build']:8} {str(r['trace']):6} {r['threads']:>7} {r['images']:>7} "
+        print(f"{r['network']:22} {r['build']:8} {r['trace']!s:6} {r['threads']:>7} {r['images']:>7} "
               f"{r['mismatches']:>10} {r['csim_images_per_s']:>11.1f} {r['compile_s']:>9.2f}")
     print(f"golden model: {golden_rate:.0f} images/s")
     args.out.parent.mkdir(parents=True, exist_ok=True)

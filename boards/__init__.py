@@ -11,10 +11,10 @@ module to import and the resource package.)
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 from fpgasnn.errors import BackendError
 
@@ -101,4 +101,4 @@ def load_board(name: str) -> Board:
     return _parse(name, doc)
 
 
-__all__ = ["Board", "FAMILIES", "RESOURCE_KEYS", "YOSYS_FAMILIES", "list_boards", "load_board"]
+__all__ = ["FAMILIES", "RESOURCE_KEYS", "YOSYS_FAMILIES", "Board", "list_boards", "load_board"]

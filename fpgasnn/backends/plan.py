@@ -81,4 +81,4 @@ def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool 
     return written
 
 
-__all__ = ["Plan", "PlanError", "OutputExistsError", "validate_plan", "merge_plans", "write_plan"]
+__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan", "write_plan"]

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fpgasnn.backends.hls.names import unique_identifiers
 from fpgasnn.boards import Board
 from fpgasnn.errors import BackendError
 from fpgasnn.ir.network import Network, Stage
-from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Dense, Neuron, NeuronKind, Output
+from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Neuron, NeuronKind, Output
 from fpgasnn.ir.ranges import annotate_widths, signed_bits
-from fpgasnn.backends.hls.names import unique_identifiers
 
 TOP_NAME = "snn_top"
 KIND_ENUM = {
@@ -323,6 +323,16 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
 
 
 __all__ = [
-    "HlsContext", "InputCtx", "NeuronCtx", "OutputCtx", "RomCtx", "StageCtx", "SynapseCtx",
-    "TOP_NAME", "build_context", "check_supported", "resolve_lanes", "rom",
+    "TOP_NAME",
+    "HlsContext",
+    "InputCtx",
+    "NeuronCtx",
+    "OutputCtx",
+    "RomCtx",
+    "StageCtx",
+    "SynapseCtx",
+    "build_context",
+    "check_supported",
+    "resolve_lanes",
+    "rom",
 ]

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fpgasnn import toolchain
 from fpgasnn.backends.hls.context import TOP_NAME, HlsContext, build_context
 from fpgasnn.backends.hls.project import project_plan, read_project
 from fpgasnn.backends.hls.stimulus import format_images, parse_outputs, random_images
@@ -27,7 +28,6 @@ from fpgasnn.boards import Board, load_board
 from fpgasnn.errors import SimulationError, ToolError
 from fpgasnn.golden import simulate
 from fpgasnn.ir.network import Network
-from fpgasnn import toolchain
 
 CXXFLAGS = ("-O3", "-std=c++17", "-Wall", "-Wextra", "-pthread")
 TRACE_CHUNK = 256

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fpgasnn.boards import RESOURCE_KEYS, list_boards, load_board
+
 from fpgasnn.errors import BackendError
 
 REQUIRED = ["alveo-u250", "arty-a7-100t", "kv260", "pynq-z2", "ultra96v2", "zcu102", "zcu104"]

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan, resolve_lanes
 from fpgasnn.backends.hls.stimulus import parse_outputs
-from fpgasnn.boards import load_board
 from fpgasnn.cli import main
 from fpgasnn.cli.build_cmd import parse_lanes
 from fpgasnn.errors import BackendError

@@ -8,12 +8,12 @@ import subprocess
 import numpy as np
 import pytest
 from conftest import need
+from fpgasnn.boards import load_board
 
+from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.plan import write_plan
-from fpgasnn.backends.hls import project_plan
-from fpgasnn.boards import load_board
 from fpgasnn.golden import simulate
 from fpgasnn.ir import NeuronKind, Schedule, examples
 

@@ -10,7 +10,7 @@ from conftest import need
 
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.backends.hls.names import sanitize, unique_identifiers
-from fpgasnn.ir import Dense, Flatten, Input, Neuron, NeuronKind, Network, Output, Schedule, Conv2D
+from fpgasnn.ir import Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKind, Output, Schedule
 
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

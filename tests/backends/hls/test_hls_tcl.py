@@ -8,10 +8,10 @@ import subprocess
 
 import pytest
 from conftest import IN_CI
+from fpgasnn.boards import list_boards, load_board
 
 from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.plan import write_plan
-from fpgasnn.boards import list_boards, load_board
 from fpgasnn.ir import examples
 
 DRIVER = """\

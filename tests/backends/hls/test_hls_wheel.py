@@ -7,8 +7,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from fpgasnn.boards import list_boards
 
 ROOT = Path(__file__).resolve().parents[3]
