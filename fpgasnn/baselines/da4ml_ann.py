@@ -177,3 +177,48 @@ def write_verilog(traced: TracedLayer, folder: str | Path, module: str) -> list[
     if not (src / files[0]).is_file():
         raise BackendError(f"da4ml wrote no {files[0]} for layer {traced.layer.name!r}")
     return files
+
+
+def keras_layer_io(keras_model, layer: CmvmLayer, x: np.ndarray, max_vectors: int = 20000,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Real input vectors of ``layer`` and the Keras model's outputs for them (after the activation),
+    from images ``x`` as the Keras model takes them; at most ``max_vectors`` (a seeded sample)."""
+    from fpgasnn.baselines.tf_setup import tf_keras
+
+    tfk = tf_keras()
+    names = [k.name for k in keras_model.layers]
+    idx = names.index(layer.name)
+    klayer = keras_model.layers[idx]
+    out_layer = keras_model.layers[idx + 1] if layer.out_format is not None else klayer
+    probe = tfk.Model(keras_model.inputs, [klayer.input, out_layer.output])
+    xin, yout = (np.asarray(a, dtype=np.float64) for a in probe.predict(x, verbose=0, batch_size=500))
+    if type(klayer).__name__ == "QConv2D":
+        kh, kw = klayer.kernel_size
+        if tuple(klayer.strides) != (1, 1) or klayer.padding not in ("same", "valid"):
+            raise FrontendError(f"layer {layer.name!r}: only stride-1 same/valid convolutions are checked")
+        if klayer.padding == "same":
+            ph, pw = (kh - 1) // 2, (kw - 1) // 2
+            xin = np.pad(xin, ((0, 0), (ph, kh - 1 - ph), (pw, kw - 1 - pw), (0, 0)))
+        win = np.lib.stride_tricks.sliding_window_view(xin, (kh, kw), axis=(1, 2))  # N,H,W,C,kh,kw
+        xin = win.transpose(0, 1, 2, 4, 5, 3).reshape(-1, layer.weight.shape[0])
+        yout = yout.reshape(-1, layer.weight.shape[1])
+    else:
+        xin, yout = xin.reshape(len(xin), -1), yout.reshape(len(yout), -1)
+    if len(xin) > max_vectors:
+        pick = np.sort(np.random.default_rng(seed).choice(len(xin), max_vectors, replace=False))
+        xin, yout = xin[pick], yout[pick]
+    return xin, yout
+
+
+def check_against(traced: TracedLayer, xin: np.ndarray, expected: np.ndarray) -> dict:
+    """Compare the adder graph on real inputs with the exact arithmetic and with ``expected`` (Keras)."""
+    got = np.asarray(traced.comb.predict(np.ascontiguousarray(xin)), dtype=np.float64)
+    ref = traced.layer.reference(xin)
+    res = {
+        "vectors": int(len(xin)),
+        "adder_graph_equals_exact_arithmetic_pct": 100.0 * float(np.mean(np.all(got == ref, axis=1))),
+        "adder_graph_equals_keras_pct": 100.0 * float(np.mean(np.all(np.abs(got - expected) < 1e-9,
+                                                                     axis=1))),
+    }
+    traced.checks.update(res)
+    return res

