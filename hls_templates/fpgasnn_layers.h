@@ -51,12 +51,13 @@ void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_
 }
 
 // First stage, synapse: the image current W x + b, computed ONCE per image (multiplications: this is the
-// only layer with DSPs). x is (C, PH, PW) in C, H, W order; weights (O, C, KH, KW). A Dense first layer
-// is the same kernel with KH = PH, KW = PW and no padding.
+// only layer with DSPs). x is (C, PH, PW) in C, H, W order; weights (C, KH, KW, O), so the `lanes`
+// channels computed together read consecutive, cyclically partitioned ROM words. A Dense first layer
+// is the same kernel with KH = PH, KW = PW and no padding (its (F, O) weights are this layout).
 template <class CFG>
 void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                  typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
-                 const typename CFG::weight_t w[CFG::out_c * CFG::in_c * CFG::kh * CFG::kw],
+                 const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
                  const typename CFG::bias_t b[CFG::out_c]) {
     FPGASNN_LANES(CFG)
     FPGASNN_LOOP(gather_pixels)
@@ -74,7 +75,7 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                             const int xx = int(xo * CFG::stride + j) - int(CFG::pad_left);
                             if (xx < 0 || xx >= int(CFG::pw)) continue;
                             const typename CFG::weight_t wv =
-                                w[((o * CFG::in_c + c) * CFG::kh + i) * CFG::kw + j];
+                                w[((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c + o];
                             acc += wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)];
                         }
                     }

@@ -270,12 +270,12 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
             kh, kw, stride, pad_top, pad_left = ph, pw, 1, 0, 0
         if st.is_first:
             kernel = "conv_gather"
-            wrom = wgt.reshape(-1)  # (O, C, KH, KW) == Dense (O, C*PH*PW) in C, H, W order
+            wrom = wgt.reshape(out_c, -1).T.reshape(-1)  # (C, KH, KW, O); Dense: (F, O), F in C, H, W order
             lo, hi = inp.value_range
             x_bits = signed_bits(min(lo, 0) * k * k, max(hi, 0) * k * k)
         elif isinstance(syn, Conv2D):
             kernel = "conv_scatter"
-            wrom = wgt.transpose(1, 2, 3, 0).reshape(-1)  # (C, KH, KW, O)
+            wrom = wgt.reshape(out_c, -1).T.reshape(-1)  # (C, KH, KW, O)
             x_bits = 0
         else:
             kernel = "dense_scatter"
