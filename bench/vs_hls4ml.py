@@ -44,6 +44,16 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.asarray(z[k]) for k in ("train_images", "train_labels", "test_images", "test_labels"))
 
 
+def snn_of(floatnet, T: int, progress) -> tuple[object | None, str]:
+    """fpgasnn's integer SNN of the same network, or None and why not."""
+    try:
+        from fpgasnn.convert import convert
+    except ImportError:
+        return None, "fpgasnn's converter (FloatNet -> integer SNN) is not available in this checkout"
+    progress(f"fpgasnn convert (T={T})")
+    return convert(floatnet, T=T), f"fpgasnn.convert.convert(to_floatnet(model), T={T})"
+
+
 def print_table(records: list[dict]) -> None:
     def fmt(v, w, nd=0):
         if v is None:
@@ -62,6 +72,7 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=1000, help="MNIST test images for every accuracy")
     ap.add_argument("--synth", default="fc2", help="comma list of layers to synthesize with Yosys")
     ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("-T", type=int, default=4, help="SNN time steps")
     ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "vs_hls4ml.json"))
     args = ap.parse_args()
@@ -82,10 +93,13 @@ def main() -> None:
     model, model_path = qkeras_net.trained(spec, trx, try_, build, verbose=2)
     x = qkeras_net.to_input(x_img)
     records, ann = compare.hls4ml_records(model, x, labels, build, progress)
-    records += compare.da4ml_records(model, x, labels, ann, build,
+    floatnet = qkeras_net.to_floatnet(model)
+    exact = floatnet.forward(x_img[:, None].astype(np.int64))
+    records += compare.da4ml_records(model, x, labels, ann, exact, build,
                                      synth_layers=tuple(s for s in args.synth.split(",") if s),
                                      progress=progress)
-    records += compare.snn_records(model, x_img, labels, build, progress)
+    net, how = snn_of(floatnet, args.T, progress)
+    records += compare.snn_records(net, x_img, labels, build, how_obtained=how, progress=progress)
     common = {"network": f"QKeras CNN {model_path.name} ({spec})", "images": len(x_img),
               "dataset": "MNIST test set, first images"}
     for r in records:

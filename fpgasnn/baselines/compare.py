@@ -101,18 +101,25 @@ def _synth_cached(traced: da4ml_ann.TracedLayer, folder: Path, module: str,
     return res
 
 
-def da4ml_records(keras_model, x: np.ndarray, labels: np.ndarray, ann: AnnRun, build_dir: Path,
+def da4ml_records(keras_model, x: np.ndarray, labels: np.ndarray, ann: AnnRun, exact_logits: np.ndarray,
+                  build_dir: Path,
                   synth_layers: tuple[str, ...] = ("fc2",), check_images: int = 100,
-                  solver_options: dict | None = None, progress: Progress = _quiet) -> list[dict]:
+                  solver_options: dict | None = None, large_layer: int = 20000,
+                  outputs_per_solve: int = 8, progress: Progress = _quiet) -> list[dict]:
     """Trace every layer with da4ml, check it on real activations, synthesize ``synth_layers``, and
-    estimate the whole fully parallel network from da4ml's cost scaled by the measured LUT/cost ratio."""
+    estimate the whole fully parallel network from da4ml's cost scaled by the measured LUT/cost ratio.
+
+    ``exact_logits``: the network's fixed-point arithmetic with round-half-up activations (what the adder
+    graphs compute), e.g. from :meth:`fpgasnn.convert.floatnet.FloatNet.forward`."""
     opts = {"search_all_decompose_dc": False} if solver_options is None else solver_options
     layers = da4ml_ann.layers_from_keras(keras_model)
     traced: dict[str, da4ml_ann.TracedLayer] = {}
     synth: dict[str, Resources] = {}
     for layer in layers:
-        progress(f"da4ml CMVM solve: {layer.what}")
-        t = da4ml_ann.trace(layer, opts)
+        split = outputs_per_solve if layer.weight.size > large_layer else None
+        progress(f"da4ml CMVM solve: {layer.what}" + (f", {split} outputs per solve" if split else ""))
+        t = da4ml_ann.trace(layer, opts, split)
+        t.checks["outputs_per_solve"] = split or layer.weight.shape[1]
         xin, yexp = da4ml_ann.keras_layer_io(keras_model, layer, x[:check_images])
         da4ml_ann.check_against(t, xin, yexp)
         traced[layer.name] = t
@@ -137,10 +144,11 @@ def da4ml_records(keras_model, x: np.ndarray, labels: np.ndarray, ann: AnnRun, b
     ratios = [synth[n].LUT / traced[n].cost for n in synth if traced[n].cost > 0]
     ratio = float(np.mean(ratios)) if ratios else 1.0
     est_luts = sum(t.cost * t.layer.positions for t in traced.values()) * ratio
-    all_exact = all(t.checks.get("adder_graph_equals_keras_pct") == 100.0 for t in traced.values())
+    all_exact = all(t.checks.get("adder_graph_equals_exact_arithmetic_pct") == 100.0
+                    for t in traced.values())
     recs.append(record(
         "da4ml 0.6.0 Verilog ANN, whole network fully parallel (estimate)",
-        top1(ann.keras_logits, labels), {"LUT": round(est_luts), "FF": 0, "BRAM_18K": 0, "DSP": 0},
+        top1(exact_logits, labels), {"LUT": round(est_luts), "FF": 0, "BRAM_18K": 0, "DSP": 0},
         1, energy, images=len(x), lut_per_da4ml_cost=round(ratio, 4), ann_macs=macs_total,
         layers={n: {"what": t.layer.what, "da4ml_cost": t.cost, "positions": t.layer.positions,
                     "solve_s": round(t.trace_s, 2), "checks": t.checks} for n, t in traced.items()},
@@ -149,8 +157,50 @@ def da4ml_records(keras_model, x: np.ndarray, labels: np.ndarray, ann: AnnRun, b
                     f"the synthesized layer(s) {sorted(synth)}; pooling adders and registers not counted",
              "FF/BRAM_18K/DSP": "0 by construction: a combinational adder graph with constant weights",
              "cycles": "1: the whole network is one combinational function (no pipelining, no timing)",
-             "top1_pct": ("equals the QKeras model's: every layer's adder graph matched Keras exactly on "
-                          f"real activations of {check_images} images" if all_exact else
-                          "the QKeras model's; adder graphs did NOT match Keras on every vector, see layers"),
+             "top1_pct": ("the network's fixed-point arithmetic with round-half-up activations "
+                          "(FloatNet.forward); every layer's adder graph equals that arithmetic on all real "
+                          f"activation vectors of {check_images} images" + ("" if all_exact else
+                          " -- NOT on every vector, see layers.checks") + "; QKeras and hls4ml round exact "
+                          "ties to even instead, see adder_graph_equals_keras_pct"),
              "energy_nj": f"{macs_total} MACs x {PJ_PER_MAC} pJ ({ENERGY_SOURCE})"}))
     return recs
+
+
+def snn_records(net, images: np.ndarray, labels: np.ndarray, build_dir: Path, *, how_obtained: str,
+                cycles: int | None = None, cycles_how: str = "", resources: dict | None = None,
+                resources_how: str = "", clock_mhz: float | None = None,
+                progress: Progress = _quiet) -> list[dict]:
+    """fpgasnn's SNN core: top-1 from the golden model (bit-exact with csim and rtlsim), energy from
+    :func:`fpgasnn.report.energy.count_ops`; cycles and resources as given by the RTL back end."""
+    from fpgasnn.golden import simulate
+    from fpgasnn.report.energy import PJ_PER_ACC, count_ops
+
+    if net is None:
+        return [record("fpgasnn SNN core", None, None, None, None,
+                       how={"all": how_obtained})]
+    x = np.asarray(images)
+    if x.ndim == 3:
+        x = x[:, None]
+    progress(f"golden simulation of the SNN on {len(x)} images")
+    res = simulate(net, x)
+    acc = 100.0 * float(np.mean(res.classes == np.asarray(labels)))
+    progress("exact operation counts (count_ops)")
+    ops = count_ops(net, x)
+    sched = net.schedule
+    how = {"network": how_obtained,
+           "top1_pct": f"golden model (bit-exact with the HLS csim and the RTL simulation) on {len(x)} "
+                       "MNIST test images",
+           "energy_nj": f"{ops.sop:.0f} SOPs x {PJ_PER_ACC} pJ + {ops.mac:.0f} first-layer MACs x "
+                        f"{PJ_PER_MAC} pJ per image, mean over the images (fpgasnn.report.energy.count_ops; "
+                        f"{ENERGY_SOURCE})",
+           "cycles": cycles_how or "not available (RTL back end's cycle model not found)",
+           "LUT/FF/BRAM_18K/DSP": resources_how or "not available (RTL back end's synthesis not found)"}
+    extra = {"T": sched.wake, "time_steps": sched.total, "images": len(x), "sop": round(ops.sop, 1),
+             "first_layer_mac": ops.mac, "ann_mac_equal_width": ops.ann_mac,
+             "sop_per_layer": ops.sop_per_layer, "ann_energy_nj_equal_width": round(ops.ann_energy_nj, 2)}
+    if clock_mhz:
+        extra["clock_mhz"] = clock_mhz
+        if cycles:
+            extra["latency_us"] = round(cycles / clock_mhz, 3)
+    return [record(f"fpgasnn SNN core (T={sched.wake}, {sched.total} steps)", acc, resources, cycles,
+                   ops.energy_nj, how=how, **extra)]

@@ -132,8 +132,12 @@ class TracedLayer:
     checks: dict = field(default_factory=dict)
 
 
-def trace(layer: CmvmLayer, solver_options: dict | None = None) -> TracedLayer:
-    """Build the layer's adder graph with da4ml's CMVM solver."""
+def trace(layer: CmvmLayer, solver_options: dict | None = None,
+          outputs_per_solve: int | None = None) -> TracedLayer:
+    """Build the layer's adder graph with da4ml's CMVM solver.
+
+    ``outputs_per_solve``: solve groups of that many output columns separately (faster for large layers;
+    adders are then shared only within a group, so the cost is an upper bound of the joint solve)."""
     import time
 
     from da4ml.trace import FixedVariableArray, HWConfig, comb_trace
@@ -143,7 +147,10 @@ def trace(layer: CmvmLayer, solver_options: dict | None = None) -> TracedLayer:
     x = FixedVariableArray.from_kif(np.zeros(n, int), np.full(n, layer.in_format.integer),
                                     np.full(n, layer.in_format.frac), hwconf=HWConfig(1, -1, -1),
                                     solver_options=dict(solver_options or {}))
-    z = x @ layer.weight + layer.bias
+    n_out = layer.weight.shape[1]
+    group = n_out if not outputs_per_solve else int(outputs_per_solve)
+    parts = [(x @ layer.weight[:, i:i + group])._vars for i in range(0, n_out, group)]
+    z = FixedVariableArray(np.concatenate(parts), x.solver_options, hwconf=x.hwconf) + layer.bias
     if layer.out_format is not None:
         f = layer.out_format
         z = z.relu().quantize(0, f.integer, f.frac, overflow_mode="SAT", round_mode="RND")

@@ -26,8 +26,8 @@ INPUT_SCALE = 1.0 / 256.0
 @dataclass(frozen=True)
 class QNetSpec:
     weight_bits: int = 8
-    act_bits: int = 3
-    act_integer: int = 1
+    act_bits: int = 2
+    act_integer: int = 0
     conv: tuple[int, ...] = (16, 32)
     hidden: int = 64
     classes: int = 10
@@ -95,3 +95,62 @@ def trained(spec: QNetSpec, train_x: np.ndarray, train_y: np.ndarray, cache_dir:
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     return model, path
+
+
+def to_floatnet(model, input_bits: int = 8):
+    """The model as a :class:`fpgasnn.convert.floatnet.FloatNet` (channel-first, Flatten in C, H, W order),
+    for fpgasnn's converter: QKeras-quantized weights, ``quantized_relu(b, i)`` as the clip-floor-shift
+    quantizer with ``L = 2**b - 1`` levels, ``lam = L * 2**(i - b)`` and shift 0.5 (round half up)."""
+    from fpgasnn.convert.floatnet import FAct, FConv, FDense, FFlatten, FInput, FloatNet, FPool
+    from fpgasnn.errors import UnsupportedLayerError
+    from fpgasnn.ir.nodes import same_padding
+
+    from fpgasnn.baselines.da4ml_ann import _quantized
+
+    layers: list = []
+    shape = None  # current (C, H, W) or (F,)
+    hwc = None
+    bad = []
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "InputLayer":
+            h, w, c = layer.output_shape[0][1:] if isinstance(layer.output_shape, list) else \
+                layer.output_shape[1:]
+            shape = (c, h, w)
+            layers.append(FInput(layer.name, shape, scale=INPUT_SCALE, bits=input_bits))
+        elif kind == "QConv2D":
+            wk = _quantized(layer, "kernel")
+            kh, kw = layer.kernel_size
+            pad = (0, 0, 0, 0)
+            if layer.padding == "same":
+                pad = (*same_padding(shape[1], kh, layer.strides[0]),
+                       *same_padding(shape[2], kw, layer.strides[1]))
+            layers.append(FConv(layer.name, wk.transpose(3, 2, 0, 1), _quantized(layer, "bias"),
+                                int(layer.strides[0]), pad))
+            _, h, w, c = layer.output_shape
+            shape = (c, h, w)
+        elif kind == "AveragePooling2D":
+            k = int(layer.pool_size[0])
+            layers.append(FPool(layer.name, k))
+            shape = (shape[0], shape[1] // k, shape[2] // k)
+        elif kind == "Flatten":
+            layers.append(FFlatten(layer.name))
+            hwc = (shape[1], shape[2], shape[0]) if len(shape) == 3 else None
+            shape = (int(np.prod(shape)),)
+        elif kind == "QDense":
+            wk = _quantized(layer, "kernel")
+            if hwc is not None:
+                wk = wk.reshape(*hwc, -1).transpose(2, 0, 1, 3).reshape(wk.shape[0], -1)
+                hwc = None
+            layers.append(FDense(layer.name, wk.T, _quantized(layer, "bias")))
+            shape = (wk.shape[1],)
+        elif kind == "QActivation" and type(layer.quantizer).__name__ == "quantized_relu":
+            b, i = int(layer.quantizer.bits), int(layer.quantizer.integer)
+            levels = 2 ** b - 1
+            layers.append(FAct(layer.name, levels, levels * 2.0 ** (i - b), 0.5))
+        else:
+            bad.append(f"{layer.name} ({kind})")
+    if bad:
+        raise UnsupportedLayerError("to_floatnet supports QConv2D, QDense, AveragePooling2D, Flatten and "
+                                    "QActivation(quantized_relu); unsupported: " + ", ".join(bad))
+    return FloatNet(tuple(layers), {"source": f"fpgasnn.baselines.qkeras_net.to_floatnet({model.name})"})
