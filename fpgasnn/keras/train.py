@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,7 +93,9 @@ def train_model(spec: ModelSpec, output: str | Path, *, progress: bool = False,
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.tmp{os.getpid()}{out.suffix}")
-    model.save(tmp)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*HDF5 file.*legacy.*")
+        model.save(tmp)
     os.replace(tmp, out)
     return TrainResult(out, spec, seconds, top1, len(x_test))
 
