@@ -1,0 +1,86 @@
+"""Verilator simulation of a generated core through cocotb's Python runner (no Makefiles).
+
+:func:`build` writes the plan and compiles it once; :func:`run_images` runs the cocotb bench on a list
+of images in one simulation and returns what it observed (:class:`Observed`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fpgasnn import toolchain
+from fpgasnn.backends.plan import write_plan
+from fpgasnn.backends.rtl.emit import LIBRARY, TOP, rtl_plan
+from fpgasnn.errors import ToolError
+from fpgasnn.ir.network import Network
+
+
+@dataclass
+class Observed:
+    starts: list[int]
+    in_beats: list[int]
+    out_beats: list[list[int]]
+    dbg: list[list[int]]
+
+
+class RtlSim:
+    """A compiled Verilator model of ``net`` at ``lanes`` in ``workdir``."""
+
+    def __init__(self, net: Network, lanes, workdir: str | Path) -> None:
+        self.net, self.lanes = net, lanes
+        self.workdir = Path(workdir).resolve()
+        self.src = self.workdir / "rtl"
+        self.build_dir = self.workdir / "sim_build"
+        self.runner = None
+
+    def build(self) -> None:
+        from cocotb_tools.runner import get_runner
+
+        write_plan(rtl_plan(self.net, self.lanes), self.src, force=True)
+        env = toolchain.verilator_env()
+        os.environ["PATH"] = env["PATH"]
+        os.environ.pop("VERILATOR_ROOT", None)
+        runner = get_runner("verilator")
+        try:
+            runner.build(
+                sources=[self.src / f for f in (*LIBRARY, f"{TOP}.v")],
+                hdl_toplevel=TOP, build_dir=self.build_dir, always=True,
+                build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O2"], timescale=("1ns", "1ps"),
+                log_file=self.build_dir / "build.log",
+            )
+        except SystemExit as e:  # cocotb's runner exits on a failed build
+            log = (self.build_dir / "build.log")
+            raise ToolError(["verilator", f"{TOP}.v"], int(e.code or 1),
+                            log.read_text() if log.exists() else "", "Verilator build") from None
+        self.runner = runner
+
+    def run(self, images: np.ndarray, *, idle: float = 0.0, backpressure: float = 0.0, seed: int = 0,
+            reset_before: int = -1, tag: str = "run") -> Observed:
+        if self.runner is None:
+            self.build()
+        x = np.asarray(images, dtype=np.int64).reshape(len(images), -1)
+        cfg_path = self.workdir / f"{tag}_config.json"
+        out_path = self.workdir / f"{tag}_observed.json"
+        if out_path.exists():
+            out_path.unlink()
+        ncls = self.net.num_classes
+        cfg_path.write_text(json.dumps({
+            "images": x.tolist(), "ncls": ncls, "idle": idle, "backpressure": backpressure,
+            "seed": seed, "reset_before": reset_before, "out": str(out_path)}))
+        os.environ["FPGASNN_RTL_CONFIG"] = str(cfg_path)
+        # the memory images are read relative to the simulator's working folder
+        self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
+                         build_dir=self.build_dir, test_dir=self.src,
+                         results_xml=str(self.workdir / f"{tag}_results.xml"),
+                         extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path)})
+        if not out_path.exists():
+            raise ToolError(["cocotb", TOP], 1, "the bench wrote no results", "RTL simulation")
+        d = json.loads(out_path.read_text())
+        return Observed(d["starts"], d["in_beats"], d["out_beats"], d["dbg"])
+
+
+__all__ = ["Observed", "RtlSim"]

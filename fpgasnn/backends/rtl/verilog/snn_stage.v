@@ -1,0 +1,395 @@
+// snn_stage: one hardware layer of the event-driven spiking core (synapse + neurons or output).
+//
+// Contract (the golden model fpgasnn/golden/simulate.py is the spec):
+//  * Scatter: every input event (producer position POS, channel C, value VAL) adds VAL * W[., C, tap]
+//    into the target memory, LANES output channels per cycle. First stage: VAL is a pixel and the
+//    target is the current RAM (kept for the whole image); other stages: VAL is +-1 and the target is
+//    the membrane (or, for the output stage, the accumulator) RAM.
+//  * Update pass, one memory word (LANES neurons) per cycle:
+//      I = (first ? (sleep ? 0 : cur) : 0) + (bias_on ? b : 0);  v = v + I
+//      pos = v >= THETA (CIF: and N < t_wake);  neg = signed && v < 0 && N > 0
+//      v -= s*THETA; N += s; words with spikes are pushed to the event queue.
+//    last step: v <- v0, N <- 0, cur <- 0 (ready for the next image);
+//    last presim step: v <- v0 + THETA*[v >= THETA] - THETA*[v < 0 && N > 0], N <- 0.
+//    Output stage: acc += I; last presim step: acc <- 0.
+//  * Init pass (after reset): v <- v0, N <- 0, cur <- 0, acc <- 0; queue emptied.
+// Memory words: address = pos * OCH + chunk; lane l of chunk k is channel k*LANES + l.
+// All arithmetic on stored values is modulo 2**width; range analysis proves results fit.
+`default_nettype none
+module snn_stage #(
+    parameter integer IS_FIRST = 0,
+    parameter integer IS_OUT = 0,
+    parameter integer IS_DENSE = 0,
+    parameter integer KIND = 0,          // 0 IF, 1 signed IF, 2 consistent IF
+    parameter integer LANES = 4,
+    parameter integer OCH = 1,           // output chunks = ceil(O / LANES)
+    parameter integer O = 4,             // real output channels
+    parameter integer NPOS = 1,          // output positions
+    parameter integer MB = 16,           // membrane / accumulator width
+    parameter integer CB = 16,           // current width (first stage)
+    parameter integer WB = 8,            // weight width
+    parameter integer BB = 8,            // bias width
+    parameter integer NB = 4,            // spike counter width
+    parameter integer THETA = 1,
+    parameter integer V0 = 0,
+    parameter integer V0_PER = 0,
+    parameter integer VALB = 2,          // event value width (signed)
+    parameter integer IN_NPOS = 1,       // producer positions
+    parameter integer IN_C = 1,          // producer channels (padded)
+    parameter integer IN_CB = 1,         // width of a producer channel index
+    parameter integer IN_POSB = 1,       // width of a producer position index
+    parameter integer KT = 1,            // taps (conv)
+    parameter integer RROWS = 1,         // weight rows per chunk (dense)
+    parameter integer WDEPTH = 1,
+    parameter integer TDEPTH = 1,
+    parameter integer PMB = 1,           // width of a position-map base
+    parameter integer TMB = 1,           // width of a tap-map base
+    parameter integer QW = 1,            // width of a producer queue entry
+    parameter integer QAB = 1,           // producer queue address width
+    parameter integer P_LANES = 1,       // producer lanes (events from the queue)
+    parameter integer P_CHB = 1,         // producer chunk index width
+    parameter W_FILE = "w.mem",
+    parameter B_FILE = "b.mem",
+    parameter V0_FILE = "v0.mem",
+    parameter PMAP_FILE = "pmap.mem",
+    parameter TMAP_FILE = "tmap.mem"
+) (
+    input  wire clk,
+    input  wire rst,
+    // commands (one-cycle pulses) and status
+    input  wire cmd_init,
+    input  wire cmd_scatter,
+    input  wire cmd_update,
+    output wire busy,
+    // step mode for the update pass
+    input  wire m_bias_on,
+    input  wire m_sleep,
+    input  wire m_last,
+    input  wire m_last_presim,
+    input  wire [NB-1:0] m_t_wake,
+    // first stage: pixel events (accepted in one cycle when zero, 1 + ops cycles otherwise)
+    input  wire ev_valid,
+    output wire ev_ready,
+    input  wire [IN_POSB-1:0] ev_pos,
+    input  wire [IN_CB-1:0] ev_c,
+    input  wire [VALB-1:0] ev_val,
+    // other stages: the producer's event queue
+    output wire [QAB-1:0] pq_raddr,
+    input  wire [QW-1:0] pq_rdata,
+    input  wire [QAB:0] pq_count,
+    // this stage's event queue (read by the consumer)
+    input  wire [QA-1:0] q_raddr,
+    output reg  [QE-1:0] q_rdata,
+    output reg  [QA:0] q_count,
+    // debug: every word with spikes of the update pass
+    output reg  dbg_we,
+    output reg  [QA-1:0] dbg_addr,
+    output reg  [LANES-1:0] dbg_pos,
+    output reg  [LANES-1:0] dbg_neg,
+    // output stage: accumulator read / clear port (TX)
+    input  wire [QA-1:0] acc_addr,
+    output wire [LANES*MB-1:0] acc_rdata,
+    input  wire acc_clear
+);
+    localparam integer NWORDS = NPOS * OCH;
+    localparam integer QA = (NWORDS > 1) ? $clog2(NWORDS) : 1;
+    localparam integer POSB = (NPOS > 1) ? $clog2(NPOS) : 1;
+    localparam integer CHB = (OCH > 1) ? $clog2(OCH) : 1;
+    localparam integer QE = POSB + CHB + 2 * LANES;
+    localparam integer SIGNED = (KIND != 0) ? 1 : 0;
+    localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
+    localparam integer PB = (WB + VALB);                  // product width
+    localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
+    localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
+    localparam integer OPS = IS_DENSE ? OCH : KT * OCH;
+    localparam integer KTB = (KT > 1) ? $clog2(KT) + 1 : 1;
+    localparam integer PLB = (P_LANES > 1) ? $clog2(P_LANES) : 1;
+
+    // ------------------------------------------------------------------ memories
+    reg [LANES*MB-1:0] vmem [0:NWORDS-1];
+    reg [LANES*NB-1:0] nmem [0:NWORDS-1];
+    reg [LANES*CB-1:0] cmem [0:NWORDS-1];
+    reg [LANES*WB-1:0] wrom [0:WDEPTH-1];
+    reg [LANES*BB-1:0] brom [0:OCH-1];
+    reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
+    reg [PMB:0] pmap [0:IN_NPOS-1];
+    reg [TMB:0] tmap [0:TDEPTH-1];
+    reg [QE-1:0] qmem [0:NWORDS-1];
+    initial begin
+        $readmemh(W_FILE, wrom);
+        $readmemh(B_FILE, brom);
+        $readmemh(PMAP_FILE, pmap);
+        if (IS_DENSE == 0) $readmemh(TMAP_FILE, tmap);
+        if (V0_PER != 0) $readmemh(V0_FILE, v0rom);
+    end
+
+    // ------------------------------------------------------------------ control
+    localparam [3:0] S_IDLE = 4'd0, S_INIT = 4'd1, S_FETCH = 4'd2, S_LOAD = 4'd3, S_PICK = 4'd4,
+                     S_OPS = 4'd5, S_UPD = 4'd6, S_EVW = 4'd7;
+    reg [3:0] state;
+    reg [QA:0] wcnt;              // word counter of init / update passes
+    reg [POSB-1:0] upos;
+    reg [CHB-1:0] uch;
+    reg [QAB:0] rptr;
+    reg [QW-1:0] qword;
+    reg [KTB-1:0] t;
+    reg [CHB-1:0] oc;
+    reg [PMB-1:0] ebase;
+    reg evalid_map;
+    reg [IN_CB-1:0] ec;
+    reg signed [VALB-1:0] eval;
+    reg [WA-1:0] wa;
+    // pipelined RMW (one op per cycle, executed the cycle after issue)
+    reg pv;
+    reg [QA-1:0] pa;
+    reg signed [VALB-1:0] pval;
+    reg [LANES*WB-1:0] wdata;
+
+    assign busy = (state != S_IDLE && state != S_EVW) || pv || cmd_init || cmd_scatter || cmd_update;
+    assign ev_ready = (state == S_EVW);
+
+    // producer queue entry fields: {pos, chunk, pos_mask, neg_mask}
+    wire [P_LANES-1:0] q_pmask = qword[2*P_LANES-1:P_LANES];
+    wire [P_LANES-1:0] q_nmask = qword[P_LANES-1:0];
+    wire [P_LANES-1:0] q_any = q_pmask | q_nmask;
+    wire [P_CHB-1:0] q_chunk = qword[2*P_LANES+P_CHB-1:2*P_LANES];
+    wire [IN_POSB-1:0] q_pos = qword[QW-1:2*P_LANES+P_CHB];
+    // lowest set lane
+    reg [PLB-1:0] lane;
+    integer li;
+    always @(*) begin
+        lane = {PLB{1'b0}};
+        for (li = P_LANES - 1; li >= 0; li = li - 1)
+            if (q_any[li]) lane = li[PLB-1:0];
+    end
+    localparam integer PLOG = (P_LANES > 1) ? $clog2(P_LANES) : 0;
+    wire [IN_CB-1:0] pick_c = (IN_CB'(q_chunk) << PLOG) | IN_CB'(lane);
+    assign pq_raddr = QAB'(rptr);
+
+    // current event's map entry
+    wire [PMB:0] pm = pmap[IS_FIRST ? ev_pos : q_pos];
+    wire [TA-1:0] ti = TA'(ebase) + TA'(t);
+    wire [TMB:0] tm = tmap[ti];
+    wire op_valid = IS_DENSE ? evalid_map : (evalid_map & tm[TMB]);
+    wire [QA-1:0] op_addr = IS_DENSE ? QA'(oc) : (QA'(tm[TMB-1:0]) + QA'(oc));
+    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(KT - 1));
+
+    always @(posedge clk) begin
+        if (state == S_OPS) wdata <= wrom[wa];
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            state <= S_IDLE;
+            pv <= 1'b0;
+            q_count <= '0;
+            dbg_we <= 1'b0;
+        end else begin
+            pv <= 1'b0;
+            dbg_we <= 1'b0;
+            case (state)
+                S_IDLE: begin
+                    wcnt <= '0;
+                    upos <= '0;
+                    uch <= '0;
+                    if (cmd_init) begin
+                        state <= S_INIT;
+                        q_count <= '0;
+                    end else if (cmd_scatter) begin
+                        rptr <= '0;
+                        state <= IS_FIRST ? S_EVW : S_FETCH;
+                    end else if (cmd_update) begin
+                        state <= S_UPD;
+                        q_count <= '0;
+                    end
+                end
+                S_INIT: begin
+                    wcnt <= wcnt + 1'b1;
+                    if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
+                end
+                S_EVW: begin  // first stage: wait for pixel events; cmd_scatter again ends
+                    if (cmd_update) begin
+                        state <= S_UPD;
+                        q_count <= '0;
+                    end else if (ev_valid && ev_val != '0) begin
+                        ebase <= pm[PMB-1:0];
+                        evalid_map <= pm[PMB];
+                        ec <= ev_c;
+                        eval <= ev_val;
+                        wa <= IS_DENSE ? WA'(pm[PMB-1:0]) + WA'(ev_c) : WA'(ev_c);
+                        t <= '0;
+                        oc <= '0;
+                        state <= S_OPS;
+                    end
+                end
+                S_FETCH: begin
+                    if (rptr == pq_count) begin
+                        state <= S_IDLE;
+                    end else begin
+                        rptr <= rptr + 1'b1;
+                        state <= S_LOAD;
+                    end
+                end
+                S_LOAD: begin
+                    qword <= pq_rdata;
+                    state <= S_PICK;
+                end
+                S_PICK: begin
+                    if (q_any == '0) begin
+                        state <= S_FETCH;
+                    end else begin
+                        ebase <= pm[PMB-1:0];
+                        evalid_map <= pm[PMB];
+                        ec <= pick_c;
+                        eval <= q_nmask[lane] ? -VALB'(1) : VALB'(1);
+                        wa <= IS_DENSE ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
+                        t <= '0;
+                        oc <= '0;
+                        qword[P_LANES + lane] <= 1'b0;
+                        qword[lane] <= 1'b0;
+                        state <= S_OPS;
+                    end
+                end
+                S_OPS: begin
+                    pv <= op_valid;
+                    pa <= op_addr;
+                    pval <= eval;
+                    wa <= wa + (IS_DENSE ? WA'(RROWS) : WA'(IN_C));
+                    if (oc == CHB'(OCH - 1)) begin
+                        oc <= '0;
+                        t <= t + 1'b1;
+                    end else begin
+                        oc <= oc + 1'b1;
+                    end
+                    if (last_op) state <= IS_FIRST ? S_EVW : S_PICK;
+                end
+                S_UPD: begin
+                    wcnt <= wcnt + 1'b1;
+                    if (uch == CHB'(OCH - 1)) begin
+                        uch <= '0;
+                        upos <= upos + 1'b1;
+                    end else begin
+                        uch <= uch + 1'b1;
+                    end
+                    if (IS_OUT == 0) begin
+                        dbg_we <= |(upd_pos | upd_neg);
+                        dbg_addr <= QA'(wcnt);
+                        dbg_pos <= upd_pos;
+                        dbg_neg <= upd_neg;
+                        if (|(upd_pos | upd_neg)) q_count <= q_count + 1'b1;
+                    end
+                    if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
+                end
+                default: state <= S_IDLE;
+            endcase
+        end
+    end
+
+    // ------------------------------------------------------------------ update datapath
+    wire [QA-1:0] ua = QA'(wcnt);
+    wire [LANES*MB-1:0] v_word = vmem[ua];
+    wire [LANES*NB-1:0] n_word = nmem[ua];
+    wire [LANES*CB-1:0] c_word = cmem[ua];
+    wire [LANES*BB-1:0] b_word = brom[uch];
+    wire [LANES*MB-1:0] v0_word = (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
+    reg [LANES*MB-1:0] v_new;
+    reg [LANES*NB-1:0] n_new;
+    reg [LANES-1:0] upd_pos, upd_neg;
+    reg signed [XB-1:0] x_i, x_v, x_v2, x_v0;
+    reg signed [MB-1:0] m_v1, m_v2;
+    reg [NB-1:0] x_n, x_n2;
+    reg sp, sn;
+    integer l;
+    localparam signed [XB-1:0] XTHETA = XB'(THETA);
+    always @(*) begin
+        v_new = v_word;
+        n_new = n_word;
+        upd_pos = '0;
+        upd_neg = '0;
+        for (l = 0; l < LANES; l = l + 1) begin
+            x_i = '0;
+            if (m_bias_on) x_i = XB'($signed(b_word[l*BB +: BB]));
+            if (IS_FIRST != 0) begin
+                if (m_sleep) x_i = '0;
+                else x_i = XB'($signed(CB'(XB'($signed(c_word[l*CB +: CB])) + x_i)));
+            end
+            m_v1 = MB'(XB'($signed(v_word[l*MB +: MB])) + x_i);
+            x_v = XB'(m_v1);
+            x_n = n_word[l*NB +: NB];
+            x_v0 = XB'($signed(v0_word[l*MB +: MB]));
+            sp = (x_v >= XTHETA);
+            if (KIND == 2 && !(x_n < m_t_wake)) sp = 1'b0;
+            sn = (SIGNED != 0) && (x_v < 0) && (x_n != '0);
+            if ((uch * LANES + l) >= O) begin
+                sp = 1'b0;
+                sn = 1'b0;
+            end
+            x_v2 = sp ? x_v - XTHETA : (sn ? x_v + XTHETA : x_v);
+            m_v2 = MB'(x_v2);
+            x_n2 = sp ? x_n + 1'b1 : (sn ? x_n - 1'b1 : x_n);
+            if (IS_OUT != 0) begin
+                m_v2 = m_v1;
+                sp = 1'b0;
+                sn = 1'b0;
+                if (m_last_presim) m_v2 = '0;
+            end else if (m_last) begin
+                m_v2 = MB'(x_v0);
+                x_n2 = '0;
+            end else if (m_last_presim) begin
+                x_v2 = XB'(m_v2);
+                m_v2 = MB'(x_v0 + ((x_v2 >= XTHETA) ? XTHETA : '0)
+                           - (((x_v2 < 0) && (x_n2 != '0)) ? XTHETA : '0));
+                x_n2 = '0;
+            end
+            v_new[l*MB +: MB] = m_v2;
+            n_new[l*NB +: NB] = x_n2;
+            upd_pos[l] = sp;
+            upd_neg[l] = sn;
+        end
+    end
+
+    // ------------------------------------------------------------------ scatter datapath
+    reg [LANES*MB-1:0] s_vnew;
+    reg [LANES*CB-1:0] s_cnew;
+    wire [LANES*MB-1:0] s_vold = vmem[pa];
+    wire [LANES*CB-1:0] s_cold = cmem[pa];
+    reg signed [PB-1:0] prod;
+    integer k;
+    always @(*) begin
+        s_vnew = s_vold;
+        s_cnew = s_cold;
+        for (k = 0; k < LANES; k = k + 1) begin
+            if (IS_FIRST != 0)
+                prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
+            else
+                prod = (pval < 0) ? -PB'($signed(wdata[k*WB +: WB])) : PB'($signed(wdata[k*WB +: WB]));
+            s_vnew[k*MB +: MB] = s_vold[k*MB +: MB] + MB'(prod);
+            s_cnew[k*CB +: CB] = s_cold[k*CB +: CB] + CB'(prod);
+        end
+    end
+
+    // ------------------------------------------------------------------ memory write ports
+    wire init_we = (state == S_INIT);
+    wire upd_we = (state == S_UPD);
+    always @(posedge clk) begin
+        if (init_we) vmem[ua] <= (IS_OUT != 0) ? '0 : v0_word;
+        else if (upd_we) vmem[ua] <= v_new;
+        else if (pv && IS_FIRST == 0) vmem[pa] <= s_vnew;
+        else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
+    end
+    always @(posedge clk) begin
+        if (init_we || (upd_we && m_last)) nmem[ua] <= '0;
+        else if (upd_we) nmem[ua] <= n_new;
+    end
+    always @(posedge clk) begin
+        if (init_we || (upd_we && m_last)) cmem[ua] <= '0;
+        else if (pv && IS_FIRST != 0) cmem[pa] <= s_cnew;
+    end
+    always @(posedge clk) begin
+        if (upd_we && (|(upd_pos | upd_neg)))
+            qmem[q_count[QA-1:0]] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
+        q_rdata <= qmem[q_raddr];
+    end
+    assign acc_rdata = vmem[acc_addr];
+endmodule
+`default_nettype wire
