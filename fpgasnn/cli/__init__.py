@@ -20,6 +20,8 @@ COMMAND_MODULES = [
     "fpgasnn.cli.demo_cmd",
     "fpgasnn.cli.build_cmd",
     "fpgasnn.cli.csim_cmd",
+    "fpgasnn.cli.rtlsim_cmd",
+    "fpgasnn.cli.synth_cmd",
     "fpgasnn.cli.train_cmd",
 ]
 
