@@ -209,7 +209,7 @@ def build_context(net: Network, lanes: int | Mapping[str, int] | None = None) ->
                           QAB=_ubits(int(pq["NPOS"]) * int(pq["OCH"]) - 1),
                           P_LANES=prev.lanes, P_CHB=_ubits(int(pq["OCH"]) - 1))
         else:
-            params.update(QW=1, QAB=1, P_LANES=1, P_CHB=1)
+            params.update(QW=int(params["IN_POSB"]) + 3, QAB=1, P_LANES=1, P_CHB=1)
         if (not is_out) and (act.theta >= (1 << 31) or abs(params["V0"]) >= (1 << 31)):
             raise BackendError(f"layer {act.name!r}: threshold / v0 must fit 32 bits for the RTL back end")
         if is_out and mb > 32:

@@ -28,7 +28,9 @@ module snn_ctrl #(
 ) (
     input  wire clk,
     input  wire rst,
-    input  wire [IN_W-1:0] s_axis_tdata,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [IN_W-1:0] s_axis_tdata,  // pixels are in the low PIX_BITS
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire s_axis_tvalid,
     output wire s_axis_tready,
     input  wire s_axis_tlast,
@@ -90,7 +92,7 @@ module snn_ctrl #(
     assign m_sleep = !m_bias_on;
     assign m_last = (k == NB'(TOTAL - 1));
     assign m_last_presim = (PRESIM > 0) && (k == NB'(PRESIM - 1));
-    assign m_t_wake = (k < NB'(PRESIM)) ? '0 : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
+    assign m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0 : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
 
     // TX: scores then class
     wire [LB-1:0] lane = LB'(beat);

@@ -101,7 +101,6 @@ module snn_stage #(
     localparam integer PB = (WB + VALB);                  // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
-    localparam integer OPS = IS_DENSE ? OCH : KT * OCH;
     localparam integer KTB = (KT > 1) ? $clog2(KT) + 1 : 1;
     localparam integer PLB = (P_LANES > 1) ? $clog2(P_LANES) : 1;
 
@@ -134,9 +133,10 @@ module snn_stage #(
     reg [QW-1:0] qword;
     reg [KTB-1:0] t;
     reg [CHB-1:0] oc;
-    reg [PMB-1:0] ebase;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [PMB-1:0] ebase;  // dense stages use no tap map
+    /* verilator lint_on UNUSEDSIGNAL */
     reg evalid_map;
-    reg [IN_CB-1:0] ec;
     reg signed [VALB-1:0] eval;
     reg [WA-1:0] wa;
     // pipelined RMW (one op per cycle, executed the cycle after issue)
@@ -167,11 +167,11 @@ module snn_stage #(
     assign pq_raddr = QAB'(rptr);
 
     // current event's map entry
-    wire [PMB:0] pm = pmap[IS_FIRST ? ev_pos : q_pos];
+    wire [PMB:0] pm = pmap[(IS_FIRST != 0) ? ev_pos : q_pos];
     wire [TA-1:0] ti = TA'(ebase) + TA'(t);
     wire [TMB:0] tm = tmap[ti];
-    wire op_valid = IS_DENSE ? evalid_map : (evalid_map & tm[TMB]);
-    wire [QA-1:0] op_addr = IS_DENSE ? QA'(oc) : (QA'(tm[TMB-1:0]) + QA'(oc));
+    wire op_valid = (IS_DENSE != 0) ? evalid_map : (evalid_map & tm[TMB]);
+    wire [QA-1:0] op_addr = (IS_DENSE != 0) ? QA'(oc) : (QA'(tm[TMB-1:0]) + QA'(oc));
     wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(KT - 1));
 
     always @(posedge clk) begin
@@ -197,7 +197,7 @@ module snn_stage #(
                         q_count <= '0;
                     end else if (cmd_scatter) begin
                         rptr <= '0;
-                        state <= IS_FIRST ? S_EVW : S_FETCH;
+                        state <= (IS_FIRST != 0) ? S_EVW : S_FETCH;
                     end else if (cmd_update) begin
                         state <= S_UPD;
                         q_count <= '0;
@@ -214,9 +214,8 @@ module snn_stage #(
                     end else if (ev_valid && ev_val != '0) begin
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
-                        ec <= ev_c;
                         eval <= ev_val;
-                        wa <= IS_DENSE ? WA'(pm[PMB-1:0]) + WA'(ev_c) : WA'(ev_c);
+                        wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(ev_c) : WA'(ev_c);
                         t <= '0;
                         oc <= '0;
                         state <= S_OPS;
@@ -240,13 +239,12 @@ module snn_stage #(
                     end else begin
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
-                        ec <= pick_c;
                         eval <= q_nmask[lane] ? -VALB'(1) : VALB'(1);
-                        wa <= IS_DENSE ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
+                        wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
                         t <= '0;
                         oc <= '0;
-                        qword[P_LANES + lane] <= 1'b0;
-                        qword[lane] <= 1'b0;
+                        qword[P_LANES + 32'(lane)] <= 1'b0;
+                        qword[32'(lane)] <= 1'b0;
                         state <= S_OPS;
                     end
                 end
@@ -254,14 +252,14 @@ module snn_stage #(
                     pv <= op_valid;
                     pa <= op_addr;
                     pval <= eval;
-                    wa <= wa + (IS_DENSE ? WA'(RROWS) : WA'(IN_C));
+                    wa <= wa + ((IS_DENSE != 0) ? WA'(RROWS) : WA'(IN_C));
                     if (oc == CHB'(OCH - 1)) begin
                         oc <= '0;
                         t <= t + 1'b1;
                     end else begin
                         oc <= oc + 1'b1;
                     end
-                    if (last_op) state <= IS_FIRST ? S_EVW : S_PICK;
+                    if (last_op) state <= (IS_FIRST != 0) ? S_EVW : S_PICK;
                 end
                 S_UPD: begin
                     wcnt <= wcnt + 1'b1;

@@ -1,0 +1,66 @@
+"""The RTL plan (no external tool): deterministic, complete, and the cycle model's basic laws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fpgasnn.backends.rtl import rtl_plan
+from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.cycles import estimate
+from fpgasnn.backends.hls.stimulus import random_images
+from fpgasnn.errors import BackendError
+from fpgasnn.ir.examples import random_network, reference_mnist, tiny
+
+
+def test_plan_is_deterministic_and_complete():
+    a, b = rtl_plan(tiny(), 4), rtl_plan(tiny(), 4)
+    assert a == b
+    assert {"snn_top.v", "snn_stage.v", "snn_ctrl.v", "conv1_w.mem", "fc_w.mem"} <= set(a)
+    assert "u_conv1" in a["snn_top.v"] and "u_fc" in a["snn_top.v"]
+    assert list(a) == sorted(a)
+
+
+def test_weight_memory_holds_every_weight():
+    net = tiny()
+    plan = rtl_plan(net, 4)
+    words = plan["fc_w.mem"].split()
+    # dense: one word per (chunk, row); 4 lanes of 4-bit weights -> 4 hex digits
+    ctx = build_context(net, 4)
+    fc = ctx.stages[1]
+    assert len(words) == int(fc.params["WDEPTH"]) == fc.och * int(fc.params["RROWS"])
+    total = 0
+    for wd in words:
+        v = int(wd, 16)
+        for lane in range(4):
+            x = (v >> (4 * lane)) & 0xF
+            total += x - 16 if x >= 8 else x
+    assert total == int(net.node("fc").weight.sum())
+
+
+def test_lanes_are_powers_of_two_capped_at_channels():
+    ctx = build_context(reference_mnist(), {"conv1": 6, "conv2": 64, "fc1": 3, "fc2": 16})
+    assert [s.lanes for s in ctx.stages] == [4, 32, 2, 16]
+    with pytest.raises(BackendError, match="lanes must be >= 1"):
+        build_context(tiny(), 0)
+
+
+def test_cycle_model_bound_and_sparsity():
+    net = tiny()
+    x = random_images(net, 6, 0)
+    est = estimate(net, x, 4)
+    assert np.all(est.lower_bound <= est.cycles)
+    assert np.all(est.interval == est.cycles + 1)
+    # fewer input events (darker images) -> fewer cycles
+    dark = (x // 4).astype(np.int64)
+    assert estimate(net, dark, 4).cycles.sum() < est.cycles.sum()
+    zero = np.zeros_like(x)
+    assert np.all(estimate(net, zero, 4).events[:, 0] == 0)
+
+
+def test_more_lanes_fewer_cycles():
+    net = random_network(3)
+    x = random_images(net, 4, 1)
+    c1 = estimate(net, x, 1).cycles
+    c4 = estimate(net, x, 4).cycles
+    assert np.all(c4 < c1)
