@@ -141,11 +141,12 @@ module snn_stage #(
     reg [WA-1:0] wa;
     // pipelined RMW (one op per cycle, executed the cycle after issue)
     reg pv;
+    reg pbusy;                    // an op was issued last cycle (valid or not)
     reg [QA-1:0] pa;
     reg signed [VALB-1:0] pval;
     reg [LANES*WB-1:0] wdata;
 
-    assign busy = (state != S_IDLE && state != S_EVW) || pv || cmd_init || cmd_scatter || cmd_update;
+    assign busy = (state != S_IDLE && state != S_EVW) || pbusy || cmd_init || cmd_scatter || cmd_update;
     assign ev_ready = (state == S_EVW);
 
     // producer queue entry fields: {pos, chunk, pos_mask, neg_mask}
@@ -182,10 +183,12 @@ module snn_stage #(
         if (rst) begin
             state <= S_IDLE;
             pv <= 1'b0;
+            pbusy <= 1'b0;
             q_count <= '0;
             dbg_we <= 1'b0;
         end else begin
             pv <= 1'b0;
+            pbusy <= (state == S_OPS);
             dbg_we <= 1'b0;
             case (state)
                 S_IDLE: begin
