@@ -17,7 +17,7 @@ import gzip
 import importlib.util
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -60,7 +60,7 @@ def load_dataset(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray
     return _load(info.name, split)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     images, labels = _LOADERS[name](split)
     images = np.ascontiguousarray(images, dtype=np.uint8)

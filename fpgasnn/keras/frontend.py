@@ -405,7 +405,7 @@ def from_keras(model, *, calib_images=None, replace_maxpool: bool = False, input
         "replace_maxpool": bool(replace_maxpool),
         "relu_levels": int(relu_levels),
         "relu_percentile": float(relu_percentile),
-        "calibration_images": 0 if calib_images is None else int(len(calib_images)),
+        "calibration_images": 0 if calib_images is None else len(calib_images),
         "relu_thresholds": dict(relu_lams),
     }
     return FloatNet(tuple(b.layers), meta=meta)

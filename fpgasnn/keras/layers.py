@@ -18,7 +18,7 @@ from __future__ import annotations
 from fpgasnn.keras.tf_env import tf_keras
 
 tfk = tf_keras()
-import tensorflow as tf  # noqa: E402  (after tf_keras() set TF_USE_LEGACY_KERAS)
+import tensorflow as tf
 
 
 @tfk.utils.register_keras_serializable(package="fpgasnn")
