@@ -53,7 +53,7 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
                           f"{res.scores[m].tolist()} class {int(res.classes[m])}")
         first_in = obs.in_beats[obs.starts[m]]
         measured.append(b[-1][0] - first_in + 1)
-        if spikes:
+        if spikes and obs.dbg is not None:
             lo, hi = first_in, b[-1][0]
             got = {i: np.zeros((len(res.trace.phases), s.och * s.lanes, s.npos), dtype=np.int64)
                    for i, s in enumerate(ctx.stages) if not s.is_output}

@@ -6,7 +6,8 @@ cycle model (:mod:`fpgasnn.backends.rtl.check`).
 
 Configuration: the JSON file named by FPGASNN_RTL_CONFIG with ``images`` (flat pixel lists), ``ncls``,
 ``idle`` / ``backpressure`` (probabilities of an idle input cycle / tready low), ``seed``,
-``reset_before`` (index of an image that is first abandoned half way by a reset, or -1), ``out``.
+``reset_before`` (index of an image that is first abandoned half way by a reset, or -1), ``spikes``
+(monitor the debug spike port every cycle), ``out``.
 """
 
 from __future__ import annotations
@@ -18,35 +19,45 @@ import random
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.utils import get_sim_time
+
+PERIOD_NS = 10
+
+
+def now() -> int:
+    """The current clock cycle (from the simulation time; the clock starts at time 0)."""
+    return int(get_sim_time("ns")) // PERIOD_NS
 
 
 class Monitor:
-    """Samples every cycle (ReadOnly phase): input handshakes, output beats, debug spike words."""
+    """Samples m_axis (and, with ``spikes``, the debug spike port) in the ReadOnly phase of every cycle.
 
-    def __init__(self, dut, rng: random.Random, backpressure: float) -> None:
-        self.dut, self.rng, self.bp = dut, rng, backpressure
-        self.cycle = 0
-        self.in_beats: list[int] = []
+    Without ``spikes`` and back-pressure it sleeps until m_axis_tvalid rises (much faster)."""
+
+    def __init__(self, dut, rng: random.Random, backpressure: float, spikes: bool) -> None:
+        self.dut, self.rng, self.bp, self.spikes = dut, rng, backpressure, spikes
         self.out_beats: list[list[int]] = []
         self.dbg: list[list[int]] = []
 
     async def run(self) -> None:
         dut = self.dut
+        every_cycle = self.spikes or self.bp > 0
         while True:
             dut.m_axis_tready.value = 0 if self.rng.random() < self.bp else 1
             await ReadOnly()
+            if not every_cycle and not int(dut.m_axis_tvalid.value):
+                await RisingEdge(dut.m_axis_tvalid)
+                await ReadOnly()
             if not int(dut.rst.value):
-                if int(dut.s_axis_tvalid.value) and int(dut.s_axis_tready.value):
-                    self.in_beats.append(self.cycle)
+                cyc = now()
                 if int(dut.m_axis_tvalid.value) and int(dut.m_axis_tready.value):
-                    self.out_beats.append([self.cycle, dut.m_axis_tdata.value.to_signed(),
+                    self.out_beats.append([cyc, dut.m_axis_tdata.value.to_signed(),
                                            int(dut.m_axis_tlast.value)])
-                if int(dut.dbg_valid.value):
-                    self.dbg.append([self.cycle, int(dut.dbg_stage.value), int(dut.dbg_step.value),
+                if self.spikes and int(dut.dbg_valid.value):
+                    self.dbg.append([cyc, int(dut.dbg_stage.value), int(dut.dbg_step.value),
                                      int(dut.dbg_addr.value), int(dut.dbg_pos.value),
                                      int(dut.dbg_neg.value)])
             await RisingEdge(dut.clk)
-            self.cycle += 1
 
 
 class Driver:
@@ -55,6 +66,7 @@ class Driver:
     def __init__(self, dut, rng: random.Random, idle: float) -> None:
         self.dut, self.rng, self.idle = dut, rng, idle
         self.mask = (1 << len(dut.s_axis_tdata)) - 1
+        self.in_beats: list[int] = []
 
     async def send(self, pixels: list[int]) -> None:
         dut = self.dut
@@ -67,7 +79,12 @@ class Driver:
                 dut.s_axis_tdata.value = pixels[i] & self.mask
                 dut.s_axis_tlast.value = int(i == len(pixels) - 1)
             await ReadOnly()
+            if int(dut.s_axis_tvalid.value) and not int(dut.s_axis_tready.value):
+                await RisingEdge(dut.s_axis_tready)  # the core is busy: sleep until it is ready
+                await ReadOnly()
             hs = int(dut.s_axis_tvalid.value) and int(dut.s_axis_tready.value)
+            if hs:
+                self.in_beats.append(now())
             await RisingEdge(dut.clk)
             if hs:
                 i += 1
@@ -96,17 +113,18 @@ async def stream_images(dut) -> None:
     dut.s_axis_tlast.value = 0
     dut.m_axis_tready.value = 1
     await reset(dut)
-    mon = Monitor(dut, random.Random(seed + 1), float(cfg.get("backpressure", 0.0)))
+    mon = Monitor(dut, random.Random(seed + 1), float(cfg.get("backpressure", 0.0)),
+                  bool(cfg.get("spikes", True)))
     cocotb.start_soon(mon.run())
     drv = Driver(dut, random.Random(seed), float(cfg.get("idle", 0.0)))
     starts: list[int] = []
     for n, img in enumerate(images):
         if n == reset_before:
-            keep = len(mon.in_beats)
+            keep = len(drv.in_beats)
             await drv.send(img[: len(img) // 2])
             await reset(dut)
-            del mon.in_beats[keep:]
-        starts.append(len(mon.in_beats))
+            del drv.in_beats[keep:]
+        starts.append(len(drv.in_beats))
         await drv.send(img)
     want = len(images) * (ncls + 1)
     for _ in range(int(cfg.get("max_cycles", 10_000_000))):
@@ -116,5 +134,5 @@ async def stream_images(dut) -> None:
     for _ in range(100):  # drain check: nothing more may arrive
         await RisingEdge(dut.clk)
     with open(cfg["out"], "w") as f:
-        json.dump({"starts": starts, "in_beats": mon.in_beats, "out_beats": mon.out_beats,
+        json.dump({"starts": starts, "in_beats": drv.in_beats, "out_beats": mon.out_beats,
                    "dbg": mon.dbg}, f)

@@ -59,7 +59,7 @@ class RtlSim:
         self.runner = runner
 
     def run(self, images: np.ndarray, *, idle: float = 0.0, backpressure: float = 0.0, seed: int = 0,
-            reset_before: int = -1, tag: str = "run") -> Observed:
+            reset_before: int = -1, spikes: bool = True, tag: str = "run") -> Observed:
         if self.runner is None:
             self.build()
         x = np.asarray(images, dtype=np.int64).reshape(len(images), -1)
@@ -70,7 +70,7 @@ class RtlSim:
         ncls = self.net.num_classes
         cfg_path.write_text(json.dumps({
             "images": x.tolist(), "ncls": ncls, "idle": idle, "backpressure": backpressure,
-            "seed": seed, "reset_before": reset_before, "out": str(out_path)}))
+            "seed": seed, "reset_before": reset_before, "spikes": spikes, "out": str(out_path)}))
         os.environ["FPGASNN_RTL_CONFIG"] = str(cfg_path)
         # the memory images are read relative to the simulator's working folder
         self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
