@@ -10,7 +10,8 @@ C simulations, each ONE process for all images (4 compiles):
   default build with the trace: every layer's spikes at every step compared as well
   strict build (ap_int arithmetic everywhere), outputs only, and with the trace
 ``mismatches`` counts images whose scores, class or (traced runs) spikes differ from the golden model.
-``csim_images_per_s`` is the bench's inference loop only (reading the vector file excluded).
+``csim_images_per_s`` is the bench's inference loop only (reading the vector file excluded), the best
+of ``--repeats`` runs for untraced simulations.
 
 Writes bench/results/csim.json: a list of records with network, build, trace, images, mismatches,
 first_mismatch, csim_images_per_s, compile_s.
@@ -63,6 +64,7 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=10000, help="first N test images (default all 10,000)")
+    ap.add_argument("--repeats", type=int, default=3, help="runs of each untraced simulation (best kept)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
@@ -84,12 +86,18 @@ def main() -> None:
             if (strict, trace) not in builds:
                 builds[strict, trace] = compile_project(prj, Path(tmp) / "build", trace=trace, strict=strict)
             build = builds[strict, trace]
-            res = run_build(build, net, ctx, x, Path(tmp), threads=threads)
+            # Untraced runs are repeated (the machine may be shared); the best rate is kept and every
+            # repeat must agree with the golden model.
+            reps = [run_build(build, net, ctx, x, Path(tmp), threads=threads)
+                    for _ in range(1 if trace else args.repeats)]
+            res = max(reps, key=lambda r: r.images_per_s)
+            res.mismatches = max(r.mismatches for r in reps)
             records.append({
                 "network": NETWORK,
                 "build": "strict" if strict else "default",
                 "trace": trace,
                 "threads": threads,
+                "repeats": len(reps),
                 "images": res.images,
                 "mismatches": res.mismatches,
                 "first_mismatch": None if res.first_mismatch is None else str(res.first_mismatch),
