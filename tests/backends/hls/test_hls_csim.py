@@ -78,8 +78,9 @@ def test_reference_mnist_200_images_strict(tmp_path):
 
 
 @pytest.mark.tool
-def test_mismatch_is_found_and_located(tmp_path):
-    """A wrong threshold in the generated config must be reported at the first differing spike."""
+def test_mismatch_and_warning_are_found(tmp_path):
+    """A wrong threshold in the generated config must be reported at the first differing spike, and a
+    warning in the project's own code must be reported (so the warning-free checks are not vacuous)."""
     need("g++", "ap_types")
     net = examples.random_network(211, SIF, S_PRESIM, True)
     prj = tmp_path / "prj"
@@ -88,7 +89,11 @@ def test_mismatch_is_found_and_located(tmp_path):
     text = params.read_text()
     theta = net.neurons()[0].theta
     params.write_text(text.replace(f"theta = {theta};", f"theta = {theta + 1};", 1))
+    top = prj / "firmware" / "snn_top.cpp"  # and a warning in our code must be reported
+    top.write_text(top.read_text().replace("using namespace fpgasnn;", "using namespace fpgasnn;\n    int unused = 0;"))
     res = run_csim(prj, n=30, trace=True, workdir=tmp_path / "work")
+    assert len(res.warnings) == 1 and "unused variable" in res.warnings[0]
+    assert res.warnings[0].startswith(str(top.resolve()))
     assert not res.ok and res.mismatches > 0
     m = res.first_mismatch
     assert m is not None and m.what == "spikes" and m.layer == net.neurons()[0].name
