@@ -72,9 +72,9 @@ def test_tiny_reset_in_the_middle(tiny_sim):
 def test_random_network_every_phase(tmp_path_factory):
     net = random_network(5, kind=NeuronKind.CONSISTENT_IF, schedule=Schedule(wake=2, presim=2, sleep=2),
                          per_neuron_v0=True)
-    sim = _sim(net, 2, tmp_path_factory, "rnd5")
+    sim = _sim(net, 1, tmp_path_factory, "rnd5")
     x = random_images(net, 6, 5)
-    res = check(net, build_context(net, 2), x, sim.run(x))
+    res = check(net, build_context(net, 1), x, sim.run(x))
     _assert_ok(res)
 
 

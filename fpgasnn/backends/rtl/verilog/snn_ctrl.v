@@ -95,7 +95,7 @@ module snn_ctrl #(
     assign m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0 : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
 
     // TX: scores then class
-    wire [LB-1:0] lane = LB'(beat);
+    wire [LB-1:0] lane = LB'(beat & KB'(OUT_L - 1));
     assign acc_addr = OUT_QA'(beat >> LLOG);
     wire signed [OUT_MB-1:0] score = acc_rdata[lane*OUT_MB +: OUT_MB];
     wire signed [31:0] score32 = 32'(score);
