@@ -49,7 +49,8 @@ def parse_lanes(items: list[str]) -> int | dict[str, int] | None:
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.backends.hls import project_plan
-    from fpgasnn.backends.plan import write_plan
+    from fpgasnn.backends.plan import merge_plans, write_plan
+    from fpgasnn.backends.rtl import rtl_plan
     from fpgasnn.boards import load_board
     from fpgasnn.ir.serialize import loads
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     # The whole project is one plan {relative path: content}, merged from the back ends' plans and
     # written once. (The RTL back end adds its plan under rtl/ here, with merge_plans.)
     plan = project_plan(net, board, lanes, snn_bytes=snn_bytes)
+    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, lanes).items()})
     written = write_plan(plan, args.output, force=args.force)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     return 0

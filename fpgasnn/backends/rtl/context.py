@@ -68,11 +68,11 @@ def _mem(words: np.ndarray, bits: int) -> str:
 
 
 def _lanes_for(st: Stage, lanes: int | Mapping[str, int] | None) -> int:
-    want = 1
+    want = 8
     if isinstance(lanes, int):
         want = lanes
     elif isinstance(lanes, Mapping):
-        want = int(lanes.get(st.synapse.name, lanes.get(st.activation.name, 1)))
+        want = int(lanes.get(st.synapse.name, lanes.get(st.activation.name, 8)))
     if want < 1:
         raise BackendError(f"layer {st.synapse.name!r}: lanes must be >= 1, got {want}")
     o = st.synapse.out_channels
