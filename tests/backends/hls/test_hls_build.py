@@ -48,7 +48,7 @@ def test_build_is_complete_and_deterministic(snn, tmp_path, capsys):
     assert doc["network"] == "network.snn" and doc["top"] == "snn_top"
     net = examples.random_network(250, schedule=Schedule(wake=2, presim=2, sleep=2))
     assert doc["lanes"] == {st.synapse.name: min(2, st.synapse.out_channels) for st in net.stages()}
-    assert "wrote 13 files" in capsys.readouterr().out
+    assert f"wrote {len(fa)} files" in capsys.readouterr().out
 
 
 def test_build_refuses_non_empty_folder(snn, tmp_path, capsys):
