@@ -6,3 +6,24 @@ Importing this package does NOT import TensorFlow; its submodules ``layers``, ``
 """
 
 from __future__ import annotations
+
+_LAZY = {
+    "from_keras": "fpgasnn.keras.frontend",
+    "load_model": "fpgasnn.keras.frontend",
+    "evaluate_keras": "fpgasnn.keras.evaluate",
+    "keras_logits": "fpgasnn.keras.evaluate",
+    "cached_reference_model": "fpgasnn.keras.train",
+    "train_model": "fpgasnn.keras.train",
+    "ModelSpec": "fpgasnn.keras.models",
+}
+
+__all__ = ["ModelSpec", "cached_reference_model", "evaluate_keras", "from_keras", "keras_logits",
+           "load_model", "train_model"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'fpgasnn.keras' has no attribute {name!r}")

@@ -167,20 +167,19 @@ def _check_layer(layer, is_last: bool) -> str | None:
         if layer.padding != "valid":
             return "padding 'same'"
         return None
-    if cls in ("InputLayer", "BatchNormalization", "Flatten", "ClipFloorShift", "GlobalAveragePooling2D",
-               "Softmax") or cls in DROPPED:
+    if cls == "Softmax":
+        return None if is_last else "softmax before the last layer"
+    if cls in ("InputLayer", "BatchNormalization", "Flatten", "ClipFloorShift", "GlobalAveragePooling2D") \
+            or cls in DROPPED:
         return None
     return "no handler for this layer class"
 
 
 def _qactivation_problem(layer) -> str | None:
     q = layer.quantizer
-    qname = type(q).__name__
-    if qname == "function" or isinstance(q, str) or callable(q) and qname not in ("quantized_relu",):
-        name = getattr(q, "__name__", str(q))
+    if type(q).__name__ != "quantized_relu":
+        name = getattr(q, "__name__", None) or str(q)
         return None if name == "relu" else f"quantizer {name!r} (need quantized_relu or relu)"
-    if qname != "quantized_relu":
-        return f"quantizer {qname}"
     if q.negative_slope or q.use_sigmoid or q.use_stochastic_rounding or not q.is_quantized_clip:
         return "quantized_relu with negative_slope, sigmoid, stochastic rounding or no clip"
     if float(getattr(q, "qnoise_factor", 1.0)) != 1.0:

@@ -286,3 +286,21 @@ def test_evaluate_keras_quantized_and_float(K, digits):
     assert f == pytest.approx(100 * np.mean(net.forward(xt, quantized=False).argmax(1) == yt), abs=0.6)
     assert model.get_layer("a1").quantize  # restored after the float view
     assert q > 30  # well above chance (10 %)
+
+
+def test_global_average_pooling_and_final_softmax(K, digits):
+    from fpgasnn.keras.frontend import from_keras
+    from fpgasnn.keras.layers import ClipFloorShift
+
+    L = K.layers
+    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, padding="same", name="c"),
+                          ClipFloorShift(name="a"), L.GlobalAveragePooling2D(name="gap"),
+                          L.Dense(10, name="o")], name="gapnet")
+    _randomize(model, 7)
+    net = from_keras(model)
+    assert [type(layer) for layer in net.layers] == [FInput, FConv, FAct, FPool, FFlatten, FDense]
+    assert net.layers[3].pool == 8
+    _same_logits(net, model, digits[2], frac=0.99)
+    soft = K.Sequential([L.InputLayer((8, 8, 1)), L.Flatten(), L.Softmax(name="sm"), L.Dense(10)], name="s")
+    with pytest.raises(UnsupportedLayerError, match=r"'sm' \(Softmax: softmax before the last layer\)"):
+        from_keras(soft)
