@@ -40,7 +40,7 @@ def synth_dir(folder: str | Path, family: str = "xc7", timeout: float | None = 3
     """Synthesise the core whose files lie in ``folder`` (run from that folder, relative paths)."""
     folder = Path(folder)
     files = " ".join((*LIBRARY, f"{TOP}.v"))
-    script = (f"read_verilog -sv {files}; synth_xilinx -family {family} -flatten -noiopad -top {TOP}; "
+    script = (f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; synth_xilinx -family {family} -flatten -noiopad -top {TOP}; "
               "tee -q -o stat.json stat -json")
     toolchain.run_tool([toolchain.yosys(), "-q", "-p", script], cwd=folder, what="Yosys synth_xilinx",
                        timeout=timeout)

@@ -242,7 +242,7 @@ module snn_stage #(
                     end else begin
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
-                        eval <= q_nmask[lane] ? -VALB'(1) : VALB'(1);
+                        eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
                         wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
                         t <= '0;
                         oc <= '0;
@@ -363,7 +363,7 @@ module snn_stage #(
             if (IS_FIRST != 0)
                 prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
             else
-                prod = (pval < 0) ? -PB'($signed(wdata[k*WB +: WB])) : PB'($signed(wdata[k*WB +: WB]));
+                prod = (pval < 0) ? -(PB'($signed(wdata[k*WB +: WB]))) : PB'($signed(wdata[k*WB +: WB]));
             s_vnew[k*MB +: MB] = s_vold[k*MB +: MB] + MB'(prod);
             s_cnew[k*CB +: CB] = s_cold[k*CB +: CB] + CB'(prod);
         end
