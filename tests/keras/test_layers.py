@@ -75,3 +75,23 @@ def test_config_roundtrip_and_bad_arguments(tf):
         ClipFloorShift(levels=0)
     with pytest.raises(ValueError, match="noise_p must be in"):
         ClipFloorShift(noise_p=1.0)
+
+
+def test_noisy_layer_trains_in_fit_and_saves(tf, tmp_path):
+    """Stage I (noise_p > 0) inside model.fit (graph mode), then a .keras round trip."""
+    from fpgasnn.keras.layers import ClipFloorShift
+    from fpgasnn.keras.tf_env import custom_objects, tf_keras
+
+    K = tf_keras()
+    model = K.Sequential([K.layers.InputLayer((6,)), K.layers.Dense(8),
+                          ClipFloorShift(levels=2, threshold=1.0, noise_p=0.1, name="n"), K.layers.Dense(2)])
+    model.compile("adam", K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    rng = np.random.default_rng(0)
+    before = float(model.get_layer("n").threshold.numpy())
+    model.fit(rng.normal(size=(64, 6)).astype(np.float32), rng.integers(0, 2, 64), epochs=2, verbose=0)
+    assert float(model.get_layer("n").threshold.numpy()) != before  # lambda is trained
+    path = tmp_path / "n.keras"
+    model.save(path)
+    again = K.models.load_model(path, custom_objects=custom_objects())
+    assert again.get_layer("n").noise_p == 0.1 and again.get_layer("n").levels == 2
+    assert float(again.get_layer("n").threshold.numpy()) == float(model.get_layer("n").threshold.numpy())
