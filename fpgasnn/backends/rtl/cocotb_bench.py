@@ -92,6 +92,16 @@ class Driver:
         dut.s_axis_tlast.value = 0
 
 
+def _read_json(path: str) -> dict:
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write_json(path: str, doc: dict) -> None:
+    with open(path, "w") as f:
+        json.dump(doc, f)
+
+
 async def reset(dut, cycles: int = 3) -> None:
     dut.rst.value = 1
     for _ in range(cycles):
@@ -101,8 +111,7 @@ async def reset(dut, cycles: int = 3) -> None:
 
 @cocotb.test()
 async def stream_images(dut) -> None:
-    with open(os.environ["FPGASNN_RTL_CONFIG"]) as f:
-        cfg = json.load(f)
+    cfg = _read_json(os.environ["FPGASNN_RTL_CONFIG"])
     seed = int(cfg.get("seed", 0))
     images: list[list[int]] = cfg["images"]
     ncls = int(cfg["ncls"])
@@ -133,6 +142,5 @@ async def stream_images(dut) -> None:
         await RisingEdge(dut.clk)
     for _ in range(100):  # drain check: nothing more may arrive
         await RisingEdge(dut.clk)
-    with open(cfg["out"], "w") as f:
-        json.dump({"starts": starts, "in_beats": drv.in_beats, "out_beats": mon.out_beats,
-                   "dbg": mon.dbg}, f)
+    _write_json(cfg["out"], {"starts": starts, "in_beats": drv.in_beats, "out_beats": mon.out_beats,
+                             "dbg": mon.dbg})

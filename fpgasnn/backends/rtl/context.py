@@ -192,7 +192,7 @@ def build_context(net: Network, lanes: int | Mapping[str, int] | None = None) ->
         is_out = isinstance(act, Output)
         mb = act.acc_bits if is_out else act.membrane_bits
         cb = syn.current_bits or 2
-        params: dict[str, int | str] = dict(
+        params: dict[str, int | str] = dict(  # noqa: C408 (keyword form mirrors the Verilog parameter list)
             IS_FIRST=int(prev is None), IS_OUT=int(is_out), IS_DENSE=int(isinstance(syn, Dense)),
             KIND=0 if is_out else KIND_CODE[act.kind], LANES=lane, OCH=och, O=o, NPOS=npos,
             MB=int(mb), CB=int(cb), WB=wbits, BB=bbits, NB=nb,
@@ -235,7 +235,7 @@ def build_context(net: Network, lanes: int | Mapping[str, int] | None = None) ->
     first = ctxs[0]
     out = ctxs[-1]
     inp = net.input
-    ctrl = dict(
+    ctrl = dict(  # noqa: C408
         NSTAGES=len(ctxs), PRESIM=sched.presim, WAKE=sched.wake, SLEEP=sched.sleep, NB=nb,
         IN_W=8 if inp.bits <= 8 else 16, PIX_BITS=inp.bits, PIX_SIGNED=int(inp.signed),
         IN_NPOS=int(first.params["IN_NPOS"]), IN_C=int(first.params["IN_C"]),

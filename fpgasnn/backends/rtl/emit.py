@@ -27,7 +27,7 @@ def library_source(name: str) -> str:
 
 def _stage_view(s) -> dict:
     npos, och = s.npos, s.och
-    return dict(index=s.index, name=s.name, lanes=s.lanes, och=och, npos=npos, params=s.params,
+    return dict(index=s.index, name=s.name, lanes=s.lanes, och=och, npos=npos, params=s.params,  # noqa: C408
                 is_output=s.is_output, qa=_ubits(npos * och - 1),
                 qe=_ubits(npos - 1) + _ubits(och - 1) + 2 * s.lanes, qab=int(s.params["QAB"]))
 

@@ -49,12 +49,15 @@ class RtlSim:
             runner.build(
                 sources=[self.src / f for f in (*LIBRARY, f"{TOP}.v")],
                 hdl_toplevel=TOP, build_dir=self.build_dir, always=True,
-                build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O2"], timescale=("1ns", "1ps"),
+                build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O2",
+                            # the wheel's verilated.mk lacks the precompiled-header flag that split
+                            # outputs of large designs need: keep the model in one file
+                            "--output-split", "0", "--output-split-cfuncs", "0"], timescale=("1ns", "1ps"),
                 log_file=self.build_dir / "build.log",
             )
-        except SystemExit as e:  # cocotb's runner exits on a failed build
+        except (SystemExit, RuntimeError) as e:  # cocotb's runner exits / raises on a failed build
             log = (self.build_dir / "build.log")
-            raise ToolError(["verilator", f"{TOP}.v"], int(e.code or 1),
+            raise ToolError(["verilator", f"{TOP}.v"], int(getattr(e, "code", 1) or 1),
                             log.read_text() if log.exists() else "", "Verilator build") from None
         self.runner = runner
 

@@ -1,0 +1,120 @@
+"""RTL back end benchmark: for each network and lanes setting, simulate the Verilog core on Verilator
+(cocotb bench), check it bit-exactly against the golden model, compare the measured cycles with the
+cycle model and the lower bound, and synthesise it with Yosys (synth_xilinx, xc7) for its resources.
+Also tabulates cycles against the input spike rate (the cycle model, exact by the benches).
+
+    .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--quick]
+
+Writes bench/results/rtl.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from fpgasnn.boards import load_board
+
+from fpgasnn.backends.hls.stimulus import random_images
+from fpgasnn.backends.rtl.check import check
+from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.cycles import estimate
+from fpgasnn.backends.rtl.sim import RtlSim
+from fpgasnn.backends.rtl.synth import synth
+from fpgasnn.data.loaders import load_dataset
+from fpgasnn.ir.examples import reference_mnist, tiny
+
+OUT = Path(__file__).parent / "results" / "rtl.json"
+
+
+def mnist_images(n: int) -> np.ndarray:
+    x, _ = load_dataset("mnist", "test")
+    return x[:n].astype(np.int64)
+
+
+def run_one(name, net, lanes, images, clock_mhz, do_synth, work: Path, spikes: bool) -> dict:
+    t0 = time.time()
+    sim = RtlSim(net, lanes, work / f"{name}_L{lanes}")
+    sim.build()
+    obs = sim.run(images, spikes=spikes)
+    res = check(net, build_context(net, lanes), images, obs, spikes=spikes)
+    sim_s = time.time() - t0
+    meas = float(np.mean(res.cycles_measured))
+    rec = {
+        "network": name, "lanes": lanes, "images": res.images, "mismatches": res.mismatches,
+        "cycles_exact": res.cycles_measured == res.cycles_model,
+        "cycles_measured": meas, "cycles_model": float(np.mean(res.cycles_model)),
+        "cycles_lower_bound": float(np.mean(res.cycles_lower_bound)),
+        "measured_over_bound": meas / max(float(np.mean(res.cycles_lower_bound)), 1.0),
+        "us_per_image": meas / clock_mhz, "images_per_s": clock_mhz * 1e6 / (meas + 1),
+        "clock_mhz": clock_mhz, "spikes_checked": spikes, "sim_s": round(sim_s, 1),
+        "LUT": None, "FF": None, "BRAM_18K": None, "DSP": None,
+    }
+    if do_synth:
+        t1 = time.time()
+        r = synth(net, lanes, work / f"{name}_L{lanes}_synth")
+        rec.update(LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1))
+    return rec
+
+
+def spike_rate_table(net, images, lanes) -> list[dict]:
+    """Cycles (model) against input density: images scaled by f/8, f = 8..1."""
+    rows = []
+    for f in (8, 6, 4, 3, 2, 1):
+        x = images * f // 8
+        est = estimate(net, x, lanes)
+        from fpgasnn.golden import simulate
+        r = simulate(net, x)
+        neurons = sum(int(np.prod(s.out_shape)) for s in net.stages()[:-1])
+        rate = float(np.mean(sum(r.spike_events.values()))) / (neurons * net.schedule.total)
+        rows.append({"scale": f / 8, "spike_rate": rate, "cycles_model": float(est.cycles.mean()),
+                     "cycles_lower_bound": float(est.lower_bound.mean())})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--images", type=int, default=50)
+    ap.add_argument("--no-synth", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="tiny net only")
+    ap.add_argument("--mnist-lanes", default="16,32")
+    args = ap.parse_args()
+    board = load_board("pynq-z2")
+    clock = float(board.clock_mhz)
+    work = Path(tempfile.mkdtemp(prefix="fpgasnn_bench_rtl_"))
+    records = []
+    tnet = tiny()
+    for lanes in (1, 4):
+        records.append(run_one("tiny", tnet, lanes, random_images(tnet, args.images, 0), clock,
+                               not args.no_synth, work, True))
+        print(records[-1], flush=True)
+    rate_rows = []
+    if not args.quick:
+        mnet = reference_mnist()
+        x = mnist_images(args.images)
+        for lanes in (int(v) for v in args.mnist_lanes.split(",")):
+            records.append(run_one("reference_mnist", mnet, lanes, x, clock, not args.no_synth, work,
+                                   False))
+            print(records[-1], flush=True)
+        rate_rows = spike_rate_table(mnet, x[:10], 16)
+    OUT.write_text(json.dumps({"board": board.name, "records": records,
+                               "cycles_vs_spike_rate": rate_rows}, indent=1) + "\n")
+    print(f"{'network':16s} {'lanes':>5s} {'imgs':>4s} {'mism':>4s} {'cyc meas':>10s} {'model':>10s} "
+          f"{'bound':>10s} {'meas/bnd':>8s} {'us/img':>8s} {'img/s':>8s} {'LUT':>6s} {'FF':>6s} "
+          f"{'BRAM':>5s} {'DSP':>4s}")
+    for r in records:
+        print(f"{r['network']:16s} {r['lanes']:5d} {r['images']:4d} {r['mismatches']:4d} "
+              f"{r['cycles_measured']:10.0f} {r['cycles_model']:10.0f} {r['cycles_lower_bound']:10.0f} "
+              f"{r['measured_over_bound']:8.2f} {r['us_per_image']:8.1f} {r['images_per_s']:8.0f} "
+              f"{r['LUT']!s:>6s} {r['FF']!s:>6s} {r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}")
+    for row in rate_rows:
+        print(f"spike rate {row['spike_rate']:.3f}: {row['cycles_model']:.0f} cycles "
+              f"(bound {row['cycles_lower_bound']:.0f})")
+
+
+if __name__ == "__main__":
+    main()
