@@ -79,7 +79,7 @@ class RtlSim:
         self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
                          build_dir=self.build_dir, test_dir=self.src,
                          results_xml=str(self.workdir / f"{tag}_results.xml"),
-                         extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path)})
+                         extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path), "COCOTB_LOG_LEVEL": "WARNING"})
         if not out_path.exists():
             raise ToolError(["cocotb", TOP], 1, "the bench wrote no results", "RTL simulation")
         d = json.loads(out_path.read_text())

@@ -1,0 +1,40 @@
+"""``fpgasnn rtlsim`` and ``fpgasnn synth`` on a built project."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import need
+
+from fpgasnn.cli import main
+from fpgasnn.ir.examples import tiny
+from fpgasnn.ir.serialize import dumps
+
+pytestmark = [pytest.mark.tool, pytest.mark.slow]
+
+
+@pytest.fixture
+def project(tmp_path):
+    snn = tmp_path / "tiny.snn"
+    snn.write_bytes(dumps(tiny()))
+    prj = tmp_path / "prj"
+    assert main(["build", str(snn), "-o", str(prj), "--lanes", "4"]) == 0
+    assert (prj / "rtl" / "snn_top.v").is_file()
+    return prj
+
+
+def test_rtlsim_cli(project, tmp_path, capsys):
+    need("verilator")
+    assert main(["rtlsim", str(project), "-n", "3", "--lanes", "4", "--workdir", str(tmp_path / "w")]) == 0
+    out = capsys.readouterr().out
+    assert "3 images, lanes 4, 0 mismatches" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("cycles/image"))
+    measured = line.split("measured ")[1].split(",")[0]
+    model = line.split("model ")[1].split(",")[0]
+    assert measured == model
+
+
+def test_synth_cli(project, tmp_path, capsys):
+    need("yosys")
+    assert main(["synth", str(project), "--lanes", "4", "--workdir", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "LUT" in out and "DSP 4" in out
