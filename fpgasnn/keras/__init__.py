@@ -3,6 +3,19 @@ and their training, and the front end that reads a Keras/QKeras model into a :cl
 
 Importing this package does NOT import TensorFlow; its submodules ``layers``, ``models``, ``train`` do
 (through :func:`fpgasnn.keras.tf_env.tf_keras`). ``frontend`` imports it only when a function is called.
+
+Typical use::
+
+    from fpgasnn.data import load_dataset
+    from fpgasnn.keras import cached_reference_model, evaluate_keras, from_keras, load_model
+
+    path = cached_reference_model("mnist")          # trains once (about 1 min), then cached
+    net = from_keras(path)                          # FloatNet; net.meta["source"] == str(path)
+    x, y = load_dataset("mnist", "test")
+    q = evaluate_keras(load_model(path), x, y)                    # quantized ANN top-1 (%)
+    f = evaluate_keras(load_model(path), x, y, quantized=False)   # float ANN (clipped ReLU) top-1 (%)
+
+Command line: ``fpgasnn train --dataset mnist -o model.h5``.
 """
 
 from __future__ import annotations
