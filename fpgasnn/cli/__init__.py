@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "fpgasnn.cli.rtlsim_cmd",
     "fpgasnn.cli.synth_cmd",
     "fpgasnn.cli.train_cmd",
+    "fpgasnn.cli.convert_cmd",
+    "fpgasnn.cli.evaluate_cmd",
 ]
 
 

@@ -1,0 +1,64 @@
+"""Accuracy records of a conversion: float ANN, quantized ANN, integer-weight ANN, float SNN, integer SNN.
+
+- ``ann_float_top1_pct``: the FloatNet with each quantizer replaced by the ReLU clipped at lambda.
+- ``ann_q_top1_pct``: the quantized ANN (L levels), the reference of the gap.
+- ``ann_int_top1_pct``: the quantized ANN with the integer network's weights/thresholds scaled back
+  (the cost of weight quantization alone).
+- ``snn_float_top1_pct``: the float64 simulation of the converted SNN with the integer weights but
+  unrounded biases, thresholds and initial membranes; ``float_int_agree_pct`` is the share of images on
+  which it picks the same class as the integer SNN (what integerizing the rest costs).
+- ``snn_top1_pct``: the golden model on the integer network; ``gap_pp = ann_q - snn``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+import numpy as np
+
+from fpgasnn.convert.analysis import ann_levels, ann_top1, layer_stats, top1
+from fpgasnn.convert.floatnet import FloatNet
+from fpgasnn.convert.floatsim import simulate_float
+from fpgasnn.convert.pipeline import convert
+from fpgasnn.convert.snnspec import fold_scales, integer_weight_ann, weights_rounded
+from fpgasnn.golden.simulate import simulate
+from fpgasnn.ir.nodes import Schedule
+
+
+def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, T: int,
+                        method: str = "qcfs", *, calib=None, calib_labels=None, weight_bits: int = 8,
+                        seed: int = 0, float_sim: bool = True, dataset: str = "") -> dict:
+    """Convert ``fnet`` for ``T`` with ``method`` and measure it on ``images`` (a record, JSON-ready)."""
+    t0 = time.perf_counter()
+    net, spec = convert(fnet, T, method, calib=calib, calib_labels=calib_labels,
+                        weight_bits=weight_bits, seed=seed, return_spec=True)
+    convert_s = time.perf_counter() - t0
+    base = fold_scales(fnet, weight_bits=weight_bits, schedule=Schedule(T))
+    iw = integer_weight_ann(base, fnet)
+    t0 = time.perf_counter()
+    res = simulate(net, images)
+    sim_s = time.perf_counter() - t0
+    ann_q = ann_top1(fnet, images, labels)
+    snn = top1(res.classes, labels)
+    stats = layer_stats(res.counts, res.spike_events, ann_levels(iw, images, T), net.schedule.total)
+    rec = {
+        "dataset": dataset, "method": net.meta["method"], "T": int(T),
+        "total_steps": net.schedule.total, "presim": net.schedule.presim, "sleep": net.schedule.sleep,
+        "images": int(len(images)), "weight_bits": weight_bits,
+        "ann_float_top1_pct": ann_top1(fnet, images, labels, quantized=False),
+        "ann_q_top1_pct": ann_q,
+        "ann_int_top1_pct": ann_top1(iw, images, labels),
+        "snn_top1_pct": snn,
+        "gap_pp": round(ann_q - snn, 4),
+        "offbyone_pct": float(np.mean([s.offbyone_pct for s in stats])),
+        "layers": [asdict(s) for s in stats],
+        "calib_s": float(net.meta.get("calib_s", 0.0)),
+        "calibration_images": int(net.meta.get("calibration_images", 0)),
+        "convert_s": round(convert_s, 3), "snn_images_per_s": round(len(images) / max(sim_s, 1e-9), 1),
+    }
+    if float_sim:
+        f = simulate_float(weights_rounded(spec), images)
+        rec["snn_float_top1_pct"] = top1(f.classes, labels)
+        rec["float_int_agree_pct"] = 100.0 * float(np.mean(f.classes == res.classes))
+    return rec
