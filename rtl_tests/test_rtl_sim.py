@@ -101,3 +101,37 @@ def test_mnist_reference_50_images(tmp_path_factory):
     x = random_images(net, 50, 0)
     res = check(net, build_context(net, 16), x, sim.run(x))
     _assert_ok(res)
+
+
+def _edge_networks():
+    import numpy as np
+
+    from fpgasnn.ir.network import Network
+    from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Dense, Flatten, Input, Neuron, Output
+
+    rng = np.random.default_rng(7)
+    flat_in = Network((Input("in", (12,), bits=4), Dense("fc", rng.integers(-7, 8, (5, 12)),
+                                                         rng.integers(-3, 4, 5)), Output("out")),
+                      Schedule(wake=2))
+    pooled_in = Network((
+        Input("in", (2, 7, 7), bits=8, signed=True), AvgPool2D("p0", 2), Flatten("f0"),
+        Dense("fc1", rng.integers(-7, 8, (6, 18)), rng.integers(-20, 20, 6)),
+        Neuron("sn1", NeuronKind.SIGNED_IF, 150, 40),
+        Dense("fc2", rng.integers(-7, 8, (3, 6)), None), Output("out")), Schedule(wake=3, sleep=1))
+    strided = Network((
+        Input("in", (1, 9, 9), bits=4), Conv2D("c1", rng.integers(-7, 8, (3, 1, 3, 3)), None, stride=3,
+                                               padding=(1, 1, 1, 1)),
+        Neuron("sn1", NeuronKind.IF, 60, rng.integers(-10, 60, (3, 3, 3))), Flatten("f"),
+        Dense("fc", rng.integers(-7, 8, (4, 27)), rng.integers(-3, 4, 4)), Output("out")),
+        Schedule(wake=2, presim=1))
+    return {"flat_input": flat_in, "pooled_input": pooled_in, "stride3": strided}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["flat_input", "pooled_input", "stride3"])
+def test_edge_networks(name, tmp_path_factory):
+    net = _edge_networks()[name]
+    sim = _sim(net, 2, tmp_path_factory, name)
+    x = random_images(net, 5, 3)
+    res = check(net, build_context(net, 2), x, sim.run(x))
+    _assert_ok(res)
