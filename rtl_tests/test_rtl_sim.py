@@ -96,10 +96,17 @@ def test_random_networks(seed, tmp_path_factory):
 
 @pytest.mark.slow
 def test_mnist_reference_50_images(tmp_path_factory):
+    from fpgasnn.data.loaders import load_dataset
+
     net = reference_mnist()
-    sim = _sim(net, 16, tmp_path_factory, "mnist")
-    x = random_images(net, 50, 0)
-    res = check(net, build_context(net, 16), x, sim.run(x))
+    sim = _sim(net, 32, tmp_path_factory, "mnist")
+    x = load_dataset("mnist", "test")[0][:50].astype(np.int64)
+    ctx = build_context(net, 32)
+    # all 50: scores, class, cycles (monitor asleep between output beats: ~6 s per image)
+    res = check(net, ctx, x, sim.run(x, spikes=False, tag="scores"), spikes=False)
+    _assert_ok(res)
+    # two of them with every layer's per-step spikes (monitor samples every cycle)
+    res = check(net, ctx, x[:2], sim.run(x[:2], tag="spikes"))
     _assert_ok(res)
 
 
