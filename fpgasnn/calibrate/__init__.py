@@ -14,7 +14,7 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     qcfs.METHOD, fastsnn.METHOD, casc.METHOD, cos.METHOD, cos.STATIC, snncal.LIGHT, snncal.ADVANCED,
     snncal.SIGNED, twostage.METHOD, twostage.SIGNED,
 )}
-BEST = "twostage_signed"
+BEST = "twostage"
 
 
 def get_method(name: str) -> Method:

@@ -1,7 +1,8 @@
 """Dual-phase (two-stage) optimization, Stage II (Stage I, noisy QAT, is the Keras layer's noise_p).
 
 (a) per-neuron ``v0 += T * (E[ANN] - E[SNN rate])`` (threshold units) layer by layer on calibration data;
-(b) layer-wise fine-tuning of weights and v0 through the T steps (see :mod:`fpgasnn.calibrate.bptt`);
+(b) layer-wise fine-tuning of weights and v0 through the T steps (:mod:`fpgasnn.calibrate.bptt`, when
+    present; not implemented yet, so (b) is skipped and (c) is a second round of (a));
 (c) redo (a); keep the best candidate by calibration accuracy (ties: the earlier, simpler one).
 """
 
@@ -28,7 +29,7 @@ def stage2(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     scores = [data.score(run(c, data.images)) for c in cands]
     best = max(range(len(cands)), key=lambda k: (scores[k], -k))
     ctx.settings["twostage_candidate_scores"] = [round(s, 5) for s in scores]
-    ctx.settings["twostage_chosen"] = ["none", "a", "a+b+c"][best]
+    ctx.settings["twostage_chosen"] = ["none", "a", "a+b+c" if finetune_bptt else "a+c"][best]
     return cands[best]
 
 

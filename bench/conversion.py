@@ -1,0 +1,116 @@
+"""Conversion methods x T on MNIST and Fashion-MNIST: SNN top-1, gap to the quantized ANN, total steps,
+mean per-layer off-by-one share, calibration time.
+
+    .venv/bin/python bench/conversion.py [--datasets mnist,fashion_mnist] [--methods qcfs,...]
+        [-T 1,2,4,8] [--test-images N] [--calib-images 512] [--jobs 2]
+
+Writes bench/results/conversion.json (records: dataset, method, T, total_steps, snn_top1_pct,
+ann_q_top1_pct, gap_pp, offbyone_pct, calib_s, images, ...) and bench/results/conversion.md.
+The models are the Keras helper's cached reference CNNs (trained on first use). Calibration images come
+from the training split (seed 0); accuracies on the first ``--test-images`` test images (default all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+DEFAULT_METHODS = ("qcfs", "fastsnn", "casc", "cos", "cos_static", "snncal_light", "snncal_adv",
+                   "signed_cal", "twostage")
+
+
+def floatnet(dataset: str):
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    from fpgasnn.keras.frontend import from_keras
+    from fpgasnn.keras.train import cached_reference_model
+
+    return from_keras(cached_reference_model(dataset))
+
+
+_NETS: dict = {}
+
+
+def _job(args: tuple) -> dict:
+    dataset, method, T, fnet, n_test, n_calib = args
+    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert.evaluate import evaluate_conversion
+    from fpgasnn.data import load_dataset
+
+    x, y = load_dataset(dataset, "test")
+    if n_test:
+        x, y = x[:n_test], y[:n_test]
+    cx, cy = pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0)
+    t0 = time.perf_counter()
+    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=False,
+                              dataset=dataset)
+    rec["wall_s"] = round(time.perf_counter() - t0, 1)
+    return rec
+
+
+def markdown(records: list[dict]) -> str:
+    out = ["# Conversion methods x T (integer SNN, golden model)", ""]
+    for ds in dict.fromkeys(r["dataset"] for r in records):
+        rs = [r for r in records if r["dataset"] == ds]
+        out += [f"## {ds}", "",
+                "| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
+                "off-by-one % | calib s |",
+                "|---|---|---|---|---|---|---|---|---|"]
+        for r in rs:
+            out.append(f"| {r['method']} | {r['T']} | {r['total_steps']} | {r['images']} | "
+                       f"{r['ann_q_top1_pct']:.2f} | {r['snn_top1_pct']:.2f} | "
+                       f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | {r['calib_s']:.1f} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--datasets", default="mnist,fashion_mnist")
+    ap.add_argument("--methods", default=",".join(DEFAULT_METHODS))
+    ap.add_argument("-T", "--steps", default="1,2,4,8")
+    ap.add_argument("--test-images", type=int, default=0, help="first N test images (0: all)")
+    ap.add_argument("--full-methods", default="",
+                    help="methods always measured on the full test set (the others use --test-images)")
+    ap.add_argument("--calib-images", type=int, default=512)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    datasets = args.datasets.split(",")
+    methods = args.methods.split(",")
+    steps = [int(t) for t in args.steps.split(",")]
+    t0 = time.perf_counter()
+    nets = {ds: floatnet(ds) for ds in datasets}
+    full = set(filter(None, args.full_methods.split(",")))
+    jobs = [(ds, m, T, nets[ds], 0 if m in full else args.test_images, args.calib_images)
+            for ds in datasets for m in methods for T in steps]
+    jobs.sort(key=lambda j: j[4] != 0)  # full-test-set jobs first; records keep the table order
+    order = {(ds, m, T): k for k, (ds, m, T) in enumerate(
+        (ds, m, T) for ds in datasets for m in methods for T in steps)}
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        records = []
+        for rec in pool.map(_job, jobs):
+            records.append(rec)
+            print(f"{rec['dataset']:>13s} {rec['method']:>14s} T={rec['T']} steps={rec['total_steps']:2d} "
+                  f"SNN {rec['snn_top1_pct']:.2f} % (ANN-q {rec['ann_q_top1_pct']:.2f}) gap "
+                  f"{rec['gap_pp']:+.2f} pp off-by-one {rec['offbyone_pct']:.2f} % calib "
+                  f"{rec['calib_s']:.1f} s ({rec['wall_s']:.0f} s)", flush=True)
+    records.sort(key=lambda r: order[(r["dataset"], r["method"], r["T"])])
+    args.out.mkdir(parents=True, exist_ok=True)
+    meta = {"command": " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])]),
+            "wall_s": round(time.perf_counter() - t0, 1)}
+    (args.out / "conversion.json").write_text(json.dumps({"meta": meta, "records": records}, indent=1,
+                                                         sort_keys=True) + "\n")
+    (args.out / "conversion.md").write_text(markdown(records) + f"\nCommand: `{meta['command']}`, "
+                                            f"wall time {meta['wall_s']:.0f} s.\n")
+    print(markdown(records))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
