@@ -108,4 +108,5 @@ def _run(spec: SnnSpec, x: np.ndarray) -> FloatSimResult:
             cnt[st.name] = cnt[st.name] + sp
             spikes = sp
     acc = np.broadcast_to(acc, (x.shape[0], stages[-1].weight.shape[0])) if np.ndim(acc) == 0 else acc
-    return FloatSimResult(acc, np.argmax(acc, axis=1), cnt)
+    return FloatSimResult(acc, np.argmax(acc, axis=1),
+                          {st.act.name: cnt[st.name] for st in stages[:-1]})

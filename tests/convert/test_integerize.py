@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fpgasnn.convert.analysis import ann_levels
+from fpgasnn.convert.examples import random_images, single_neuron, tiny_floatnet
+from fpgasnn.convert.floatsim import simulate_float
+from fpgasnn.convert.passes import CHECK_FLOATNET, Pass, check_stage
+from fpgasnn.convert.pipeline import build_pipeline, convert, make_context, run_pipeline
+from fpgasnn.convert.snnspec import (
+    fold_scales,
+    integer_weight_ann,
+    integerize,
+    rounded,
+)
+from fpgasnn.calibrate import get_method
+from fpgasnn.errors import IRError
+from fpgasnn.golden.simulate import simulate
+from fpgasnn.ir.nodes import Dense, Neuron, NeuronKind, Output, Schedule
+
+
+def test_qcfs_network_shape_and_scales():
+    fnet = tiny_floatnet(0)
+    net = convert(fnet, T=4)
+    names = [n.name for n in net.nodes]
+    assert names == ["image", "conv1", "act1", "pool1", "flatten", "fc2", "act2", "logits", "output"]
+    for st in net.stages():
+        assert int(np.abs(st.synapse.weight).max()) == 127
+    for n in net.neurons():
+        assert n.kind is NeuronKind.IF
+        assert n.v0 == int(np.rint(n.theta / 2))
+        assert n.membrane_bits is not None
+    assert isinstance(net.nodes[-1], Output) and net.nodes[-1].acc_bits is not None
+    assert net.schedule == Schedule(4)
+    assert net.meta["method"] == "qcfs" and net.meta["T"] == 4 and net.meta["weight_bits"] == 8
+    assert net.meta["source"] == "tiny_floatnet(seed=0)"
+
+
+def test_weight_bits_option():
+    net = convert(tiny_floatnet(0), T=2, weight_bits=4)
+    assert max(int(np.abs(st.synapse.weight).max()) for st in net.stages()) == 7
+
+
+def test_avgpool_folds_exactly_into_the_next_layer():
+    # The pool is a window SUM in the IR: fc2's weights carry the 1/4 (one summed unit = lam1 / 4).
+    fnet = tiny_floatnet(1)
+    spec = fold_scales(fnet)
+    fc2 = spec.stages[1]
+    assert fc2.unit_in == pytest.approx(1.0 / 4.0)
+    np.testing.assert_allclose(fc2.weight * fc2.scale, fnet.layers[5].weight * 0.25)
+
+
+def test_first_layer_counts_equal_the_ann_level_at_T_equal_L():
+    # Constant input current, v0 = theta/2: spike count over T = L steps == the QCFS level, exactly.
+    fnet = tiny_floatnet(2, levels=4)
+    x = random_images(40, seed=3)
+    spec = fold_scales(fnet, schedule=Schedule(4))
+    res = simulate(integerize(spec), x)
+    lv = ann_levels(integer_weight_ann(spec, fnet), x, 4)
+    np.testing.assert_array_equal(res.counts["act1"], lv["act1"])
+    assert 0 < lv["act1"].mean() < 4
+
+
+@pytest.mark.parametrize("kind", list(NeuronKind))
+@pytest.mark.parametrize("sched", [Schedule(3), Schedule(2, presim=2), Schedule(2, sleep=2)])
+def test_float_simulation_of_rounded_spec_equals_golden(kind, sched):
+    fnet = tiny_floatnet(4)
+    spec = fold_scales(fnet, kind=kind, schedule=sched)
+    x = random_images(24, seed=5)
+    res = simulate(integerize(spec), x)
+    f = simulate_float(rounded(spec), x)
+    np.testing.assert_array_equal(f.scores, res.scores)
+    for k in res.counts:
+        np.testing.assert_array_equal(f.counts[k], res.counts[k])
+
+
+def test_integer_weight_ann_matches_the_integer_network_at_T_equal_L():
+    # Single layer, constant input: the SNN's output equals T * the integer-weight ANN's logits (scaled).
+    fnet = single_neuron(3.0, levels=4)
+    x = np.arange(0, 256, 5, dtype=np.uint8)[:, None]
+    spec = fold_scales(fnet, schedule=Schedule(4))
+    res = simulate(integerize(spec), x)
+    lv = ann_levels(integer_weight_ann(spec, fnet), x, 4)
+    np.testing.assert_array_equal(res.counts["act1"][:, 0], lv["act1"][:, 0])
+
+
+def test_pipeline_is_a_readable_list_and_checks_each_pass():
+    names = [p.name for p in build_pipeline(get_method("qcfs"))]
+    assert names == ["check_floatnet", "fold_scales", "schedule", "integerize", "annotate_widths",
+                     "record_meta"]
+    bad = Pass("broken", "floatnet", "snnspec", lambda obj, ctx: obj)
+    with pytest.raises(IRError, match="should produce a Network, got int"):
+        check_stage("network", 1, "x")
+    with pytest.raises(IRError, match="pass 'broken' should produce a SnnSpec, got FloatNet"):
+        run_pipeline([bad], tiny_floatnet(0), make_context(tiny_floatnet(0), 2, get_method("qcfs")))
+    with pytest.raises(IRError, match="expects stage 'network'"):
+        run_pipeline([CHECK_FLOATNET, Pass("x", "network", "network", lambda o, c: o)], tiny_floatnet(0),
+                     make_context(tiny_floatnet(0), 2, get_method("qcfs")))
+
+
+def test_dense_first_layer_takes_integer_pixels():
+    net = convert(single_neuron(2.0), T=2)
+    fc1 = net.nodes[1]
+    assert isinstance(fc1, Dense) and fc1.weight.tolist() == [[127]]
+    act = net.nodes[2]
+    assert isinstance(act, Neuron)
+    # theta = lam / c with c = 2/255/127: 1 / (2/255/127) = 16192.5 -> 16192 (round half to even)
+    assert act.theta == 16192
