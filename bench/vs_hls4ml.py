@@ -44,19 +44,19 @@ def load_mnist() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.asarray(z[k]) for k in ("train_images", "train_labels", "test_images", "test_labels"))
 
 
-def snn_of(floatnet, T: int, progress) -> tuple[object | None, str]:
-    """fpgasnn's integer SNN of the same network (plain QCFS conversion), or None and why not."""
+def snn_of(floatnet, T: int, method: str, calib: np.ndarray, calib_labels: np.ndarray,
+           progress) -> tuple[object | None, str]:
+    """fpgasnn's integer SNN of the same network, or None and why not."""
     try:
-        from fpgasnn.convert.snnspec import fold_scales, integerize
+        from fpgasnn.convert.pipeline import convert
     except ImportError:
         return None, "fpgasnn's converter (FloatNet -> integer SNN) is not available in this checkout"
-    from fpgasnn.ir import annotate_widths
-    from fpgasnn.ir.nodes import Schedule
-
-    progress(f"fpgasnn conversion of the same network to an integer SNN (T={T})")
-    net = annotate_widths(integerize(fold_scales(floatnet, weight_bits=8, schedule=Schedule(wake=T))))
-    return net, (f"fpgasnn.convert.snnspec: integerize(fold_scales(to_floatnet(model), weight_bits=8, "
-                 f"Schedule(wake={T}))): plain QCFS conversion (IF neurons, v0 = theta/2), no calibration")
+    progress(f"fpgasnn conversion of the same network to an integer SNN (T={T}, method {method!r}, "
+             f"{len(calib)} calibration images from the training split)")
+    net = convert(floatnet, T, method, calib=calib[:, None], calib_labels=calib_labels)
+    return net, (f"fpgasnn.convert.pipeline.convert(to_floatnet(model), T={T}, method={method!r}, "
+                 f"calib=first {len(calib)} MNIST training images) -> {net.meta.get('method', method)}, "
+                 f"neurons {net.neurons()[0].kind.value}, schedule {net.schedule}")
 
 
 def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress) -> dict:
@@ -111,6 +111,8 @@ def main() -> None:
     ap.add_argument("--cycle-images", type=int, default=200, help="images for the SNN cycle model")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("-T", type=int, default=4, help="SNN time steps")
+    ap.add_argument("--method", default="best", help="fpgasnn conversion method (see fpgasnn.calibrate)")
+    ap.add_argument("--calib", type=int, default=512, help="training images for calibration")
     ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "vs_hls4ml.json"))
     args = ap.parse_args()
@@ -136,7 +138,7 @@ def main() -> None:
     records += compare.da4ml_records(model, x, labels, ann, exact, build,
                                      synth_layers=tuple(s for s in args.synth.split(",") if s),
                                      progress=progress)
-    net, how = snn_of(floatnet, args.T, progress)
+    net, how = snn_of(floatnet, args.T, args.method, trx[: args.calib], try_[: args.calib], progress)
     hw = {} if net is None else snn_hardware(net, x_img[: args.cycle_images], args.lanes, build,
                                              "snn" in args.synth.split(","), progress)
     records += compare.snn_records(net, x_img, labels, build, how_obtained=how,
@@ -144,7 +146,12 @@ def main() -> None:
                                    resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),
                                    clock_mhz=hw.get("clock_mhz"), progress=progress)
     common = {"network": f"QKeras CNN {model_path.name} ({spec})", "images": len(x_img),
-              "dataset": "MNIST test set, first images"}
+              "dataset": f"MNIST test set, first {len(x_img)} images",
+              "model_choice": "one QKeras model for all systems: the reference MNIST architecture with "
+                              "quantized_relu(2,0) activations (L=3 levels) and 8-bit power-of-two weights, "
+                              "because hls4ml cannot read fpgasnn's own ClipFloorShift layer (the project's "
+                              "reference model, L=4) and quantized_relu's 2**b-1 levels are what hls4ml "
+                              "computes exactly"}
     for r in records:
         for k, v in common.items():
             r.setdefault(k, v)
