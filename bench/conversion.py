@@ -58,8 +58,8 @@ def markdown(records: list[dict]) -> str:
     for ds in dict.fromkeys(r["dataset"] for r in records):
         rs = [r for r in records if r["dataset"] == ds]
         out += [f"## {ds}", "",
-                "| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
-                "off-by-one % | calib s |",
+                ("| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
+                 "off-by-one % | calib s |"),
                 "|---|---|---|---|---|---|---|---|---|"]
         for r in rs:
             out.append(f"| {r['method']} | {r['T']} | {r['total_steps']} | {r['images']} | "

@@ -25,4 +25,4 @@ def get_method(name: str) -> Method:
     return METHODS[name]
 
 
-__all__ = ["METHODS", "BEST", "Method", "get_method"]
+__all__ = ["BEST", "METHODS", "Method", "get_method"]

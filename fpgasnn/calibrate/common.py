@@ -39,7 +39,7 @@ class CalibData:
 
     @classmethod
     def build(cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray,
-              labels: np.ndarray | None = None) -> "CalibData":
+              labels: np.ndarray | None = None) -> CalibData:
         ann = integer_weight_ann(spec, fnet)
         levels = ann_levels(ann, images, spec.schedule.wake)
         return cls(np.asarray(images), labels, levels, np.argmax(ann.forward(images), axis=1))
@@ -90,5 +90,13 @@ def calibrate_bias_layerwise(spec: SnnSpec, data: CalibData) -> SnnSpec:
     return spec
 
 
-__all__ = ["CalibData", "pick_calibration", "run", "mean_error", "calibrate_v0_layerwise",
-           "calibrate_bias_layerwise", "hidden_index", "replace"]
+__all__ = [
+    "CalibData",
+    "calibrate_bias_layerwise",
+    "calibrate_v0_layerwise",
+    "hidden_index",
+    "mean_error",
+    "pick_calibration",
+    "replace",
+    "run",
+]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import time
 
 from fpgasnn.convert.passes import ConvertContext, Pass
 from fpgasnn.convert.snnspec import SnnSpec

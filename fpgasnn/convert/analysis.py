@@ -72,4 +72,4 @@ def ann_top1(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, *, quantize
     return top1(cls, labels)
 
 
-__all__ = ["FAct", "LayerStats", "ann_levels", "layer_stats", "top1", "ann_top1"]
+__all__ = ["FAct", "LayerStats", "ann_levels", "ann_top1", "layer_stats", "top1"]

@@ -45,7 +45,7 @@ def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, 
     rec = {
         "dataset": dataset, "method": net.meta["method"], "T": int(T),
         "total_steps": net.schedule.total, "presim": net.schedule.presim, "sleep": net.schedule.sleep,
-        "images": int(len(images)), "weight_bits": weight_bits,
+        "images": len(images), "weight_bits": weight_bits,
         "ann_float_top1_pct": ann_top1(fnet, images, labels, quantized=False),
         "ann_q_top1_pct": ann_q,
         "ann_int_top1_pct": ann_top1(iw, images, labels),

@@ -107,7 +107,7 @@ def _record_meta(net: Network, ctx: ConvertContext) -> Network:
         "total_steps": net.schedule.total,
         "weight_bits": ctx.weight_bits,
         "neuron_kind": ctx.kind.value,
-        "calibration_images": 0 if ctx.calib_images is None else int(len(ctx.calib_images)),
+        "calibration_images": 0 if ctx.calib_images is None else len(ctx.calib_images),
         "seed": ctx.seed,
         "pass_seconds": {k: round(v, 3) for k, v in ctx.times.items()},
         **ctx.settings,

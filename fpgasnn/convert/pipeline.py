@@ -31,7 +31,6 @@ from fpgasnn.convert.passes import (
     check_stage,
 )
 from fpgasnn.errors import IRError
-from fpgasnn.ir.network import Network
 
 
 def build_pipeline(method) -> list[Pass]:
@@ -89,4 +88,4 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
     return (net, spec) if return_spec else net
 
 
-__all__ = ["build_pipeline", "run_pipeline", "convert", "make_context", "replace"]
+__all__ = ["build_pipeline", "convert", "make_context", "replace", "run_pipeline"]

@@ -84,12 +84,12 @@ class SnnSpec:
     def hidden(self) -> tuple[SnnStage, ...]:
         return self.stages[:-1]
 
-    def with_stage(self, i: int, **changes) -> "SnnSpec":
+    def with_stage(self, i: int, **changes) -> SnnSpec:
         stages = list(self.stages)
         stages[i] = replace(stages[i], **changes)
         return replace(self, stages=tuple(stages))
 
-    def with_meta(self, **meta) -> "SnnSpec":
+    def with_meta(self, **meta) -> SnnSpec:
         return replace(self, meta={**self.meta, **meta})
 
 
@@ -141,9 +141,9 @@ def fold_scales(fnet: FloatNet, *, weight_bits: int = 8, kind: NeuronKind = Neur
         c = peak / wmax
         bias = None if syn.bias is None else syn.bias / c
         conv = isinstance(syn, FConv)
-        common = dict(name=syn.name, transforms=transforms, weight=w_eff / c, bias=bias, conv=conv,
-                      stride=syn.stride if conv else 1,
-                      padding=syn.padding if conv else (0, 0, 0, 0), scale=c, unit_in=unit_in)
+        common = {"name": syn.name, "transforms": transforms, "weight": w_eff / c, "bias": bias,
+                  "conv": conv, "stride": syn.stride if conv else 1,
+                  "padding": syn.padding if conv else (0, 0, 0, 0), "scale": c, "unit_in": unit_in}
         if act is None:
             stages.append(SnnStage(**common))
         else:
@@ -192,7 +192,7 @@ def rounded(spec: SnnSpec) -> SnnSpec:
     """``spec`` with every parameter replaced by its rounded value (the integer network as floats)."""
     stages = []
     for st in spec.stages:
-        ch = dict(weight=np.rint(st.weight), bias=None if st.bias is None else np.rint(st.bias))
+        ch = {"weight": np.rint(st.weight), "bias": None if st.bias is None else np.rint(st.bias)}
         if not st.is_output:
             ch.update(theta=float(int_theta(st)), v0=np.asarray(int_v0(st), dtype=np.float64))
         stages.append(replace(st, **ch))

@@ -12,7 +12,7 @@ from fpgasnn.calibrate.common import (
     run,
 )
 from fpgasnn.calibrate.cos import static_shift
-from fpgasnn.calibrate.fastsnn import layer_mse, finetune
+from fpgasnn.calibrate.fastsnn import finetune, layer_mse
 from fpgasnn.convert.examples import random_images, single_neuron, tiny_floatnet
 from fpgasnn.convert.pipeline import convert, make_context
 from fpgasnn.convert.snnspec import fold_scales, integerize

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fpgasnn.calibrate import get_method
 from fpgasnn.convert.analysis import ann_levels
 from fpgasnn.convert.examples import random_images, single_neuron, tiny_floatnet
 from fpgasnn.convert.floatsim import simulate_float
@@ -14,7 +15,6 @@ from fpgasnn.convert.snnspec import (
     integerize,
     rounded,
 )
-from fpgasnn.calibrate import get_method
 from fpgasnn.errors import IRError
 from fpgasnn.golden.simulate import simulate
 from fpgasnn.ir.nodes import Dense, Neuron, NeuronKind, Output, Schedule
