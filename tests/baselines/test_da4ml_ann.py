@@ -31,8 +31,17 @@ def test_reference_rounds_half_up_and_saturates():
     np.testing.assert_array_equal(layer.reference(x)[:, 0], [0.25, 0.0, 0.0, 1.75, 0.5])
 
 
-def test_resources_from_stat_counts_vivado_style():
-    cells = {"LUT2": 3, "LUT6": 2, "SRLC32E": 1, "FDRE": 7, "FDSE": 1, "RAMB18E1": 1, "RAMB36E1": 2,
+def test_resources_from_stat_counts_like_the_snn_cores():
+    cells = {"LUT2": 3, "LUT6": 2, "FDRE": 7, "FDSE": 1, "RAMB18E1": 1, "RAMB36E1": 2,
              "DSP48E1": 4, "CARRY4": 5, "INV": 9}
     r = resources_from_stat(cells)
-    assert (r.LUT, r.FF, r.BRAM_18K, r.DSP, r.CARRY4) == (6, 8, 5, 4, 5)
+    assert (r.LUT, r.FF, r.BRAM_18K, r.DSP, r.CARRY4) == (5, 8, 5, 4, 5)
+
+
+def test_csd_digits_count_the_shift_adds():
+    pytest.importorskip("da4ml")
+    from fpgasnn.baselines.da4ml_ann import csd_digits
+
+    w = np.array([[3, 7, -5, 0, 127, -128]]).T / 128.0  # CSD: 4-1, 8-1, -4-1, 0, 128-1, -128
+    layer = CmvmLayer("d", w, np.zeros(1), FixedFormat(0, 8), None)
+    assert csd_digits(layer) == 9
