@@ -21,8 +21,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_METHODS = ("qcfs", "fastsnn", "casc", "cos", "cos_static", "snncal_light", "snncal_adv",
-                   "signed_cal", "twostage")
+DEFAULT_METHODS = ("qcfs", "twostage", "snncal_adv", "signed_cal", "fastsnn", "casc", "cos", "cos_static",
+                   "snncal_light")
 
 
 def floatnet(dataset: str):
@@ -92,24 +92,33 @@ def main(argv: list[str] | None = None) -> int:
     jobs.sort(key=lambda j: j[4] != 0)  # full-test-set jobs first; records keep the table order
     order = {(ds, m, T): k for k, (ds, m, T) in enumerate(
         (ds, m, T) for ds in datasets for m in methods for T in steps)}
+    command = " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])])
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         records = []
         for rec in pool.map(_job, jobs):
             records.append(rec)
+            write(args.out, records, order, {"command": command, "complete": False,
+                                             "wall_s": round(time.perf_counter() - t0, 1)})
             print(f"{rec['dataset']:>13s} {rec['method']:>14s} T={rec['T']} steps={rec['total_steps']:2d} "
                   f"SNN {rec['snn_top1_pct']:.2f} % (ANN-q {rec['ann_q_top1_pct']:.2f}) gap "
                   f"{rec['gap_pp']:+.2f} pp off-by-one {rec['offbyone_pct']:.2f} % calib "
                   f"{rec['calib_s']:.1f} s ({rec['wall_s']:.0f} s)", flush=True)
-    records.sort(key=lambda r: order[(r["dataset"], r["method"], r["T"])])
-    args.out.mkdir(parents=True, exist_ok=True)
-    meta = {"command": " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])]),
-            "wall_s": round(time.perf_counter() - t0, 1)}
-    (args.out / "conversion.json").write_text(json.dumps({"meta": meta, "records": records}, indent=1,
-                                                         sort_keys=True) + "\n")
-    (args.out / "conversion.md").write_text(markdown(records) + f"\nCommand: `{meta['command']}`, "
-                                            f"wall time {meta['wall_s']:.0f} s.\n")
+    records = write(args.out, records, order, {"command": command, "complete": True,
+                                               "wall_s": round(time.perf_counter() - t0, 1)})
     print(markdown(records))
     return 0
+
+
+def write(out: Path, records: list[dict], order: dict, meta: dict) -> list[dict]:
+    """Write conversion.json and conversion.md (after every record, so a cut-short run leaves its part)."""
+    records = sorted(records, key=lambda r: order[(r["dataset"], r["method"], r["T"])])
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "conversion.json").write_text(json.dumps({"meta": meta, "records": records}, indent=1,
+                                                    sort_keys=True) + "\n")
+    state = "" if meta["complete"] else " (run still in progress or cut short: partial table)"
+    (out / "conversion.md").write_text(markdown(records) + f"\nCommand: `{meta['command']}`, "
+                                       f"wall time {meta['wall_s']:.0f} s{state}.\n")
+    return records
 
 
 if __name__ == "__main__":

@@ -21,16 +21,18 @@ from fpgasnn.convert.floatnet import FAct, FloatNet
 from fpgasnn.convert.snnspec import split_stages
 
 
-def ann_levels(fnet: FloatNet, images: np.ndarray, T: int) -> dict[str, np.ndarray]:
-    """Per activation name, the (N, *shape) integer level for T steps (see the module docstring)."""
-    outs = fnet.forward(images, keep=True)
-    levels = {}
-    for _, syn, act in split_stages(fnet):
-        if act is None:
-            continue
-        z = outs[syn.name]
-        levels[act.name] = np.clip(np.floor(z * T / act.lam + act.shift), 0, T).astype(np.int64)
-    return levels
+def ann_levels(fnet: FloatNet, images: np.ndarray, T: int, chunk: int = 500) -> dict[str, np.ndarray]:
+    """Per activation name, the (N, *shape) integer level for T steps (see the module docstring);
+    int16 (T <= 32767), computed ``chunk`` images at a time."""
+    parts: dict[str, list[np.ndarray]] = {}
+    pairs = [(syn, act) for _, syn, act in split_stages(fnet) if act is not None]
+    for i in range(0, max(len(images), 1), chunk):
+        outs = fnet.forward(images[i:i + chunk], keep=True)
+        for syn, act in pairs:
+            z = outs[syn.name]
+            lv = np.clip(np.floor(z * T / act.lam + act.shift), 0, T).astype(np.int16)
+            parts.setdefault(act.name, []).append(lv)
+    return {k: np.concatenate(v) for k, v in parts.items()}
 
 
 @dataclass
