@@ -20,5 +20,5 @@ def test_evaluation_record_has_the_acceptance_fields():
     assert (rec["T"], rec["total_steps"], rec["dataset"]) == (4, 8, "toy")
     assert [layer["name"] for layer in rec["layers"]] == ["act1", "act2"]
     # At T = L the first layer (constant input) matches the ANN level exactly.
-    assert rec["layers"][0]["offbyone_pct"] == 0.0 or rec["method"] == "cos"
+    assert rec["layers"][0]["offbyone_pct"] == 0.0
     assert 0.0 < rec["layers"][0]["spike_rate"] < 1.0
