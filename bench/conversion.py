@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     full = set(filter(None, args.full_methods.split(",")))
     jobs = [(ds, m, T, nets[ds], 0 if m in full else args.test_images, args.calib_images)
             for ds in datasets for m in methods for T in steps]
-    jobs.sort(key=lambda j: j[4] != 0)  # full-test-set jobs first; records keep the table order
+    # full-test-set jobs first, then method by method over every data set (a run cut short still has
+    # whole methods on both data sets); records keep the table order
+    jobs.sort(key=lambda j: (j[4] != 0, methods.index(j[1])))
     order = {(ds, m, T): k for k, (ds, m, T) in enumerate(
         (ds, m, T) for ds in datasets for m in methods for T in steps)}
     command = " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])])
