@@ -89,6 +89,38 @@ def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress)
     return out
 
 
+def reference_records(args, build: Path, x_img, labels, trx, try_, progress) -> list[dict]:
+    """The project's reference MNIST model (fpgasnn's ClipFloorShift layer, L=4) as fpgasnn's SNN core, and
+    what hls4ml says of it."""
+    from fpgasnn.baselines import compare
+    from fpgasnn.baselines.hls4ml import convert as hls_convert
+    from fpgasnn.keras import cached_reference_model, from_keras, load_model
+
+    progress("project reference MNIST model (fpgasnn.keras.cached_reference_model)")
+    path = cached_reference_model("mnist")
+    model = load_model(path)
+    try:
+        hls_convert(model, build / "hls4ml_reference_prj")
+        hls_note = "hls4ml converted it (unexpected: not evaluated here)"
+    except Exception as e:  # hls4ml raises bare Exceptions for unknown layers
+        hls_note = f"hls4ml 1.3.0 cannot convert it: {type(e).__name__}: {str(e).splitlines()[0][:300]}"
+    fnet = from_keras(model)
+    ann = fnet.forward(x_img[:, None].astype(np.int64))
+    net, how = snn_of(fnet, args.T, args.method, trx[: args.calib], try_[: args.calib], progress)
+    hw = snn_hardware(net, x_img[: args.cycle_images], args.lanes, build / "reference",
+                      "snn" in args.synth.split(","), progress)
+    recs = compare.snn_records(net, x_img, labels, build, how_obtained=f"model {path.name}: " + how,
+                               cycles=hw.get("cycles"), cycles_how=hw.get("cycles_how", ""),
+                               resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),
+                               clock_mhz=hw.get("clock_mhz"), progress=progress)
+    for r in recs:
+        r["system"] = "project reference model (ClipFloorShift L=4): " + r["system"]
+        r["network"] = f"fpgasnn reference MNIST CNN {path.name}"
+        r["quantized_ann_top1_pct"] = round(compare.top1(ann, labels), 2)
+        r["hls4ml"] = hls_note
+    return recs
+
+
 def print_table(records: list[dict]) -> None:
     def fmt(v, w, nd=0):
         if v is None:
@@ -113,6 +145,8 @@ def main() -> None:
     ap.add_argument("-T", type=int, default=4, help="SNN time steps")
     ap.add_argument("--method", default="best", help="fpgasnn conversion method (see fpgasnn.calibrate)")
     ap.add_argument("--calib", type=int, default=512, help="training images for calibration")
+    ap.add_argument("--no-reference", action="store_true",
+                    help="skip the project's reference model (its SNN core; hls4ml cannot read it)")
     ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "vs_hls4ml.json"))
     args = ap.parse_args()
@@ -145,6 +179,14 @@ def main() -> None:
                                    cycles=hw.get("cycles"), cycles_how=hw.get("cycles_how", ""),
                                    resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),
                                    clock_mhz=hw.get("clock_mhz"), progress=progress)
+    if not args.no_reference:
+        try:
+            records += reference_records(args, build, x_img, labels, trx, try_, progress)
+        except Exception as e:  # keep the finished records; say what failed
+            progress(f"project reference model part failed: {type(e).__name__}: {e}")
+            records.append({"system": "project reference model: SNN core", "top1_pct": None, "LUT": None,
+                            "FF": None, "BRAM_18K": None, "DSP": None, "cycles": None, "energy_nj": None,
+                            "how": {"all": f"failed: {type(e).__name__}: {str(e)[:300]}"}})
     common = {"network": f"QKeras CNN {model_path.name} ({spec})", "images": len(x_img),
               "dataset": f"MNIST test set, first {len(x_img)} images",
               "model_choice": "one QKeras model for all systems: the reference MNIST architecture with "
