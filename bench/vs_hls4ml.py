@@ -63,15 +63,16 @@ def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress)
     """Cycles (RTL cycle model, checked against Verilator by the RTL back end's tests) and Yosys resources."""
     out: dict = {}
     try:
-        from fpgasnn.backends.rtl.cycles import estimate
         from fpgasnn.boards import load_board
+
+        from fpgasnn.backends.rtl.cycles import estimate
     except ImportError:
         return out
     clock = float(load_board("pynq-z2").clock_mhz)
     x = np.asarray(images).reshape(len(images), *net.input.shape).astype(np.int64)
     progress(f"RTL cycle model on {len(x)} images (lanes={lanes})")
     est = estimate(net, x, lanes)
-    out.update(cycles=int(round(float(np.mean(est.cycles)))), clock_mhz=clock,
+    out.update(cycles=round(float(np.mean(est.cycles))), clock_mhz=clock,
                cycles_how=f"fpgasnn.backends.rtl.cycles.estimate (exact cycle model of the Verilog core, "
                           f"lanes={lanes}), mean over {len(x)} images: min {int(est.cycles.min())}, "
                           f"max {int(est.cycles.max())}, lower bound mean "
@@ -102,7 +103,7 @@ def reference_records(args, build: Path, x_img, labels, trx, try_, progress) -> 
     try:
         hls_convert(model, build / "hls4ml_reference_prj")
         hls_note = "hls4ml converted it (unexpected: not evaluated here)"
-    except Exception as e:  # hls4ml raises bare Exceptions for unknown layers
+    except Exception as e:  # noqa: BLE001 -- hls4ml raises bare Exceptions for unknown layers
         hls_note = f"hls4ml 1.3.0 cannot convert it: {type(e).__name__}: {str(e).splitlines()[0][:300]}"
     fnet = from_keras(model)
     ann = fnet.forward(x_img[:, None].astype(np.int64))
@@ -182,7 +183,7 @@ def main() -> None:
     if not args.no_reference:
         try:
             records += reference_records(args, build, x_img, labels, trx, try_, progress)
-        except Exception as e:  # keep the finished records; say what failed
+        except Exception as e:  # noqa: BLE001 -- keep the finished records; say what failed
             progress(f"project reference model part failed: {type(e).__name__}: {e}")
             records.append({"system": "project reference model: SNN core", "top1_pct": None, "LUT": None,
                             "FF": None, "BRAM_18K": None, "DSP": None, "cycles": None, "energy_nj": None,

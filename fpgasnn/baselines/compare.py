@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def _quiet(_: str) -> None:
     pass
 
 
-def record(system: str, top1_pct: float | None, resources: dict | None, cycles: int | float | None,
+def record(system: str, top1_pct: float | None, resources: dict | None, cycles: float | None,
            energy_nj: float | None, **extra) -> dict:
     rec = {"system": system, "top1_pct": None if top1_pct is None else round(float(top1_pct), 2)}
     for k in RESOURCE_KEYS:

@@ -191,7 +191,7 @@ def check(traced: TracedLayer, x: np.ndarray) -> float:
     got = np.asarray(traced.comb.predict(np.asarray(x, dtype=np.float64)), dtype=np.float64)
     ref = traced.layer.reference(x)
     ok = float(np.mean(np.all(got == ref, axis=1)))
-    traced.checks["vectors"] = int(len(x))
+    traced.checks["vectors"] = len(x)
     traced.checks["exact_pct"] = 100.0 * ok
     return ok
 
@@ -250,7 +250,7 @@ def check_against(traced: TracedLayer, xin: np.ndarray, expected: np.ndarray) ->
     got = np.asarray(traced.comb.predict(np.ascontiguousarray(xin)), dtype=np.float64)
     ref = traced.layer.reference(xin)
     res = {
-        "vectors": int(len(xin)),
+        "vectors": len(xin),
         "adder_graph_equals_exact_arithmetic_pct": 100.0 * float(np.mean(np.all(got == ref, axis=1))),
         "adder_graph_equals_keras_pct": 100.0 * float(np.mean(np.all(np.abs(got - expected) < 1e-9,
                                                                      axis=1))),

@@ -101,11 +101,10 @@ def to_floatnet(model, input_bits: int = 8):
     """The model as a :class:`fpgasnn.convert.floatnet.FloatNet` (channel-first, Flatten in C, H, W order),
     for fpgasnn's converter: QKeras-quantized weights, ``quantized_relu(b, i)`` as the clip-floor-shift
     quantizer with ``L = 2**b - 1`` levels, ``lam = L * 2**(i - b)`` and shift 0.5 (round half up)."""
+    from fpgasnn.baselines.da4ml_ann import _quantized
     from fpgasnn.convert.floatnet import FAct, FConv, FDense, FFlatten, FInput, FloatNet, FPool
     from fpgasnn.errors import UnsupportedLayerError
     from fpgasnn.ir.nodes import same_padding
-
-    from fpgasnn.baselines.da4ml_ann import _quantized
 
     layers: list = []
     shape = None  # current (C, H, W) or (F,)
