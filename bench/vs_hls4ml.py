@@ -201,6 +201,11 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(records, indent=1, default=str) + "\n")
     print_table(records)
+    print("\nhow each figure was obtained (full text in the JSON's 'how'):")
+    for r in records:
+        print(f"- {r['system']}")
+        for key, text in r.get("how", {}).items():
+            print(f"    {key}: {text if len(text) <= 160 else text[:157] + '...'}")
     print(f"wrote {args.out} ({time.perf_counter() - t0:.0f} s)")
 
 
