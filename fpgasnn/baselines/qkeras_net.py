@@ -4,7 +4,9 @@ conv16 3x3 same -> act -> avgpool2 -> conv32 3x3 same -> act -> avgpool2 -> flat
 -> dense10. Weights and biases ``quantized_bits(weight_bits, 0, alpha=1)`` (power-of-two scale, so hls4ml
 and the Verilog ANN compute them exactly); activations ``quantized_relu(act_bits, act_integer)``, which
 QKeras rounds to nearest and hls4ml maps to ``ufixed<act_bits, act_integer, AP_RND_CONV, AP_SAT>``.
-The input is ``pixels / 256`` (exact in ``ufixed<8,0>``).
+The input is ``pixels / 256`` (exact in ``ufixed<8,0>``). Default activations ``quantized_relu(2, 0)``:
+L = 3 levels, the nearest to the project's L = 4 that hls4ml computes exactly (it saturates at
+``2**i - 2**-f``, so only 2**b - 1 levels are exact).
 
 Used when the project's own reference model cannot be read by hls4ml (its custom activation layer).
 """
