@@ -19,6 +19,8 @@ def test_evaluation_record_has_the_acceptance_fields():
     assert rec["gap_pp"] == pytest.approx(100.0 - rec["snn_top1_pct"], abs=1e-3)
     assert (rec["T"], rec["total_steps"], rec["dataset"]) == (4, 8, "toy")
     assert [layer["name"] for layer in rec["layers"]] == ["act1", "act2"]
-    # At T = L the first layer (constant input) matches the ANN level exactly.
-    assert rec["layers"][0]["offbyone_pct"] == 0.0
+    # At T = L the first layer (constant input) matches the integer-weight ANN's level except where
+    # integer rounding moves a tie: v0 = ceil(theta/2) for an odd theta (shift 0.5 + 1/(2 theta)) and
+    # the rounded bias -- a few neurons in 10^4 at most, against percents in the hidden layers.
+    assert rec["layers"][0]["offbyone_pct"] < 0.05
     assert 0.0 < rec["layers"][0]["spike_rate"] < 1.0
