@@ -34,6 +34,9 @@ class CycleEstimate:
     """(N,) sum over layers of ceil(synaptic events / lanes)."""
     events: np.ndarray
     """(N, stages) synaptic events per layer."""
+    stage_cycles: np.ndarray
+    """(N, stages) the latency split by stage: stage 0 gets the input (RX) phase and its update passes,
+    stage i its scatter and update passes; the score/class beats (TX) go to the last stage."""
 
 
 def _words(spk: np.ndarray, lanes: int) -> tuple[int, int]:
@@ -60,6 +63,7 @@ def estimate(net: Network, images: np.ndarray, lanes: int | Mapping[str, int] | 
     cycles = np.zeros(n, dtype=np.int64)
     bound = np.zeros(n, dtype=np.int64)
     events = np.zeros((n, len(st)), dtype=np.int64)
+    per = np.zeros((n, len(st)), dtype=np.int64)
     names = [s.activation.name for s in net.stages()]
     npos0 = int(st[0].params["IN_NPOS"])
     for m in range(n):
@@ -67,23 +71,27 @@ def estimate(net: Network, images: np.ndarray, lanes: int | Mapping[str, int] | 
         nz = px != 0
         ops0 = st[0].ops
         t = int(np.sum(1 + nz[:-1] * ops0)) + 2 + int(nz[-1]) * (ops0 + 1)
+        per[m, 0] = t
         fan0 = np.tile(st[0].fanout, len(px) // npos0)
         events[m, 0] = int(fan0[nz].sum())
         for k in range(len(tr.phases)):
             t += st[0].npos * st[0].och + 2
+            per[m, 0] += st[0].npos * st[0].och + 2
             for i in range(1, len(st)):
                 prod = tr.spikes[names[i - 1]][k, m]
                 spk = prod.reshape(prod.shape[0], -1)
                 words, spikes = _words(spk, st[i - 1].lanes)
                 t += 1 + 3 * words + spikes * (1 + st[i].ops) + 2
                 t += st[i].npos * st[i].och + 2
+                per[m, i] += 1 + 3 * words + spikes * (1 + st[i].ops) + 2 + st[i].npos * st[i].och + 2
                 fan = st[i].fanout
                 events[m, i] += int((np.count_nonzero(spk, axis=0) * fan[: spk.shape[1]]).sum()) \
                     if len(fan) == spk.shape[1] else int(np.count_nonzero(spk) * fan[0])
         t += ncls
         cycles[m] = t + 1
+        per[m, -1] += ncls + 1
         bound[m] = sum(-(-int(events[m, i]) // s.lanes) for i, s in enumerate(st))
-    return CycleEstimate(cycles, cycles + 1, bound, events)
+    return CycleEstimate(cycles, cycles + 1, bound, events, per)
 
 
 __all__ = ["CycleEstimate", "estimate"]
