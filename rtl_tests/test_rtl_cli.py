@@ -35,6 +35,9 @@ def test_rtlsim_cli(project, tmp_path, capsys):
 
 def test_synth_cli(project, tmp_path, capsys):
     need("yosys")
-    assert main(["synth", str(project), "--lanes", "4", "--workdir", str(tmp_path / "s")]) == 0
+    assert main(["synth", str(project)]) == 0  # the project's lanes (4) and board, cached
     out = capsys.readouterr().out
-    assert "LUT" in out and "DSP 4" in out
+    assert "LUT" in out and "DSP 4" in out and (project / "report" / "yosys_stat.json").is_file()
+    assert main(["synth", str(project / "network.snn"), "--lanes", "4", "--workdir", str(tmp_path / "s")]) == 0
+    counts = [o.split("LUT")[1].split("[")[0] for o in (out, capsys.readouterr().out)]
+    assert counts[0] == counts[1]  # same core from the project and from its .snn at the same lanes

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     opts = ReportOptions(dataset=args.dataset, images=args.images, cycle_images=args.cycle_images,
                          synth=not args.no_synth, accuracy_records=_records(args.accuracy_json, args.dataset))
-    rep, paths, table = write_report(args.project, opts, args.out)
+    _, paths, table = write_report(args.project, opts, args.out)
     print(table)
     for p in paths:
         print(f"wrote {p}")

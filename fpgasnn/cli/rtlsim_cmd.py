@@ -23,9 +23,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("-n", "--images", type=int, default=10, help="seeded random images (default 10)")
     src.add_argument("--inputs", help=".npy file of integer images (N, *input_shape)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lanes", type=int, default=8, help="lanes per layer (power of 2; default 8)")
+    p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
+                   help="lanes per layer (default: the project's, else 8)")
     p.add_argument("--workdir", help="build folder (default: a temporary one)")
     p.set_defaults(func=run)
+
+
+def project_lanes(path: Path, given: list[str]):
+    """``--lanes`` if given, else the lanes recorded in the project folder's project.json, else 8."""
+    from fpgasnn.cli.build_cmd import parse_lanes
+
+    if given:
+        return parse_lanes(given)
+    pj = path / "project.json"
+    if path.is_dir() and pj.is_file():
+        import json
+
+        lanes = json.loads(pj.read_text()).get("lanes")
+        if lanes is not None:
+            return lanes
+    return 8
 
 
 def find_snn(path: Path) -> Path:
@@ -50,13 +67,14 @@ def run(args: argparse.Namespace) -> int:
         images = np.load(args.inputs, allow_pickle=False)
     else:
         images = random_images(net, args.images, args.seed)
+    lanes = project_lanes(Path(args.project), args.lanes)
     work = args.workdir or tempfile.mkdtemp(prefix="fpgasnn_rtlsim_")
-    sim = RtlSim(net, args.lanes, work)
+    sim = RtlSim(net, lanes, work)
     sim.build()
     obs = sim.run(images)
-    res = check(net, build_context(net, args.lanes), images, obs)
+    res = check(net, build_context(net, lanes), images, obs)
     meas, model, lb = (np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound))
-    print(f"rtlsim: {res.images} images, lanes {args.lanes}, {res.mismatches} mismatches")
+    print(f"rtlsim: {res.images} images, lanes {lanes}, {res.mismatches} mismatches")
     if len(meas):
         print(f"cycles/image: measured {meas.mean():.1f}, model {model.mean():.1f}, lower bound "
               f"{lb.mean():.1f} (measured/bound {meas.mean() / max(lb.mean(), 1):.2f})")

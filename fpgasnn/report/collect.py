@@ -103,7 +103,7 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
     res = simulate(net, x)
     if y is not None:
         rep["accuracy"] = {
-            "dataset": opts.dataset, "images": int(len(x)),
+            "dataset": opts.dataset, "images": len(x),
             "snn_top1_pct": round(100.0 * float(np.mean(res.classes == y)), 3),
             "how": f"golden model (bit-exact with csim/rtlsim) on the first {len(x)} images of the {src}",
         }

@@ -100,4 +100,4 @@ def count_ops(net: Network, images: np.ndarray) -> OpCounts:
     return OpCounts(sop=sum(sop_layers.values()), mac=mac, ann_mac=ann_mac, sop_per_layer=sop_layers)
 
 
-__all__ = ["OpCounts", "count_ops", "PJ_PER_ACC", "PJ_PER_MAC", "ENERGY_SOURCE"]
+__all__ = ["ENERGY_SOURCE", "PJ_PER_ACC", "PJ_PER_MAC", "OpCounts", "count_ops"]

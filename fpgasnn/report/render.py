@@ -40,6 +40,10 @@ def terminal_table(rep: dict) -> str:
         if lat.get("lower_bound_mean"):
             lines.append(f"            measured / lower bound = {lat['cycles_mean'] / lat['lower_bound_mean']:.2f}"
                          f" (lower bound: synaptic events / lanes)")
+        if lat.get("per_layer"):
+            lines.append("per layer : " + ", ".join(
+                f"{r['layer']} {r['cycles']:,.0f} cycles (bound {r['lower_bound']:,.0f}, lanes {r['lanes']})"
+                for r in lat["per_layer"]))
     res = rep.get("resources")
     if res:
         cells = ", ".join(f"{k} {_fmt(res[k])} ({res['pct'][k]:.1f} %)" for k in RESOURCE_KEYS if k in res)
@@ -93,13 +97,13 @@ def _plots(rep: dict) -> list[tuple[str, str]]:
         ax.bar(list(rates), list(rates.values()))
         ax.set_ylabel("spikes / neuron / step")
         out.append(("Spike rate per layer", _png(fig)))
-    per_layer = (rep.get("latency") or {}).get("per_layer") or {}
+    per_layer = (rep.get("latency") or {}).get("per_layer") or []
     if per_layer:
         fig, ax = plt.subplots(figsize=(5.5, 3))
-        names = list(per_layer)
+        names = [row["layer"] for row in per_layer]
         xs = range(len(names))
-        ax.bar([x - 0.2 for x in xs], [per_layer[n]["cycles"] for n in names], 0.4, label="cycles (model)")
-        ax.bar([x + 0.2 for x in xs], [per_layer[n]["lower_bound"] for n in names], 0.4,
+        ax.bar([x - 0.2 for x in xs], [row["cycles"] for row in per_layer], 0.4, label="cycles (model)")
+        ax.bar([x + 0.2 for x in xs], [row["lower_bound"] for row in per_layer], 0.4,
                label="lower bound")
         ax.set_xticks(list(xs), names)
         ax.set_ylabel("cycles per image (mean)")
@@ -119,9 +123,9 @@ def _plots(rep: dict) -> list[tuple[str, str]]:
 def html_page(rep: dict) -> str:
     esc = html.escape
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>fpgasnn report</title>",
-             "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
-             "pre{background:#f4f4f4;padding:1em;white-space:pre-wrap}"
-             "img{max-width:100%}td,th{padding:2px 8px;text-align:right}</style></head><body>",
+             ("<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
+              "pre{background:#f4f4f4;padding:1em;white-space:pre-wrap}"
+              "img{max-width:100%}td,th{padding:2px 8px;text-align:right}</style></head><body>"),
              f"<h1>fpgasnn report</h1><pre>{esc(terminal_table(rep))}</pre>"]
     layers = rep.get("layers") or []
     if layers:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from fpgasnn.report import sources
 from fpgasnn.report.collect import ReportOptions, collect
 from fpgasnn.report.render import html_page, terminal_table
-from fpgasnn.report import sources
 
 
 def write_report(project_dir: str | Path, opts: ReportOptions,

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from fpgasnn.report.vendor import (ReportParseError, find_vendor_reports, parse_csynth_xml,
-                                   parse_utilization_rpt)
+from fpgasnn.report.vendor import (
+    ReportParseError,
+    find_vendor_reports,
+    parse_csynth_xml,
+    parse_utilization_rpt,
+)
 
 CSYNTH = """<?xml version="1.0" encoding="UTF-8"?>
 <profile>

@@ -1,0 +1,65 @@
+"""The report's latency (RTL cycle model) and resources (Yosys, cached) sections on a built project."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import need
+
+from fpgasnn.backends.hls.project import read_project
+from fpgasnn.backends.rtl.cycles import estimate
+from fpgasnn.cli import main
+from fpgasnn.ir import examples, serialize
+from fpgasnn.report import sources
+from fpgasnn.report.collect import ReportOptions, collect
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rep")
+    snn = root / "tiny.snn"
+    snn.write_bytes(serialize.dumps(examples.tiny(seed=3)))
+    prj = root / "prj"
+    assert main(["build", str(snn), "-o", str(prj), "--lanes", "2"]) == 0
+    return prj
+
+
+def test_latency_section_is_the_cycle_model(project):
+    doc, net, board = read_project(project)
+    x = np.random.default_rng(1).integers(0, 16, size=(12, *net.input.shape))
+    sec = sources.latency(net, doc["lanes"], board, x)
+    est = estimate(net, x, 2)
+    assert (sec["BestLatency"], sec["WorstLatency"]) == (est.cycles.min(), est.cycles.max())
+    assert (sec["IntervalMin"], sec["IntervalMax"]) == (est.interval.min(), est.interval.max())
+    assert sec["latency_us_mean"] == pytest.approx(est.cycles.mean() / board.clock_mhz)
+    assert sec["images_per_s"] == pytest.approx(board.clock_mhz * 1e6 / est.interval.mean())
+    layers = sec["per_layer"]
+    assert [r["layer"] for r in layers] == [s.activation.name for s in net.stages()]
+    assert sum(r["cycles"] for r in layers) == pytest.approx(sec["cycles_mean"])
+    assert sum(r["lower_bound"] for r in layers) == pytest.approx(sec["lower_bound_mean"])
+    assert all(r["cycles"] >= r["lower_bound"] > 0 for r in layers)
+
+
+def test_collect_without_synthesis_has_latency_and_no_resources(project):
+    rep = collect(project, ReportOptions(cycle_images=5, synth=False),
+                  latency=sources.latency, resources=sources.resources)
+    assert rep["latency"]["images"] == 5 and "resources" not in rep
+
+
+@pytest.mark.tool
+def test_resources_from_yosys_are_cached(project, tmp_path):
+    need("yosys")
+    doc, net, board = read_project(project)
+    sec = sources.resources(net, doc["lanes"], board, project)
+    assert sec["LUT"] > 0 and sec["FF"] > 0 and sec["fits"] is True
+    assert sec["pct"]["LUT"] == pytest.approx(100.0 * sec["LUT"] / board.resources["LUT"])
+    assert "pre-place-and-route" in sec["how"] and board.yosys_family in sec["how"]
+    cache = project / "report" / sources.CACHE_FILE
+    stamp = json.loads(cache.read_text())
+    stamp["LUT"] = -1  # a cache hit returns the file's numbers: prove Yosys is not rerun
+    cache.write_text(json.dumps(stamp))
+    assert sources.synthesize(project, board)["LUT"] == -1
+    (project / "rtl" / "snn_top.v").write_text((project / "rtl" / "snn_top.v").read_text() + "\n")
+    assert sources.synthesize(project, board)["LUT"] == sec["LUT"]  # sources changed: rerun
