@@ -48,10 +48,8 @@ def parse_lanes(items: list[str]) -> int | dict[str, int] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from fpgasnn.backends.hls import project_plan
-    from fpgasnn.backends.plan import merge_plans, write_plan
-    from fpgasnn.backends.rtl import rtl_plan
     from fpgasnn.boards import load_board
+    from fpgasnn.flow import build_project
     from fpgasnn.ir.serialize import loads
 
     path = Path(args.net)
@@ -61,11 +59,7 @@ def run(args: argparse.Namespace) -> int:
         raise SerializationError(f"{path}: no such .snn file") from None
     net = loads(snn_bytes, str(path))
     board = load_board(args.board)
-    lanes = parse_lanes(args.lanes)
-    # The whole project is one plan {relative path: content}, merged from the back ends' plans and
-    # written once. (The RTL back end adds its plan under rtl/ here, with merge_plans.)
-    plan = project_plan(net, board, lanes, snn_bytes=snn_bytes)
-    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, lanes).items()})
-    written = write_plan(plan, args.output, force=args.force)
+    written = build_project(net, board, args.output, parse_lanes(args.lanes), force=args.force,
+                            snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     return 0

@@ -1,29 +1,57 @@
-"""``fpgasnn demo``: the end-to-end demo (grows as the flow lands)."""
+"""``fpgasnn demo``: the end-to-end demo on MNIST (see :mod:`fpgasnn.flow` for the steps)."""
 
 from __future__ import annotations
 
 import argparse
-
-import numpy as np
-
-from fpgasnn.cli.inspect_cmd import describe
-from fpgasnn.golden import simulate
-from fpgasnn.ir import examples
+import sys
+import time
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the end-to-end demo",
-                       description="Run the end-to-end demo on a built-in network.")
-    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser(
+        "demo", help="run the end-to-end demo: model -> SNN -> project -> csim/rtlsim/synth -> report",
+        description="Train (first run; cached afterwards) or load the reference model, convert it at T "
+                    "steps with the best calibration, build the project for the board, check it by C "
+                    "simulation and Verilator RTL simulation against the golden model, synthesize the "
+                    "Verilog with Yosys, and write the report. Exit status 1 if any check fails.")
+    p.add_argument("--dataset", default="mnist", help="mnist (default), fashion_mnist or digits")
+    p.add_argument("-T", "--steps", type=int, default=4, help="wake time steps (default 4)")
+    p.add_argument("--method", default="best", help="conversion method (default best)")
+    p.add_argument("--board", default="pynq-z2", help="board (default pynq-z2)")
+    p.add_argument("--lanes", type=int, default=16, help="lanes per layer (default 16)")
+    p.add_argument("--csim-images", type=int, default=200, help="test images for C simulation (200)")
+    p.add_argument("--rtlsim-images", type=int, default=20, help="test images for RTL simulation (20)")
+    p.add_argument("--model", help="a Keras model file instead of the cached reference model")
+    p.add_argument("-o", "--output", default="demo_out", help="output folder (default demo_out)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    net = examples.tiny(seed=args.seed)
-    print(describe(net))
-    x = np.random.default_rng(args.seed).integers(0, 16, size=(8, *net.input.shape))
-    res = simulate(net, x)
-    print("golden model on 8 random 4-bit images:")
-    for i in range(len(x)):
-        print(f"  image {i}: class {int(res.classes[i])}  scores {res.scores[i].tolist()}")
-    return 0
+    from tqdm.auto import tqdm
+
+    from fpgasnn.flow import STEPS, FlowConfig, run_flow
+
+    cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
+                     lanes=args.lanes, csim_images=args.csim_images, rtlsim_images=args.rtlsim_images,
+                     model=args.model)
+    bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout, dynamic_ncols=True)
+    t0 = time.perf_counter()
+
+    def on_step(name, result):
+        if result is None:
+            bar.set_description(f"fpgasnn demo: {name}")
+            return
+        bar.write(f"[{name:7s}] {'ok  ' if result.ok else 'FAIL'} {result.seconds:6.1f} s  {result.summary}")
+        bar.update(1)
+
+    records = run_flow(cfg, args.output, progress=True, on_step=on_step)
+    bar.close()
+    failed = [n for n, r in records.items() if not r.ok]
+    print(f"\nfpgasnn demo: {len(records)} steps in {time.perf_counter() - t0:.0f} s; "
+          + ("every check passed" if not failed else f"FAILED: {', '.join(failed)}"))
+    g, m = records["golden"].data, records["model"].data
+    print(f"  accuracy : quantized ANN {m['ann_q_top1_pct']:.2f} %, integer SNN {g['snn_top1_pct']:.2f} % "
+          f"(T={records['convert'].data['T']}, {records['convert'].data['total_steps']} steps in all)")
+    print(f"  report   : {records['report'].summary}")
+    print(f"  JSON     : {records['report'].data['json']}")
+    return 1 if failed else 0

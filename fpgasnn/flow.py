@@ -1,0 +1,306 @@
+"""The end-to-end flow, as named steps: trained model -> integer SNN -> project -> every check -> report.
+
+``run_flow`` runs :data:`STEPS` in order (Yosys synthesis runs in the background from ``build`` until
+``report``, as it is the slowest step and the simulators need the other core):
+
+- ``model``   the trained reference model of the data set (trained on first use, then cached), or a
+  given model file; its quantized ANN's top-1 on the test split;
+- ``convert`` the integer SNN for T steps with the chosen method, calibrated on training images;
+- ``build``   the project for the board (HLS C++, scripts, Verilog under rtl/);
+- ``golden``  the golden model's top-1 on the test split;
+- ``csim``    g++ C simulation of the HLS code on test images, compared bit-exactly with the golden model
+  (scores, class and every layer's spikes at every step);
+- ``rtlsim``  Verilator simulation of the Verilog core on test images, compared bit-exactly with the
+  golden model, with measured cycles compared with the cycle model;
+- ``synth``   Yosys synth_xilinx of rtl/ for the board's family (resources, cached for the report);
+- ``report``  report.json / report.html in PROJECT/report.
+
+Every step returns a :class:`StepResult`; a failed check does not stop the flow (the caller reports it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fpgasnn.ir.network import Network
+
+
+@dataclass(frozen=True)
+class FlowConfig:
+    dataset: str = "mnist"
+    T: int = 4
+    method: str = "best"
+    board: str = "pynq-z2"
+    lanes: int | Mapping[str, int] | None = 16
+    calib_images: int = 512
+    csim_images: int = 200
+    rtlsim_images: int = 20
+    report_images: int = 10000
+    cycle_images: int = 100
+    model: str | Path | None = None
+    """A Keras model file; None: the data set's cached reference model (trained on first use)."""
+    model_spec: object | None = None
+    """A :class:`fpgasnn.keras.models.ModelSpec` for the reference model (None: the data set's default)."""
+    seed: int = 0
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    summary: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class FlowState:
+    cfg: FlowConfig
+    out: Path
+    progress: bool
+    model_path: Path | None = None
+    net: Network | None = None
+    project: Path | None = None
+    synth_future: Future | None = None
+    test: tuple[np.ndarray, np.ndarray] | None = None
+
+
+STEPS = ("model", "convert", "build", "golden", "csim", "rtlsim", "synth", "report")
+
+
+def _test_split(st: FlowState) -> tuple[np.ndarray, np.ndarray]:
+    if st.test is None:
+        from fpgasnn.data import load_dataset
+
+        st.test = load_dataset(st.cfg.dataset, "test")
+    return st.test
+
+
+def step_model(st: FlowState) -> StepResult:
+    from fpgasnn.keras.evaluate import evaluate_keras
+    from fpgasnn.keras.frontend import load_model
+    from fpgasnn.keras.train import cached_reference_model
+
+    cfg = st.cfg
+    if cfg.model is not None:
+        path, how = Path(cfg.model), "given model"
+    else:
+        path = cached_reference_model(cfg.dataset, cfg.model_spec, progress=st.progress)
+        how = "reference model (cached; trained by `fpgasnn train` on first use)"
+    st.model_path = path
+    x, y = _test_split(st)
+    top1 = evaluate_keras(load_model(path), x, y)
+    return StepResult("model", True, 0.0,
+                      f"{how} {path.name}: quantized ANN {top1:.2f} % top-1 on {len(x)} test images",
+                      {"path": str(path), "ann_q_top1_pct": top1})
+
+
+def step_convert(st: FlowState) -> StepResult:
+    from fpgasnn.calibrate import get_method
+    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert.pipeline import convert
+    from fpgasnn.data import load_dataset
+    from fpgasnn.ir.serialize import save
+    from fpgasnn.keras.frontend import from_keras
+
+    cfg = st.cfg
+    fnet = from_keras(st.model_path)
+    cx = cy = None
+    if get_method(cfg.method).needs_calibration:
+        x, y = load_dataset(cfg.dataset, "train")
+        cx, cy = pick_calibration(x, y, cfg.calib_images, cfg.seed)
+    net = convert(fnet, cfg.T, cfg.method, calib=cx, calib_labels=cy, seed=cfg.seed)
+    st.net = net.with_meta(source=str(st.model_path), dataset=cfg.dataset)
+    st.out.mkdir(parents=True, exist_ok=True)
+    save(st.net, st.out / "net.snn")
+    s = st.net.schedule
+    return StepResult("convert", True, 0.0,
+                      f"{st.net.meta['method']}: T={s.wake} (+presim {s.presim}, +sleep {s.sleep}) = "
+                      f"{s.total} steps; calibration {st.net.meta.get('calib_s', 0.0):.1f} s on "
+                      f"{0 if cx is None else len(cx)} training images",
+                      {"method": st.net.meta["method"], "T": s.wake, "total_steps": s.total,
+                       "snn": str(st.out / "net.snn")})
+
+
+def build_project(net: Network, board, out: str | Path, lanes=None, *, force: bool = False,
+                  snn_bytes: bytes | None = None) -> list[Path]:
+    """Write the complete project (HLS C++, scripts, test bench, rtl/) for ``board`` (a name or a
+    :class:`~fpgasnn.boards.Board`) into ``out``."""
+    from fpgasnn.backends.hls import project_plan
+    from fpgasnn.backends.plan import merge_plans, write_plan
+    from fpgasnn.backends.rtl import rtl_plan
+    from fpgasnn.boards import Board, load_board
+
+    plan = project_plan(net, board if isinstance(board, Board) else load_board(board), lanes, snn_bytes=snn_bytes)
+    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, lanes).items()})
+    return write_plan(plan, out, force=force)
+
+
+def step_build(st: FlowState) -> StepResult:
+    from fpgasnn.backends.hls.project import read_project
+    from fpgasnn.report.sources import synthesize
+
+    cfg = st.cfg
+    st.project = st.out / f"{cfg.board}"
+    files = build_project(st.net, cfg.board, st.project, cfg.lanes, force=True,
+                          snn_bytes=(st.out / "net.snn").read_bytes())
+    _, _, board = read_project(st.project)
+    st.synth_future = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yosys").submit(
+        synthesize, st.project, board)
+    return StepResult("build", True, 0.0,
+                      f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
+                      f"{cfg.lanes}); Yosys started in the background",
+                      {"project": str(st.project), "files": len(files)})
+
+
+def step_golden(st: FlowState) -> StepResult:
+    from fpgasnn.golden import simulate
+
+    x, y = _test_split(st)
+    n = min(st.cfg.report_images, len(x))
+    res = simulate(st.net, x[:n])
+    top1 = 100.0 * float(np.mean(res.classes == y[:n]))
+    return StepResult("golden", True, 0.0, f"integer SNN {top1:.2f} % top-1 on {n} test images",
+                      {"snn_top1_pct": top1, "images": n})
+
+
+def step_csim(st: FlowState) -> StepResult:
+    from fpgasnn.backends.hls.csim import run_csim
+
+    x, _ = _test_split(st)
+    res = run_csim(st.project, x[: st.cfg.csim_images], trace=True)
+    msg = (f"{res.images} test images, scores/class/per-step spikes vs golden: {res.mismatches} "
+           f"mismatches (compile {res.compile_s:.1f} s, {res.images_per_s:.0f} images/s)")
+    if not res.ok:
+        msg += f"; first: {res.first_mismatch}"
+    return StepResult("csim", res.ok, 0.0, msg,
+                      {"images": res.images, "mismatches": res.mismatches,
+                       "csim_images_per_s": res.images_per_s})
+
+
+@contextlib.contextmanager
+def _output_to(log_path: Path):
+    """Send this process's stdout/stderr (file descriptors 1 and 2, so also the simulator's and the
+    compiler's) and the cocotb runner's log messages to ``log_path`` for the duration."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    quiet = [logging.getLogger(n) for n in ("cocotb", "cocotb_tools", "cocotb_tools.runner")]
+    levels = [lg.level for lg in quiet]
+    try:
+        with open(log_path, "ab") as f:
+            os.dup2(f.fileno(), 1)
+            os.dup2(f.fileno(), 2)
+            for lg in quiet:
+                lg.setLevel(logging.WARNING)
+            yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+        for lg, lv in zip(quiet, levels):
+            lg.setLevel(lv)
+
+
+def step_rtlsim(st: FlowState) -> StepResult:
+    from fpgasnn.backends.rtl.check import check
+    from fpgasnn.backends.rtl.context import build_context
+    from fpgasnn.backends.rtl.sim import RtlSim
+
+    x, _ = _test_split(st)
+    x = x[: st.cfg.rtlsim_images]
+    sim = RtlSim(st.net, st.cfg.lanes, st.out / "rtlsim")
+    with _output_to(st.out / "rtlsim" / "verilator.log"):
+        sim.build()
+        obs = sim.run(x)
+    res = check(st.net, build_context(st.net, st.cfg.lanes), x, obs)
+    meas = float(np.mean(res.cycles_measured)) if res.cycles_measured else float("nan")
+    model = float(np.mean(res.cycles_model)) if res.cycles_model else float("nan")
+    exact = res.cycles_measured == res.cycles_model
+    msg = (f"{res.images} test images on Verilator: {res.mismatches} mismatches; cycles/image measured "
+           f"{meas:,.1f}, model {model:,.1f} ({'exact' if exact else 'DIFFERENT'}); log rtlsim/verilator.log")
+    if res.errors:
+        msg += f"; first error: {res.errors[0]}"
+    return StepResult("rtlsim", res.ok and exact, 0.0, msg,
+                      {"images": res.images, "mismatches": res.mismatches, "cycles_measured": meas,
+                       "cycles_model": model, "cycles_exact": exact})
+
+
+def step_synth(st: FlowState) -> StepResult:
+    doc = st.synth_future.result()
+    return StepResult("synth", True, 0.0,
+                      f"Yosys synth_xilinx -family {doc['family']}: LUT {doc['LUT']:,}, FF {doc['FF']:,}, "
+                      f"BRAM_18K {doc['BRAM_18K']}, DSP {doc['DSP']} (pre-place-and-route; Yosys "
+                      f"{doc['synth_s']} s)", {k: doc[k] for k in ("LUT", "FF", "BRAM_18K", "DSP")})
+
+
+def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
+    from fpgasnn.report.collect import ReportOptions
+    from fpgasnn.report.write import write_report
+
+    opts = ReportOptions(dataset=st.cfg.dataset, images=st.cfg.report_images,
+                         cycle_images=st.cfg.cycle_images, synth=True)
+    rep, paths, _ = write_report(st.project, opts)
+    rep_path = paths[0]
+    flow = {name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
+            for name, r in records.items()}
+    rep["flow"] = flow
+    rep_path.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+    lat = rep.get("latency", {})
+    res = rep.get("resources", {})
+    return StepResult("report", True, 0.0,
+                      f"{paths[1]} ({lat.get('latency_us_mean', float('nan')):.1f} us/image at "
+                      f"{rep.get('clock_mhz')} MHz, {lat.get('images_per_s', 0):,.0f} images/s, "
+                      f"{'fits' if res.get('fits') else 'does NOT fit'} {st.cfg.board}, "
+                      f"{rep['energy']['energy_nj']:.0f} nJ/image)",
+                      {"json": str(paths[0]), "html": str(paths[1])})
+
+
+def _jsonable(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def run_flow(cfg: FlowConfig, out: str | Path, *, progress: bool = False,
+             on_step: Callable[[str, StepResult | None], None] | None = None) -> dict[str, StepResult]:
+    """Run every step of :data:`STEPS` into the folder ``out``; ``on_step(name, None)`` is called when a
+    step starts and ``on_step(name, result)`` when it ends."""
+    st = FlowState(cfg, Path(out), progress)
+    fns = {"model": step_model, "convert": step_convert, "build": step_build, "golden": step_golden,
+           "csim": step_csim, "rtlsim": step_rtlsim, "synth": step_synth}
+    records: dict[str, StepResult] = {}
+    try:
+        for name in STEPS:
+            if on_step:
+                on_step(name, None)
+            t0 = time.perf_counter()
+            r = step_report(st, records) if name == "report" else fns[name](st)
+            r.seconds = time.perf_counter() - t0
+            records[name] = r
+            if on_step:
+                on_step(name, r)
+    finally:
+        if st.synth_future is not None and not st.synth_future.done():
+            st.synth_future.cancel()
+    return records
+
+
+__all__ = ["STEPS", "FlowConfig", "StepResult", "build_project", "run_flow"]
