@@ -8,6 +8,7 @@
 - ``convert`` the integer SNN for T steps with the chosen method, calibrated on training images;
 - ``build``   the project for the board (HLS C++, scripts, Verilog under rtl/);
 - ``golden``  the golden model's top-1 on the test split;
+- ``sweep``   top-1 of the golden model for other T and methods (the report's accuracy-vs-T plot);
 - ``csim``    g++ C simulation of the HLS code on test images, compared bit-exactly with the golden model
   (scores, class and every layer's spikes at every step);
 - ``rtlsim``  Verilator simulation of the Verilog core on test images, compared bit-exactly with the
@@ -48,6 +49,10 @@ class FlowConfig:
     rtlsim_images: int = 20
     report_images: int = 10000
     cycle_images: int = 100
+    sweep_methods: tuple[str, ...] = ("qcfs", "best")
+    """Methods of the accuracy-vs-T sweep (the report's plot); () skips the sweep."""
+    sweep_T: tuple[int, ...] = (1, 2, 4, 8)
+    sweep_images: int = 2000
     model: str | Path | None = None
     """A Keras model file; None: the data set's cached reference model (trained on first use)."""
     model_spec: object | None = None
@@ -74,9 +79,12 @@ class FlowState:
     project: Path | None = None
     synth_future: Future | None = None
     test: tuple[np.ndarray, np.ndarray] | None = None
+    fnet: object | None = None
+    calib: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
+    sweep: list[dict] = field(default_factory=list)
 
 
-STEPS = ("model", "convert", "build", "golden", "csim", "rtlsim", "synth", "report")
+STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
 
 
 def _test_split(st: FlowState) -> tuple[np.ndarray, np.ndarray]:
@@ -115,11 +123,10 @@ def step_convert(st: FlowState) -> StepResult:
     from fpgasnn.keras.frontend import from_keras
 
     cfg = st.cfg
-    fnet = from_keras(st.model_path)
-    cx = cy = None
-    if get_method(cfg.method).needs_calibration:
-        x, y = load_dataset(cfg.dataset, "train")
-        cx, cy = pick_calibration(x, y, cfg.calib_images, cfg.seed)
+    st.fnet = fnet = from_keras(st.model_path)
+    x, y = load_dataset(cfg.dataset, "train")
+    st.calib = pick_calibration(x, y, cfg.calib_images, cfg.seed)
+    cx, cy = st.calib if get_method(cfg.method).needs_calibration else (None, None)
     net = convert(fnet, cfg.T, cfg.method, calib=cx, calib_labels=cy, seed=cfg.seed)
     st.net = net.with_meta(source=str(st.model_path), dataset=cfg.dataset)
     st.out.mkdir(parents=True, exist_ok=True)
@@ -173,6 +180,31 @@ def step_golden(st: FlowState) -> StepResult:
     top1 = 100.0 * float(np.mean(res.classes == y[:n]))
     return StepResult("golden", True, 0.0, f"integer SNN {top1:.2f} % top-1 on {n} test images",
                       {"snn_top1_pct": top1, "images": n})
+
+
+def step_sweep(st: FlowState) -> StepResult:
+    from fpgasnn.calibrate import get_method
+    from fpgasnn.convert.pipeline import convert
+    from fpgasnn.golden import simulate
+
+    cfg = st.cfg
+    x, y = _test_split(st)
+    n = min(cfg.sweep_images, len(x))
+    cx, cy = st.calib
+    for method in cfg.sweep_methods:
+        calib = get_method(method).needs_calibration
+        for T in cfg.sweep_T:
+            net = convert(st.fnet, T, method, calib=cx if calib else None, calib_labels=cy if calib else None,
+                          seed=cfg.seed)
+            top1 = 100.0 * float(np.mean(simulate(net, x[:n]).classes == y[:n]))
+            st.sweep.append({"method": net.meta["method"], "T": int(T), "total_steps": net.schedule.total,
+                             "snn_top1_pct": top1, "images": n})
+    best = {r["T"]: r["snn_top1_pct"] for r in st.sweep if r["method"] == st.net.meta["method"]}
+    return StepResult("sweep", True, 0.0,
+                      f"{len(st.sweep)} conversions on the first {n} test images; "
+                      + (f"{st.net.meta['method']}: " + ", ".join(f"T={t} {a:.2f} %" for t, a in best.items())
+                         if best else "(no sweep)"),
+                      {"records": st.sweep})
 
 
 def step_csim(st: FlowState) -> StepResult:
@@ -254,7 +286,8 @@ def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     from fpgasnn.report.write import write_report
 
     opts = ReportOptions(dataset=st.cfg.dataset, images=st.cfg.report_images,
-                         cycle_images=st.cfg.cycle_images, synth=True)
+                         cycle_images=st.cfg.cycle_images, synth=True,
+                         accuracy_records=tuple(st.sweep))
     rep, paths, _ = write_report(st.project, opts)
     rep_path = paths[0]
     flow = {name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
@@ -285,6 +318,7 @@ def run_flow(cfg: FlowConfig, out: str | Path, *, progress: bool = False,
     step starts and ``on_step(name, result)`` when it ends."""
     st = FlowState(cfg, Path(out), progress)
     fns = {"model": step_model, "convert": step_convert, "build": step_build, "golden": step_golden,
+           "sweep": step_sweep,
            "csim": step_csim, "rtlsim": step_rtlsim, "synth": step_synth}
     records: dict[str, StepResult] = {}
     try:

@@ -34,7 +34,7 @@ def test_every_level_passes(demo):
     rc, _, rep, _ = demo
     flow = rep["flow"]
     assert rc == 0, {k: v["summary"] for k, v in flow.items() if not v["ok"]}
-    assert set(flow) == {"model", "convert", "build", "golden", "csim", "rtlsim", "synth"}
+    assert set(flow) == {"model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth"}
     assert (flow["csim"]["images"], flow["csim"]["mismatches"]) == (120, 0)
     assert (flow["rtlsim"]["images"], flow["rtlsim"]["mismatches"]) == (4, 0)
     assert flow["rtlsim"]["cycles_exact"] and flow["rtlsim"]["cycles_measured"] > 0
@@ -49,6 +49,9 @@ def test_accuracy_survives_conversion(demo):
     snn = flow["golden"]["snn_top1_pct"]
     assert snn >= trained.test_top1_pct - 3.0  # T = 4 = L with the best calibration
     assert rep["accuracy"]["snn_top1_pct"] == pytest.approx(snn, abs=1e-3)  # same 360 test images
+    sweep = {(r["method"], r["T"]): r["snn_top1_pct"] for r in rep["accuracy_vs_T"]}
+    assert set(sweep) == {(m, t) for m in ("qcfs", flow["convert"]["method"]) for t in (1, 2, 4, 8)}
+    assert sweep[(flow["convert"]["method"], 4)] == pytest.approx(snn, abs=1e-3)  # all 360 images
 
 
 def test_report_has_every_section(demo):
@@ -60,5 +63,5 @@ def test_report_has_every_section(demo):
     assert res["fits"] and res["LUT"] == rep["flow"]["synth"]["LUT"] and "pre-place-and-route" in res["how"]
     assert en["sop"] > 0 and en["mac"] > 0 and "pJ" in en["how"]
     html = (out / "pynq-z2" / "report" / "report.html").read_text()
-    assert html.count("<img") >= 3
+    assert html.count("<img") >= 4  # accuracy vs T, spike rates, cycles per layer, resources
     assert (out / "net.snn").is_file() and (out / "pynq-z2" / "scripts").is_dir()
