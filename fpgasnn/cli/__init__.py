@@ -14,17 +14,17 @@ from fpgasnn.errors import FpgasnnError
 
 # One module per subcommand, in the order --help lists them.
 COMMAND_MODULES = [
+    "fpgasnn.cli.demo_cmd",
+    "fpgasnn.cli.train_cmd",
+    "fpgasnn.cli.convert_cmd",
+    "fpgasnn.cli.evaluate_cmd",
     "fpgasnn.cli.inspect_cmd",
     "fpgasnn.cli.simulate_cmd",
-    "fpgasnn.cli.report_cmd",
-    "fpgasnn.cli.demo_cmd",
     "fpgasnn.cli.build_cmd",
     "fpgasnn.cli.csim_cmd",
     "fpgasnn.cli.rtlsim_cmd",
     "fpgasnn.cli.synth_cmd",
-    "fpgasnn.cli.train_cmd",
-    "fpgasnn.cli.convert_cmd",
-    "fpgasnn.cli.evaluate_cmd",
+    "fpgasnn.cli.report_cmd",
 ]
 
 
