@@ -18,7 +18,7 @@ Everything in the spiking path is integer (int64 state, int8 spikes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import weakref
 
@@ -199,7 +199,7 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
             output=np.stack(tr_o),
             v0_effective={k: np.ascontiguousarray(to_first(a), dtype=np.int64) for k, a in v0.items()},
         )
-    counts = {k: np.ascontiguousarray(to_first(a), dtype=np.int64) for k, a in cnt.items()}
+    counts = {k: to_first(a) for k, a in cnt.items()}  # views; simulate() copies them out once, as int64
     return SimResult(acc.astype(np.int64), np.argmax(acc, axis=1).astype(np.int64), counts, events, trace)
 
 
@@ -255,8 +255,13 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
         _run_batch(net, x[i:i + batch_size], kernels, trace, check, sdt)
         for i in range(0, max(len(x), 1), batch_size)
     ] if len(x) else [_run_batch(net, x, kernels, trace, check, sdt)]
+    counts = {k: np.empty((len(x), *a.shape[1:]), dtype=np.int64) for k, a in parts[0].counts.items()}
+    for i, p in zip(range(0, len(x), batch_size), parts):
+        for k, a in p.counts.items():
+            counts[k][i:i + len(a)] = a
     if len(parts) == 1:
-        return parts[0]
+        return replace(parts[0], counts=counts if len(x) else
+                       {k: np.ascontiguousarray(a, dtype=np.int64) for k, a in parts[0].counts.items()})
     cat = np.concatenate
     tr = None
     if trace:
@@ -271,7 +276,7 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
     return SimResult(
         scores=cat([p.scores for p in parts]),
         classes=cat([p.classes for p in parts]),
-        counts={k: cat([p.counts[k] for p in parts]) for k in parts[0].counts},
+        counts=counts,
         spike_events={k: cat([p.spike_events[k] for p in parts]) for k in parts[0].spike_events},
         trace=tr,
     )
