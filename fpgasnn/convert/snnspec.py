@@ -165,6 +165,35 @@ def int_v0(st: SnnStage) -> int | np.ndarray:
     return int(v) if v.ndim == 0 else v
 
 
+def int_params(st: SnnStage, schedule: Schedule,
+               ) -> tuple[np.ndarray | None, int, int | np.ndarray]:
+    """(integer bias, threshold, initial membrane) of hidden stage ``st``.
+
+    Each is rounded to the nearest integer (the initial membrane in the rounded threshold's units),
+    except when the schedule has ONE bias-on step (T = 1, no pre-simulation; sleep steps have no bias):
+    then the single decision ``v0 + b + I >= theta`` is all that counts, and since the current ``I`` is
+    an integer, ``I >= ceil(theta - v0 - b)`` is the float decision exactly. The rounding then makes
+    ``theta_int - v0_int - b_int`` equal that ceiling, so the integer network fires exactly where the
+    float simulation (integer weights, unrounded rest) does. The correction goes into the bias when the
+    initial membrane is one per layer, else into the per-neuron initial membrane.
+    """
+    th = int_theta(st)
+    b = None if st.bias is None else np.rint(st.bias).astype(np.int64)
+    v0 = int_v0(st)
+    if schedule.presim + schedule.wake != 1:
+        return b, th, v0
+    v0f = np.asarray(st.v0, dtype=np.float64)
+    per_neuron = v0f.ndim > 0
+    cshape = (-1, 1, 1) if st.conv and per_neuron else (-1,)
+    bf = 0.0 if st.bias is None else st.bias.reshape(cshape)
+    need = np.ceil(st.theta - v0f - bf).astype(np.int64)
+    if st.bias is not None and not per_neuron:
+        return (th - int(v0) - need).astype(np.int64), th, v0
+    bi = 0 if b is None else b.reshape(cshape)
+    v0 = th - bi - need
+    return b, th, (int(v0) if np.ndim(v0) == 0 else np.asarray(v0, dtype=np.int64))
+
+
 def integerize(spec: SnnSpec) -> Network:
     """Round every parameter of ``spec`` and build the integer :class:`Network` (no widths yet)."""
     nodes: list = [Input(spec.input.name, tuple(spec.input.shape), bits=spec.input.bits)]
@@ -176,7 +205,10 @@ def integerize(spec: SnnSpec) -> Network:
         if np.abs(w).max() > wmax:
             raise IRError(f"layer {st.name!r}: integer weights reach {int(np.abs(w).max())}, "
                           f"beyond the {spec.weight_bits}-bit limit {wmax}")
-        b = None if st.bias is None else np.rint(st.bias).astype(np.int64)
+        if st.is_output:
+            b = None if st.bias is None else np.rint(st.bias).astype(np.int64)
+        else:
+            b, th, v0 = int_params(st, spec.schedule)
         if st.conv:
             nodes.append(Conv2D(st.name, w, b, stride=st.stride, padding=st.padding))
         else:
@@ -184,7 +216,7 @@ def integerize(spec: SnnSpec) -> Network:
         if st.is_output:
             nodes.append(Output(spec.output_name))
         else:
-            nodes.append(Neuron(st.act.name, st.kind, int_theta(st), int_v0(st)))
+            nodes.append(Neuron(st.act.name, st.kind, th, v0))
     return Network(tuple(nodes), spec.schedule, dict(spec.meta))
 
 
@@ -194,7 +226,9 @@ def rounded(spec: SnnSpec) -> SnnSpec:
     for st in spec.stages:
         ch = {"weight": np.rint(st.weight), "bias": None if st.bias is None else np.rint(st.bias)}
         if not st.is_output:
-            ch.update(theta=float(int_theta(st)), v0=np.asarray(int_v0(st), dtype=np.float64))
+            b, th, v0 = int_params(st, spec.schedule)
+            ch.update(bias=None if b is None else b.astype(np.float64), theta=float(th),
+                      v0=np.asarray(v0, dtype=np.float64))
         stages.append(replace(st, **ch))
     return replace(spec, stages=tuple(stages))
 

@@ -107,3 +107,35 @@ def test_dense_first_layer_takes_integer_pixels():
     assert isinstance(act, Neuron)
     # theta = lam / c with c = 2/255/127: 1 / (2/255/127) = 16192.5 -> 16192 (round half to even)
     assert act.theta == 16192
+
+
+@pytest.mark.parametrize("per_neuron_v0", [False, True])
+@pytest.mark.parametrize("kind", list(NeuronKind))
+def test_T1_integer_spikes_equal_the_float_simulation_exactly(kind, per_neuron_v0):
+    # At T = 1 the whole decision is v0 + b + I >= theta with an integer current I: the rounding makes
+    # theta_int - v0_int - b_int = ceil(theta - v0 - b), so every hidden spike equals the float one
+    # (integer weights, unrounded bias/threshold/v0), also with thresholds too small for plain rounding.
+    from dataclasses import replace
+
+    from fpgasnn.convert.snnspec import weights_rounded
+
+    spec = fold_scales(tiny_floatnet(6), kind=kind, schedule=Schedule(1))
+    rng = np.random.default_rng(7)
+    stages = []
+    for st in spec.stages:
+        if not st.is_output:
+            st = replace(st, theta=st.theta / 37.0, bias=st.bias + rng.uniform(-0.5, 0.5, st.bias.shape))
+            if per_neuron_v0:
+                shape = (4, 8, 8) if st.conv else (16,)
+                st = replace(st, v0=st.theta * rng.uniform(0.2, 0.8, shape))
+        stages.append(st)
+    spec = replace(spec, stages=tuple(stages))
+    x = random_images(200, seed=8)
+    res = simulate(integerize(spec), x)
+    f = simulate_float(weights_rounded(spec), x)
+    for k in res.counts:
+        assert res.counts[k].std() > 0
+        np.testing.assert_array_equal(f.counts[k], res.counts[k])
+    assert np.mean(f.classes == res.classes) >= 0.95  # only the output bias is rounded plainly
+    net = integerize(spec)
+    assert all(n.per_neuron_v0 == per_neuron_v0 for n in net.neurons())
