@@ -2,12 +2,13 @@
 mean per-layer off-by-one share, calibration time.
 
     .venv/bin/python bench/conversion.py [--datasets mnist,fashion_mnist] [--methods qcfs,...]
-        [-T 1,2,4,8] [--test-images N] [--calib-images 512] [--jobs 2]
+        [-T 1,2,4,8] [--test-images N] [--calib-images 512] [--jobs 2] [--merge]
 
 Writes bench/results/conversion.json (records: dataset, method, T, total_steps, snn_top1_pct,
 ann_q_top1_pct, gap_pp, offbyone_pct, calib_s, images, ...) and bench/results/conversion.md.
 The models are the Keras helper's cached reference CNNs (trained on first use). Calibration images come
 from the training split (seed 0); accuracies on the first ``--test-images`` test images (default all).
+``--merge`` keeps the records of an earlier run (other dataset/method/T) in the output files.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_METHODS = ("qcfs", "twostage", "snncal_adv", "signed_cal", "fastsnn", "casc", "cos", "cos_static",
+DEFAULT_METHODS = ("qcfs", "twostage", "twostage_signed", "snncal_adv", "signed_cal", "fastsnn", "casc", "cos", "cos_static",
                    "snncal_light")
 
 
@@ -33,7 +34,19 @@ def floatnet(dataset: str):
     return from_keras(cached_reference_model(dataset))
 
 
-_NETS: dict = {}
+HOW = """How each figure is obtained (per dataset, method and T):
+  ann_float_top1_pct  float ANN: the Keras model's weights, each quantizer replaced by ReLU clipped at lambda
+  ann_q_top1_pct      quantized ANN (L levels, float weights): the reference of the gap
+  ann_int_top1_pct    quantized ANN with the integer SNN's 8-bit weights/thresholds scaled back
+  snn_top1_pct        golden integer simulator (fpgasnn.golden.simulate) on the converted network
+  gap_pp              ann_q_top1_pct - snn_top1_pct (percentage points)
+  total_steps         every step the core runs: presim + T wake + sleep steps
+  offbyone_pct        mean over hidden layers of the share of (image, neuron) pairs whose spike count
+                      differs from the quantized ANN's level for T (integer-weight ANN pre-activations)
+  float_int_agree_pct share of test images on which a float64 simulation of the same converted SNN
+                      (integer weights, unrounded biases/thresholds/initial membranes) picks the same class
+  calib_s             wall time of the method's calibration passes (calibration images: training split)
+All accuracies on the test split of the data set (images = how many)."""
 
 
 def _job(args: tuple) -> dict:
@@ -47,7 +60,7 @@ def _job(args: tuple) -> dict:
         x, y = x[:n_test], y[:n_test]
     cx, cy = pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0)
     t0 = time.perf_counter()
-    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=False,
+    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=True,
                               dataset=dataset)
     rec["wall_s"] = round(time.perf_counter() - t0, 1)
     return rec
@@ -59,13 +72,18 @@ def markdown(records: list[dict]) -> str:
         rs = [r for r in records if r["dataset"] == ds]
         out += [f"## {ds}", "",
                 ("| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
-                 "off-by-one % | calib s |"),
-                "|---|---|---|---|---|---|---|---|---|"]
+                 "off-by-one % | float/int agree % | calib s |"),
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rs:
+            agree = r.get("float_int_agree_pct")
             out.append(f"| {r['method']} | {r['T']} | {r['total_steps']} | {r['images']} | "
                        f"{r['ann_q_top1_pct']:.2f} | {r['snn_top1_pct']:.2f} | "
-                       f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | {r['calib_s']:.1f} |")
-        out.append("")
+                       f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | "
+                       f"{'-' if agree is None else f'{agree:.2f}'} | {r['calib_s']:.1f} |")
+        r0 = rs[0]
+        out += ["", f"Float ANN {r0['ann_float_top1_pct']:.2f} %, quantized ANN {r0['ann_q_top1_pct']:.2f} %, "
+                f"integer-weight ANN {r0['ann_int_top1_pct']:.2f} % (weight quantization alone).", ""]
+    out += ["```", HOW, "```", ""]
     return "\n".join(out)
 
 
@@ -80,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calib-images", type=int, default=512)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the earlier run's records for the (dataset, method, T) not run now")
     args = ap.parse_args(argv)
+    print(HOW, flush=True)
     datasets = args.datasets.split(",")
     methods = args.methods.split(",")
     steps = [int(t) for t in args.steps.split(",")]
@@ -95,20 +116,35 @@ def main(argv: list[str] | None = None) -> int:
     order = {(ds, m, T): k for k, (ds, m, T) in enumerate(
         (ds, m, T) for ds in datasets for m in methods for T in steps)}
     command = " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])])
+    kept = earlier(args.out, set(order)) if args.merge else []
+    for r in kept:
+        order.setdefault((r["dataset"], r["method"], r["T"]), len(order))
+    order = {k: i for i, k in enumerate(sorted(order, key=lambda k: (
+        k[0] not in datasets, datasets.index(k[0]) if k[0] in datasets else 0,
+        DEFAULT_METHODS.index(k[1]) if k[1] in DEFAULT_METHODS else len(DEFAULT_METHODS), k[1], k[2])))}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        records = []
+        records = list(kept)
         for rec in pool.map(_job, jobs):
             records.append(rec)
-            write(args.out, records, order, {"command": command, "complete": False,
+            write(args.out, records, order, {"command": command, "merged_records": len(kept), "complete": False,
                                              "wall_s": round(time.perf_counter() - t0, 1)})
             print(f"{rec['dataset']:>13s} {rec['method']:>14s} T={rec['T']} steps={rec['total_steps']:2d} "
                   f"SNN {rec['snn_top1_pct']:.2f} % (ANN-q {rec['ann_q_top1_pct']:.2f}) gap "
                   f"{rec['gap_pp']:+.2f} pp off-by-one {rec['offbyone_pct']:.2f} % calib "
                   f"{rec['calib_s']:.1f} s ({rec['wall_s']:.0f} s)", flush=True)
-    records = write(args.out, records, order, {"command": command, "complete": True,
+    records = write(args.out, records, order, {"command": command, "merged_records": len(kept), "complete": True,
                                                "wall_s": round(time.perf_counter() - t0, 1)})
     print(markdown(records))
     return 0
+
+
+def earlier(out: Path, now: set) -> list[dict]:
+    """The records of ``out/conversion.json`` whose (dataset, method, T) is not in ``now``."""
+    path = out / "conversion.json"
+    if not path.is_file():
+        return []
+    return [r for r in json.loads(path.read_text())["records"]
+            if (r["dataset"], r["method"], r["T"]) not in now]
 
 
 def write(out: Path, records: list[dict], order: dict, meta: dict) -> list[dict]:

@@ -102,7 +102,7 @@ FLayer = FInput | FConv | FDense | FPool | FFlatten | FAct
 
 def conv2d_float(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: int,
                  padding: tuple[int, int, int, int]) -> np.ndarray:
-    n, c, h, wd = x.shape
+    n, c, _h, _wd = x.shape
     o, _, kh, kw = w.shape
     pt, pb, pl, pr = padding
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if any(padding) else x
