@@ -81,8 +81,8 @@ def markdown(records: list[dict]) -> str:
                        f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | "
                        f"{'-' if agree is None else f'{agree:.2f}'} | {r['calib_s']:.1f} |")
         r0 = rs[0]
-        out += ["", f"Float ANN {r0['ann_float_top1_pct']:.2f} %, quantized ANN {r0['ann_q_top1_pct']:.2f} %, "
-                f"integer-weight ANN {r0['ann_int_top1_pct']:.2f} % (weight quantization alone).", ""]
+        out += ["", (f"Float ANN {r0['ann_float_top1_pct']:.2f} %, quantized ANN {r0['ann_q_top1_pct']:.2f} %, "
+                     f"integer-weight ANN {r0['ann_int_top1_pct']:.2f} % (weight quantization alone)."), ""]
     out += ["```", HOW, "```", ""]
     return "\n".join(out)
 
