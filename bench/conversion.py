@@ -49,19 +49,25 @@ HOW = """How each figure is obtained (per dataset, method and T):
 All accuracies on the test split of the data set (images = how many)."""
 
 
+_CACHE: dict = {}  # per worker process: test/calibration data and ANN figures per (dataset, n_test)
+
+
 def _job(args: tuple) -> dict:
     dataset, method, T, fnet, n_test, n_calib = args
     from fpgasnn.calibrate.common import pick_calibration
     from fpgasnn.convert.evaluate import evaluate_conversion
     from fpgasnn.data import load_dataset
 
-    x, y = load_dataset(dataset, "test")
-    if n_test:
-        x, y = x[:n_test], y[:n_test]
-    cx, cy = pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0)
+    key = (dataset, n_test, n_calib)
+    if key not in _CACHE:
+        x, y = load_dataset(dataset, "test")
+        if n_test:
+            x, y = x[:n_test], y[:n_test]
+        _CACHE[key] = (x, y, *pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0), {})
+    x, y, cx, cy, ann_cache = _CACHE[key]
     t0 = time.perf_counter()
     rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=True,
-                              dataset=dataset)
+                              dataset=dataset, ann_cache=ann_cache)
     rec["wall_s"] = round(time.perf_counter() - t0, 1)
     return rec
 
@@ -100,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--merge", action="store_true",
                     help="keep the earlier run's records for the (dataset, method, T) not run now")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep ALL the earlier run's records and skip the jobs they already cover "
+                         "(same number of test images)")
     args = ap.parse_args(argv)
     print(HOW, flush=True)
     datasets = args.datasets.split(",")
@@ -116,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     order = {(ds, m, T): k for k, (ds, m, T) in enumerate(
         (ds, m, T) for ds in datasets for m in methods for T in steps)}
     command = " ".join(["bench/conversion.py", *(argv if argv is not None else sys.argv[1:])])
-    kept = earlier(args.out, set(order)) if args.merge else []
+    if args.resume:
+        kept = earlier(args.out, set())
+        done = {(r["dataset"], r["method"], r["T"], r["images"]) for r in kept}
+        sizes = {ds: args.test_images or 10000 for ds in datasets}
+        jobs = [j for j in jobs if (j[0], j[1], j[2], j[4] or sizes[j[0]]) not in done]
+    else:
+        kept = earlier(args.out, set(order)) if args.merge else []
     for r in kept:
         order.setdefault((r["dataset"], r["method"], r["T"]), len(order))
     order = {k: i for i, k in enumerate(sorted(order, key=lambda k: (

@@ -36,13 +36,16 @@ class CalibData:
     labels: np.ndarray | None
     levels: dict[str, np.ndarray]
     ann_classes: np.ndarray
+    ann_logits: np.ndarray | None = None
+    """The integer-weight quantized ANN's logits (targets of the two-stage KL loss)."""
 
     @classmethod
     def build(cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray,
               labels: np.ndarray | None = None) -> CalibData:
         ann = integer_weight_ann(spec, fnet)
         levels = ann_levels(ann, images, spec.schedule.wake)
-        return cls(np.asarray(images), labels, levels, np.argmax(ann.forward(images), axis=1))
+        logits = np.concatenate([ann.forward(images[i:i + 500]) for i in range(0, len(images), 500)])
+        return cls(np.asarray(images), labels, levels, np.argmax(logits, axis=1), logits)
 
     def score(self, res: SimResult) -> float:
         """Share of calibration images classified right (labels) or as the ANN does (no labels)."""
