@@ -22,7 +22,6 @@ Every step returns a :class:`StepResult`; a failed check does not stop the flow 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import sys
@@ -283,7 +282,7 @@ def step_synth(st: FlowState) -> StepResult:
 
 def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     from fpgasnn.report.collect import ReportOptions
-    from fpgasnn.report.write import write_report
+    from fpgasnn.report.write import write_json, write_report
 
     opts = ReportOptions(dataset=st.cfg.dataset, images=st.cfg.report_images,
                          cycle_images=st.cfg.cycle_images, synth=True,
@@ -293,7 +292,7 @@ def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     flow = {name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
             for name, r in records.items()}
     rep["flow"] = flow
-    rep_path.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+    write_json(rep, rep_path)
     lat = rep.get("latency", {})
     res = rep.get("resources", {})
     return StepResult("report", True, 0.0,
@@ -302,14 +301,6 @@ def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
                       f"{'fits' if res.get('fits') else 'does NOT fit'} {st.cfg.board}, "
                       f"{rep['energy']['energy_nj']:.0f} nJ/image)",
                       {"json": str(paths[0]), "html": str(paths[1])})
-
-
-def _jsonable(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
 def run_flow(cfg: FlowConfig, out: str | Path, *, progress: bool = False,

@@ -17,10 +17,15 @@ def write_report(project_dir: str | Path, opts: ReportOptions,
     out = Path(out_dir) if out_dir else Path(project_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     pj = out / "report.json"
-    pj.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+    write_json(rep, pj)
     ph = out / "report.html"
     ph.write_text(html_page(rep))
     return rep, [pj, ph], terminal_table(rep)
+
+
+def write_json(rep: dict, path: Path) -> None:
+    """``rep`` as sorted, indented JSON (NumPy scalars and arrays as plain numbers and lists)."""
+    path.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
 
 
 def _jsonable(o):
