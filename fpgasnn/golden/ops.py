@@ -90,7 +90,7 @@ def apply_transform(node: AvgPool2D | Flatten, x: np.ndarray) -> np.ndarray:
     if isinstance(node, Flatten):
         return x.reshape(x.shape[0], -1)
     k = node.pool
-    n, h, w, c = x.shape
+    _n, h, w, _c = x.shape
     ho, wo = h // k, w // k
     x = x[:, : ho * k, : wo * k]
     if x.dtype.kind != "f":

@@ -18,9 +18,8 @@ Everything in the spiking path is integer (int64 state, int8 spikes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 import weakref
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -139,18 +138,17 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
     t_wake = 0
     for k, phase in enumerate(phases):
         if phase == "wake":
-            if k == sched.presim:
-                if sched.presim:
-                    for st in stages[:-1]:
-                        node = st.activation
-                        vv, nn = v[node.name], cnt[node.name]
-                        shift = node.theta * ((vv >= node.theta).astype(sdt)
-                                              - ((vv < 0) & (nn > 0)).astype(sdt))
-                        v0[node.name] = v0[node.name] + shift
-                        v[node.name] = v0[node.name].copy()
-                        check("membrane", node.name, v[node.name])
-                        nn[...] = 0
-                    acc[...] = 0
+            if k == sched.presim and sched.presim:
+                for st in stages[:-1]:
+                    node = st.activation
+                    vv, nn = v[node.name], cnt[node.name]
+                    shift = node.theta * ((vv >= node.theta).astype(sdt)
+                                          - ((vv < 0) & (nn > 0)).astype(sdt))
+                    v0[node.name] = v0[node.name] + shift
+                    v[node.name] = v0[node.name].copy()
+                    check("membrane", node.name, v[node.name])
+                    nn[...] = 0
+                acc[...] = 0
             t_wake += 1
         bias_on = phase != "sleep"
         spikes = None
@@ -222,7 +220,7 @@ def _kernels(net: Network, out_dtype: type) -> list[SynapseKernel]:
     return kernels
 
 
-_PREPARED: "weakref.WeakKeyDictionary[Network, tuple]" = weakref.WeakKeyDictionary()
+_PREPARED: weakref.WeakKeyDictionary[Network, tuple] = weakref.WeakKeyDictionary()
 
 
 def _prepare(net: Network) -> tuple[RangeReport, type, list[SynapseKernel]]:

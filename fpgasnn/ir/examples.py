@@ -26,7 +26,7 @@ from fpgasnn.ir.nodes import (
 
 def _theta(rng: np.random.Generator, w: np.ndarray, in_mean: float) -> int:
     per_out = np.abs(w.reshape(w.shape[0], -1)).sum(axis=1).mean()
-    return max(1, int(round(per_out * in_mean * rng.uniform(0.2, 0.5))))
+    return max(1, round(per_out * in_mean * rng.uniform(0.2, 0.5)))
 
 
 def reference_mnist(seed: int = 0, T: int = 4, kind: NeuronKind = NeuronKind.IF,

@@ -17,6 +17,7 @@ import numpy as np
 
 from fpgasnn.errors import IRError
 from fpgasnn.ir.nodes import (
+    OP_NAMES,
     SYNAPSE_TYPES,
     TRANSFORM_TYPES,
     AvgPool2D,
@@ -26,7 +27,6 @@ from fpgasnn.ir.nodes import (
     Input,
     Neuron,
     Node,
-    OP_NAMES,
     Output,
     Schedule,
 )
@@ -112,7 +112,7 @@ class Network:
                 in_shape = start_shape = shapes[i]
         return stages
 
-    def with_node(self, new: Node) -> "Network":
+    def with_node(self, new: Node) -> Network:
         """A copy with the node of the same name replaced by ``new``."""
         names = [n.name for n in self.nodes]
         if new.name not in names:
@@ -120,10 +120,10 @@ class Network:
         nodes = tuple(new if n.name == new.name else n for n in self.nodes)
         return Network(nodes, self.schedule, dict(self.meta))
 
-    def with_schedule(self, schedule: Schedule) -> "Network":
+    def with_schedule(self, schedule: Schedule) -> Network:
         return Network(self.nodes, schedule, dict(self.meta))
 
-    def with_meta(self, **meta: Any) -> "Network":
+    def with_meta(self, **meta: Any) -> Network:
         return Network(self.nodes, self.schedule, {**self.meta, **meta})
 
     def param_count(self, node: Node) -> int:
@@ -243,4 +243,4 @@ def networks_equal(a: Network, b: Network) -> bool:
     return True
 
 
-__all__ = ["Network", "Stage", "infer_shapes", "verify", "networks_equal", "replace"]
+__all__ = ["Network", "Stage", "infer_shapes", "networks_equal", "replace", "verify"]

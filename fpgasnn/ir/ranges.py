@@ -24,7 +24,7 @@ class Interval:
     lo: int
     hi: int
 
-    def hull(self, other: "Interval") -> "Interval":
+    def hull(self, other: Interval) -> Interval:
         return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
 
     @property

@@ -6,14 +6,25 @@ import numpy as np
 import pytest
 
 from fpgasnn.errors import IRError
-from fpgasnn.ir import (AvgPool2D, Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKind, Output,
-                        Schedule, examples)
+from fpgasnn.ir import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    Input,
+    Network,
+    Neuron,
+    NeuronKind,
+    Output,
+    Schedule,
+    examples,
+)
 
 W = np.ones((2, 1, 3, 3), dtype=np.int64)
 
 
-def net(*nodes, sched=Schedule(wake=2)):
-    return Network(tuple(nodes), sched)
+def net(*nodes, sched=None):
+    return Network(tuple(nodes), sched or Schedule(wake=2))
 
 
 def test_shapes_of_reference_net():
@@ -39,8 +50,8 @@ def test_strided_padded_conv_shape():
     ((Input("in", (1, 5, 5)), Neuron("s", "if", 3), Output("o")),
      "layer 's' (neuron) must follow a Conv2D or Dense layer, it follows input 'in'"),
     ((Input("in", (1, 5, 5)), Conv2D("c", W), AvgPool2D("p"), Output("o")),
-     "layer 'p' (avgpool2d) follows conv2d 'c' directly; a Conv2D/Dense must be followed by a Neuron or "
-     "the Output"),
+     ("layer 'p' (avgpool2d) follows conv2d 'c' directly; a Conv2D/Dense must be followed by a Neuron or "
+     "the Output")),
     ((Input("in", (1, 5, 5)), Dense("d", np.ones((2, 25))), Output("o")),
      "layer 'd' (dense): expects a flat (F,) input, got shape (1, 5, 5); add a Flatten before it"),
     ((Input("in", (3, 5, 5)), Conv2D("c", W), Neuron("s", "if", 3), Flatten("f"),
@@ -65,15 +76,15 @@ def test_verifier_messages(nodes, message):
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: Neuron("s", "lif", 3), "layer 's': neuron kind must be one of if, signed_if, consistent_if; "
-                                    "got 'lif'"),
+    (lambda: Neuron("s", "lif", 3), ("layer 's': neuron kind must be one of if, signed_if, consistent_if; "
+                                    "got 'lif'")),
     (lambda: Neuron("s", NeuronKind.IF, 0), "layer 's': threshold must be a positive integer, got 0"),
     (lambda: Neuron("s", NeuronKind.IF, 2.5), "layer 's': threshold must be a positive integer, got 2.5"),
     (lambda: Conv2D("c", np.ones((2, 3))), "layer 'c': Conv2D weight must be (O, C, KH, KW), got shape (2, 3)"),
     (lambda: Dense("d", np.full((2, 2), 0.5)), "layer 'd': weights must be integers, got dtype float64"),
     (lambda: Dense("d", np.ones((2, 2)), np.ones(3)), "layer 'd': bias must have shape (2,), got (3,)"),
-    (lambda: Input("in", (1, 2)), "layer 'in': input shape must be (C, H, W) or (F,) with positive sizes, "
-                                  "got (1, 2)"),
+    (lambda: Input("in", (1, 2)), ("layer 'in': input shape must be (C, H, W) or (F,) with positive sizes, "
+                                  "got (1, 2)")),
     (lambda: Schedule(wake=0), "schedule: wake steps (T) must be >= 1, got 0"),
     (lambda: Conv2D("c", W, stride=0), "layer 'c': stride must be >= 1, got 0"),
 ])
