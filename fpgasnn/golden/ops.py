@@ -33,11 +33,12 @@ class SynapseKernel:
     Internal layout is channel-LAST: 3-D tensors are (N, H, W, C). ``flat_chw`` is the (C, H, W) shape a
     Dense layer's input had before its Flatten: the weight columns are permuted once so a channel-last
     flatten gives the same sums as the IR's C, H, W order.
-    ``dtype`` is the exact carrier chosen from ``in_bound * max_o sum_i |W[o, i]|``.
+    ``dtype`` is the exact carrier chosen from ``in_bound * max_o sum_i |W[o, i]|`` (int64 whatever
+    the bound with ``integer_only``).
     """
 
     def __init__(self, node: Conv2D | Dense, in_bound: int, out_dtype: type = np.int64,
-                 flat_chw: tuple[int, int, int] | None = None) -> None:
+                 flat_chw: tuple[int, int, int] | None = None, integer_only: bool = False) -> None:
         self.out_dtype = out_dtype
         self.node = node
         w = node.weight
@@ -48,7 +49,7 @@ class SynapseKernel:
             w = w.transpose(0, 2, 3, 1)  # (O, KH, KW, C): matches the im2col column order below
         w2 = w.reshape(w.shape[0], -1)
         l1_max = int(np.abs(w2).sum(axis=1).max()) if w2.size else 0
-        self.dtype = exact_dtype(max(int(in_bound), 1) * max(l1_max, 1))
+        self.dtype = np.int64 if integer_only else exact_dtype(max(int(in_bound), 1) * max(l1_max, 1))
         self.wt = np.ascontiguousarray(w2.T.astype(self.dtype))
         self.bias = None if node.bias is None else node.bias.astype(out_dtype)
 

@@ -201,7 +201,7 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
     return SimResult(acc.astype(np.int64), np.argmax(acc, axis=1).astype(np.int64), counts, events, trace)
 
 
-def _kernels(net: Network, out_dtype: type) -> list[SynapseKernel]:
+def _kernels(net: Network, out_dtype: type, integer_only: bool = False) -> list[SynapseKernel]:
     """One kernel per stage, its exact dtype chosen from the bound on |input| after the transforms."""
     lo, hi = net.input.value_range
     bound = max(abs(lo), abs(hi))
@@ -215,7 +215,7 @@ def _kernels(net: Network, out_dtype: type) -> list[SynapseKernel]:
                 shape = (shape[0], shape[1] // t.pool, shape[2] // t.pool)
             elif len(shape) == 3:
                 flat_chw, shape = shape, (shape[0] * shape[1] * shape[2],)
-        kernels.append(SynapseKernel(st.synapse, bound, out_dtype, flat_chw))
+        kernels.append(SynapseKernel(st.synapse, bound, out_dtype, flat_chw, integer_only))
         bound = 1  # spikes are in {-1, 0, 1}
     return kernels
 
@@ -223,8 +223,11 @@ def _kernels(net: Network, out_dtype: type) -> list[SynapseKernel]:
 _PREPARED: weakref.WeakKeyDictionary[Network, tuple] = weakref.WeakKeyDictionary()
 
 
-def _prepare(net: Network) -> tuple[RangeReport, type, list[SynapseKernel]]:
+def _prepare(net: Network, integer_only: bool = False) -> tuple[RangeReport, type, list[SynapseKernel]]:
     """Range analysis, state dtype and kernels of ``net`` (cached per network object; nets are frozen)."""
+    if integer_only:
+        rep = analyze(net)
+        return rep, np.int64, _kernels(net, np.int64, integer_only=True)
     hit = _PREPARED.get(net)
     if hit is None:
         rep = analyze(net)
@@ -237,7 +240,7 @@ def _prepare(net: Network) -> tuple[RangeReport, type, list[SynapseKernel]]:
 
 
 def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ranges: bool = False,
-             batch_size: int = 32) -> SimResult:
+             batch_size: int = 32, integer_only: bool = False) -> SimResult:
     """Run the golden model on ``images`` (N, *input_shape) of integer pixels.
 
     ``trace=True`` also records every step's spikes and membranes of every layer.
@@ -245,9 +248,11 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
     working set in cache; larger chunks are slower on small machines). Results do not depend on it.
     ``check_ranges=True`` asserts every current, membrane and accumulator stays inside the intervals
     proven by :func:`fpgasnn.ir.ranges.analyze` (raises RangeError naming the layer otherwise).
+    ``integer_only=True`` computes every synaptic sum in int64 instead of the float32/float64 BLAS
+    carrier that range analysis proves exact (slower; identical results -- a property test checks it).
     """
     x = _check_images(net, images)
-    rep, sdt, kernels = _prepare(net)
+    rep, sdt, kernels = _prepare(net, integer_only)
     check = _Checker(rep if check_ranges else None)
     parts = [
         _run_batch(net, x[i:i + batch_size], kernels, trace, check, sdt)

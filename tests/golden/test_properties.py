@@ -75,3 +75,40 @@ def test_widths_are_tight_enough_to_matter():
     for name, b in bits.items():
         peak = int(np.abs(res.trace.membranes[name]).max())
         assert peak < (1 << (b - 1))
+
+
+def _scaled(net: Network, factor: int) -> Network:
+    """``net`` with every weight, bias, threshold and initial membrane times ``factor``: the same spikes,
+    but synaptic sums past 2**24 (float64 carrier) or 2**53 (int64) for a large enough factor."""
+    from dataclasses import replace as dc_replace
+
+    from fpgasnn.ir import Conv2D
+
+    nodes = []
+    for n in net.nodes:
+        if isinstance(n, (Conv2D, Dense)):
+            n = dc_replace(n, weight=n.weight * factor, bias=None if n.bias is None else n.bias * factor)
+        elif isinstance(n, Neuron):
+            n = dc_replace(n, theta=n.theta * factor, v0=np.asarray(n.v0) * factor if np.ndim(n.v0) else n.v0 * factor)
+        nodes.append(n)
+    return Network(tuple(nodes), net.schedule)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), factor=st.sampled_from([1, 1 << 20, 1 << 33, 1 << 40]))
+def test_float_carrier_equals_integer_only(seed, factor):
+    """The BLAS carrier chosen by range analysis (float32, float64 or int64) gives the int64 results
+    (factor 1: float32; 2**20, 2**33: float64; 2**40: float64 and int64 layers)."""
+    net = _scaled(examples.random_network(seed), factor)
+    x = _random_inputs(net, np.random.default_rng(seed), 5)
+    a = simulate(net, x, trace=True)
+    b = simulate(net, x, trace=True, integer_only=True)
+    assert np.array_equal(a.scores, b.scores)
+    for k in a.trace.spikes:
+        assert np.array_equal(a.trace.spikes[k], b.trace.spikes[k])
+        assert np.array_equal(a.trace.membranes[k], b.trace.membranes[k])
+    if factor == 1:  # scaling every quantity of a layer by the same factor leaves the spikes alone
+        return
+    base = simulate(examples.random_network(seed), x, trace=True)
+    for k in a.trace.spikes:
+        assert np.array_equal(a.trace.spikes[k], base.trace.spikes[k])
