@@ -124,6 +124,15 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
         rep["vendor"] = vendor
         util = vendor.get("utilization") or vendor.get("csynth")
         rep["resources"] = resources_section(board, util, util["source"])
+        hls = vendor.get("csynth", {})
+        if hls.get("WorstLatency") is not None:
+            period_ns = float(hls.get("TargetClockPeriod") or 1000.0 / board.clock_mhz)
+            rep["latency_hls"] = {
+                **{k: hls[k] for k in ("BestLatency", "WorstLatency", "IntervalMin", "IntervalMax")
+                   if hls.get(k) is not None},
+                "latency_us_worst": float(hls["WorstLatency"]) * period_ns / 1000.0,
+                "how": f"{hls['source']}: the HLS core's worst case at its {period_ns:g} ns target clock",
+            }
     elif resources is not None and opts.synth:
         rep["resources"] = resources(net, lanes, board, project_dir)
     return rep

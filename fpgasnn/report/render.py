@@ -44,6 +44,10 @@ def terminal_table(rep: dict) -> str:
             lines.append("per layer : " + ", ".join(
                 f"{r['layer']} {r['cycles']:,.0f} cycles (bound {r['lower_bound']:,.0f}, lanes {r['lanes']})"
                 for r in lat["per_layer"]))
+    hls = rep.get("latency_hls")
+    if hls:
+        lines.append(f"HLS core  : {hls.get('BestLatency', '?'):,}-{hls['WorstLatency']:,} cycles = "
+                     f"{hls['latency_us_worst']:.2f} us worst case [{hls['how']}]")
     res = rep.get("resources")
     if res:
         cells = ", ".join(f"{k} {_fmt(res[k])} ({res['pct'][k]:.1f} %)" for k in RESOURCE_KEYS if k in res)

@@ -63,3 +63,26 @@ def test_resources_from_yosys_are_cached(project, tmp_path):
     assert sources.synthesize(project, board)["LUT"] == -1
     (project / "rtl" / "snn_top.v").write_text((project / "rtl" / "snn_top.v").read_text() + "\n")
     assert sources.synthesize(project, board)["LUT"] == sec["LUT"]  # sources changed: rerun
+
+
+def test_vendor_reports_in_the_project_replace_the_estimates(project, tmp_path):
+    from test_vendor import CSYNTH, UTIL
+
+    from fpgasnn.report.render import terminal_table
+    from fpgasnn.report.vendor import parse_csynth_xml
+
+    syn = project / "vitis_prj" / "solution1" / "syn" / "report"
+    syn.mkdir(parents=True)
+    (syn / "snn_top_csynth.xml").write_text(CSYNTH)
+    (project / "impl_utilization_placed.rpt").write_text(UTIL)
+    try:
+        rep = collect(project, ReportOptions(cycle_images=3), latency=sources.latency,
+                      resources=sources.resources)
+        hls = parse_csynth_xml(syn / "snn_top_csynth.xml")
+        assert "Vivado utilization report" in rep["resources"]["how"]  # not Yosys
+        assert rep["latency_hls"]["WorstLatency"] == hls["WorstLatency"]
+        assert rep["latency"]["images"] == 3  # the cycle model of the Verilog core stays beside it
+        assert "HLS core" in terminal_table(rep)
+    finally:
+        (syn / "snn_top_csynth.xml").unlink()
+        (project / "impl_utilization_placed.rpt").unlink()
