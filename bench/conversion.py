@@ -53,7 +53,7 @@ _CACHE: dict = {}  # per worker process: test/calibration data and ANN figures p
 
 
 def _job(args: tuple) -> dict:
-    dataset, method, T, fnet, n_test, n_calib = args
+    dataset, method, T, fnet, n_test, n_calib, float_sim = args
     from fpgasnn.calibrate.common import pick_calibration
     from fpgasnn.convert.evaluate import evaluate_conversion
     from fpgasnn.data import load_dataset
@@ -66,7 +66,7 @@ def _job(args: tuple) -> dict:
         _CACHE[key] = (x, y, *pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0), {})
     x, y, cx, cy, ann_cache = _CACHE[key]
     t0 = time.perf_counter()
-    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=True,
+    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=float_sim,
                               dataset=dataset, ann_cache=ann_cache)
     rec["wall_s"] = round(time.perf_counter() - t0, 1)
     return rec
@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="methods always measured on the full test set (the others use --test-images)")
     ap.add_argument("--calib-images", type=int, default=512)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--float-sim-methods", default="qcfs,twostage,twostage_signed",
+                    help="methods whose records include the float simulation (float_int_agree_pct); "
+                         "'all' for every method (it costs about as much as the golden run, x T)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--merge", action="store_true",
                     help="keep the earlier run's records for the (dataset, method, T) not run now")
@@ -117,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     nets = {ds: floatnet(ds) for ds in datasets}
     full = set(filter(None, args.full_methods.split(",")))
-    jobs = [(ds, m, T, nets[ds], 0 if m in full else args.test_images, args.calib_images)
+    fsim = set(methods) if args.float_sim_methods == "all" else set(args.float_sim_methods.split(","))
+    jobs = [(ds, m, T, nets[ds], 0 if m in full else args.test_images, args.calib_images, m in fsim)
             for ds in datasets for m in methods for T in steps]
     # full-test-set jobs first, then method by method over every data set (a run cut short still has
     # whole methods on both data sets); records keep the table order

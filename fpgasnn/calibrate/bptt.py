@@ -7,15 +7,16 @@ trained; every other parameter is fixed. The loss is ``KL(softmax(ANN logits) ||
 output))``: the ANN is the integer-weight quantized ANN of the calibration data, the SNN mean output is
 the output accumulator divided by T in the ANN's units. Gradients:
 
-- spikes: Heaviside forward, the derivative of ``sigmoid(4 (v - theta) / theta)`` backward (surrogate);
-  the reset ``v -= s * theta`` is detached; the negative spike of the signed IF likewise on ``-v``;
+- spikes: Heaviside forward, the derivative of ``sigmoid(4 (v - theta) / theta)`` backward (surrogate),
+  the reset ``v -= s * theta`` included in the graph; the negative spike of the signed IF likewise
+  on ``-v``;
 - weights: trained as floats, used rounded and clipped to the weight bits in the forward pass
   (straight-through), so what is trained is what :func:`fpgasnn.convert.snnspec.integerize` keeps.
 
 Adam, a fixed number of epochs over the calibration images in a seeded order, with TensorFlow's op
 determinism on: the result is the same for the same seed. After each stage the golden model scores the
-candidate on the calibration images; it is kept only if calibration accuracy rises, or stays equal with
-a lower KL loss. Schedules with pre-simulation or sleep steps, and consistent IF neurons, are returned
+candidate on the calibration images; it is kept only if it helps: the golden KL loss goes down and the
+calibration accuracy does not. Schedules with pre-simulation or sleep steps, and consistent IF neurons, are returned
 unchanged (the dual-phase method does not use them).
 """
 
@@ -76,8 +77,10 @@ def _supported(spec: SnnSpec) -> bool:
         st.kind in (NeuronKind.IF, NeuronKind.SIGNED_IF) for st in spec.hidden())
 
 
-def _golden_eval(spec: SnnSpec, data: CalibData, logits: np.ndarray) -> tuple[float, float]:
+def golden_eval(spec: SnnSpec, data: CalibData) -> tuple[float, float]:
+    """(calibration accuracy, KL loss to the ANN) of the golden model on the calibration images."""
     res = run(spec, data.images)
+    logits = data.ann_logits
     out = res.scores.astype(np.float64) * spec.stages[-1].scale / spec.schedule.wake
     return data.score(res), kl_loss(logits, out)
 
@@ -160,7 +163,7 @@ class _Unrolled:
                     soft = tf.sigmoid(-SURROGATE_SLOPE * vv / theta)
                     neg = soft + tf.stop_gradient(tf.cast(vv < 0, tf.float32) - soft)
                     sp = sp - neg * tf.cast(n[i] > 0, tf.float32)
-                v[i] = vv - tf.stop_gradient(sp) * theta
+                v[i] = vv - sp * theta
                 n[i] = n[i] + tf.stop_gradient(sp)
                 s = sp
         return acc / float(T)
@@ -175,8 +178,9 @@ def _stage_shape(spec: SnnSpec, i: int, images: np.ndarray) -> tuple[int, ...]:
 
 
 def finetune_stage(spec: SnnSpec, i: int, images: np.ndarray, ann_logits: np.ndarray, *, seed: int,
-                   settings: BpttSettings) -> SnnSpec:
-    """Train hidden stage ``i``'s weights and per-neuron v0 (see the module docstring); the new spec."""
+                   settings: BpttSettings, history: list | None = None) -> SnnSpec:
+    """Train hidden stage ``i``'s weights and per-neuron v0 (see the module docstring); the new spec.
+    ``history`` (optional) receives the mean training loss (KL + const) of each epoch."""
     tf = _tf()
     tf.random.set_seed(seed)
     st = spec.stages[i]
@@ -195,14 +199,19 @@ def finetune_stage(spec: SnnSpec, i: int, images: np.ndarray, ann_logits: np.nda
         with tf.GradientTape() as tape:
             z = model(x) * out_scale
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=p, logits=z))
-        return tape.gradient(loss, params)
+        return loss, tape.gradient(loss, params)
 
     rng = np.random.default_rng(seed + 7919 * (i + 1))
     for _ in range(settings.epochs):
         order = rng.permutation(len(images))
+        losses = []
         for k in range(0, len(order), settings.batch):
             idx = tf.constant(np.sort(order[k:k + settings.batch]))
-            adam.apply(step(tf.gather(xs, idx), tf.gather(target, idx)))
+            loss, grads = step(tf.gather(xs, idx), tf.gather(target, idx))
+            adam.apply(grads)
+            losses.append(float(loss) * len(idx))
+        if history is not None:
+            history.append(sum(losses) / len(order))
     w = np.clip(model.w_var.numpy().astype(np.float64), -model.wmax, model.wmax)
     return spec.with_stage(i, weight=w, v0=model.v0_var.numpy().astype(np.float64))
 
@@ -243,11 +252,11 @@ def finetune_bptt(spec: SnnSpec, data: CalibData, *, seed: int = 0,
         return spec
     n = min(len(data.images), settings.max_images)
     images, logits = data.images[:n], data.ann_logits[:n]
-    best = _golden_eval(spec, data, data.ann_logits)
+    best = golden_eval(spec, data)
     for i in range(len(spec.stages) - 1):
         cand = finetune_stage(spec, i, images, logits, seed=seed, settings=settings)
-        got = _golden_eval(cand, data, data.ann_logits)
-        keep = got[0] > best[0] or (got[0] == best[0] and got[1] < best[1])
+        got = golden_eval(cand, data)
+        keep = got[0] >= best[0] and got[1] < best[1]
         if log is not None:
             log.append({"stage": spec.stages[i].name, "acc_before": round(best[0], 5),
                         "kl_before": round(best[1], 5), "acc_after": round(got[0], 5),
@@ -257,4 +266,4 @@ def finetune_bptt(spec: SnnSpec, data: CalibData, *, seed: int = 0,
     return spec
 
 
-__all__ = ["BpttSettings", "finetune_bptt", "finetune_stage", "kl_loss"]
+__all__ = ["BpttSettings", "finetune_bptt", "finetune_stage", "golden_eval", "kl_loss"]
