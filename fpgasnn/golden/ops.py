@@ -94,8 +94,8 @@ def apply_transform(node: AvgPool2D | Flatten, x: np.ndarray) -> np.ndarray:
     _n, h, w, _c = x.shape
     ho, wo = h // k, w // k
     x = x[:, : ho * k, : wo * k]
-    if x.dtype.kind != "f":
-        x = x.astype(np.int64)
+    if x.dtype.kind != "f" and not (x.dtype == np.int8 and k * k <= 127):
+        x = x.astype(np.int64)  # spikes (int8, |s| <= 1) keep int8: a k x k window sum fits
     out = x[:, 0::k, 0::k].copy()
     for i in range(k):
         for j in range(k):

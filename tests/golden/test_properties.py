@@ -50,6 +50,10 @@ def test_random_networks_invariants(seed, kind, wake, presim, sleep):
         # the trace's spikes add up to the counts (wake + sleep steps only)
         steps = [i for i, p in enumerate(res.trace.phases) if p != "presim"]
         assert np.array_equal(res.trace.spikes[node.name][steps].sum(axis=0, dtype=np.int64), counts)
+        # spike events: nonzero spikes over every step, presim included
+        spk = res.trace.spikes[node.name]
+        assert np.array_equal(res.spike_events[node.name],
+                              np.count_nonzero(spk.reshape(spk.shape[0], spk.shape[1], -1), axis=(0, 2)))
 
 
 @settings(max_examples=20, deadline=None)
