@@ -282,17 +282,14 @@ def step_synth(st: FlowState) -> StepResult:
 
 def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     from fpgasnn.report.collect import ReportOptions
-    from fpgasnn.report.write import write_json, write_report
+    from fpgasnn.report.write import write_report
 
     opts = ReportOptions(dataset=st.cfg.dataset, images=st.cfg.report_images,
                          cycle_images=st.cfg.cycle_images, synth=True,
                          accuracy_records=tuple(st.sweep))
-    rep, paths, _ = write_report(st.project, opts)
-    rep_path = paths[0]
     flow = {name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
             for name, r in records.items()}
-    rep["flow"] = flow
-    write_json(rep, rep_path)
+    rep, paths, _ = write_report(st.project, opts, extra={"flow": flow})
     lat = rep.get("latency", {})
     res = rep.get("resources", {})
     return StepResult("report", True, 0.0,

@@ -64,4 +64,5 @@ def test_report_has_every_section(demo):
     assert en["sop"] > 0 and en["mac"] > 0 and "pJ" in en["how"]
     html = (out / "pynq-z2" / "report" / "report.html").read_text()
     assert html.count("<img") >= 4  # accuracy vs T, spike rates, cycles per layer, resources
+    assert "flow step : csim    ok" in html and "flow step : rtlsim  ok" in html
     assert (out / "net.snn").is_file() and (out / "pynq-z2" / "scripts").is_dir()

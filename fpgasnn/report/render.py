@@ -61,6 +61,8 @@ def terminal_table(rep: dict) -> str:
     if rates:
         lines.append("spike rate: " + ", ".join(f"{k} {v:.3f}" for k, v in rates.items())
                      + " spikes/neuron/step")
+    for name, c in (rep.get("flow") or {}).items():
+        lines.append(f"flow step : {name:7s} {'ok  ' if c['ok'] else 'FAIL'} {c['summary']}")
     for name, v in rep.get("vendor", {}).items():
         lines.append(f"vendor    : {name}: " + ", ".join(f"{k}={_fmt(x)}" for k, x in v.items() if k != "source")
                      + f" [{v.get('source')}]")

@@ -10,10 +10,13 @@ from fpgasnn.report.collect import ReportOptions, collect
 from fpgasnn.report.render import html_page, terminal_table
 
 
-def write_report(project_dir: str | Path, opts: ReportOptions,
-                 out_dir: str | Path | None = None) -> tuple[dict, list[Path], str]:
+def write_report(project_dir: str | Path, opts: ReportOptions, out_dir: str | Path | None = None,
+                 extra: dict | None = None) -> tuple[dict, list[Path], str]:
+    """Collect, then write report.json and report.html; ``extra`` sections (e.g. the demo's ``flow``:
+    step name -> {ok, summary, ...}) are added before writing."""
     rep = collect(project_dir, opts, latency=sources.latency_section(),
                   resources=sources.resources_section_fn())
+    rep.update(extra or {})
     out = Path(out_dir) if out_dir else Path(project_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     pj = out / "report.json"
