@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -141,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     order = {k: i for i, k in enumerate(sorted(order, key=lambda k: (
         k[0] not in datasets, datasets.index(k[0]) if k[0] in datasets else 0,
         DEFAULT_METHODS.index(k[1]) if k[1] in DEFAULT_METHODS else len(DEFAULT_METHODS), k[1], k[2])))}
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    # spawn, not fork: the parent has TensorFlow loaded (Keras front end), and TF in a forked child hangs
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         records = list(kept)
         for rec in pool.map(_job, jobs):
             records.append(rec)
