@@ -50,8 +50,10 @@ def test_accuracy_survives_conversion(demo):
     assert snn >= trained.test_top1_pct - 3.0  # T = 4 = L with the best calibration
     assert rep["accuracy"]["snn_top1_pct"] == pytest.approx(snn, abs=1e-3)  # same 360 test images
     sweep = {(r["method"], r["T"]): r["snn_top1_pct"] for r in rep["accuracy_vs_T"]}
-    assert set(sweep) == {(m, t) for m in ("qcfs", flow["convert"]["method"]) for t in (1, 2, 4, 8)}
-    assert sweep[(flow["convert"]["method"], 4)] == pytest.approx(snn, abs=1e-3)  # all 360 images
+    own = flow["convert"]["method"]
+    assert set(sweep) == {(m, t) for m in ("qcfs", "signed_cal") for t in (1, 2, 4, 8)} | {
+        (own, 1), (own, 2), (own, 4)}
+    assert sweep[(own, 4)] == pytest.approx(snn, abs=1e-3)  # the converted network, all 360 images
 
 
 def test_report_has_every_section(demo):
