@@ -44,6 +44,8 @@ class BpttSettings:
     lr_v0: float = 0.01
     """Adam step in thresholds."""
     max_images: int = 2048
+    max_image_steps: int = 8192
+    """At most this many images x T wake steps are unrolled per epoch (bounds the time at large T)."""
 
 
 @dataclass
@@ -250,7 +252,8 @@ def finetune_bptt(spec: SnnSpec, data: CalibData, *, seed: int = 0,
     settings = settings or BpttSettings()
     if not _supported(spec) or data.ann_logits is None:
         return spec
-    n = min(len(data.images), settings.max_images)
+    n = min(len(data.images), settings.max_images,
+            max(1, settings.max_image_steps // spec.schedule.wake))
     images, logits = data.images[:n], data.ann_logits[:n]
     best = golden_eval(spec, data)
     for i in range(len(spec.stages) - 1):
