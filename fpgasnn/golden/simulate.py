@@ -18,7 +18,9 @@ Everything in the spiking path is integer (int64 state, int8 spikes).
 
 from __future__ import annotations
 
+import os
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -249,8 +251,22 @@ def _prepare(net: Network, integer_only: bool = False) -> tuple[RangeReport, typ
     return hit
 
 
+_BLAS: list = []
+
+
+def _blas_single_thread():
+    """Context: BLAS on one thread. The golden model's products are small; a multi-threaded BLAS
+    spends more than it gains on them, and on a shared machine its spinning threads cost 10x.
+    (The controller, which scans the loaded libraries, is made once.)"""
+    if not _BLAS:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
 def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ranges: bool = False,
-             batch_size: int = 32, integer_only: bool = False) -> SimResult:
+             batch_size: int = 32, integer_only: bool = False, workers: int | None = None) -> SimResult:
     """Run the golden model on ``images`` (N, *input_shape) of integer pixels.
 
     ``trace=True`` also records every step's spikes and membranes of every layer.
@@ -260,14 +276,26 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
     proven by :func:`fpgasnn.ir.ranges.analyze` (raises RangeError naming the layer otherwise).
     ``integer_only=True`` computes every synaptic sum in int64 instead of the float32/float64 BLAS
     carrier that range analysis proves exact (slower; identical results -- a property test checks it).
+    ``workers``: threads simulating chunks side by side (NumPy releases the GIL in its loops), each with
+    single-threaded BLAS; default: the CPUs this process may use. Results do not depend on it.
     """
     x = _check_images(net, images)
     rep, sdt, kernels = _prepare(net, integer_only)
     check = _Checker(rep if check_ranges else None)
-    parts = [
-        _run_batch(net, x[i:i + batch_size], kernels, trace, check, sdt)
-        for i in range(0, max(len(x), 1), batch_size)
-    ] if len(x) else [_run_batch(net, x, kernels, trace, check, sdt)]
+    starts = list(range(0, len(x), batch_size)) or [0]
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = max(1, min(int(workers), len(starts)))
+
+    def run(i: int) -> SimResult:
+        return _run_batch(net, x[i:i + batch_size], kernels, trace, check, sdt)
+
+    with _blas_single_thread():
+        if workers == 1:
+            parts = [run(i) for i in starts]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="golden") as pool:
+                parts = list(pool.map(run, starts))
     counts = {k: np.empty((len(x), *a.shape[1:]), dtype=np.int64) for k, a in parts[0].counts.items()}
     for i, p in zip(range(0, len(x), batch_size), parts):
         for k, a in p.counts.items():

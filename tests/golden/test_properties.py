@@ -116,3 +116,18 @@ def test_float_carrier_equals_integer_only(seed, factor):
     base = simulate(examples.random_network(seed), x, trace=True)
     for k in a.trace.spikes:
         assert np.array_equal(a.trace.spikes[k], base.trace.spikes[k])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_worker_threads_do_not_change_results(seed):
+    net = examples.random_network(seed)
+    x = _random_inputs(net, np.random.default_rng(seed), 11)
+    a = simulate(net, x, batch_size=2, trace=True, workers=1)
+    b = simulate(net, x, batch_size=2, trace=True, workers=3)
+    assert np.array_equal(a.scores, b.scores) and np.array_equal(a.classes, b.classes)
+    for k in a.counts:
+        assert np.array_equal(a.counts[k], b.counts[k])
+        assert np.array_equal(a.spike_events[k], b.spike_events[k])
+        assert np.array_equal(a.trace.spikes[k], b.trace.spikes[k])
+        assert np.array_equal(a.trace.membranes[k], b.trace.membranes[k])
