@@ -3,7 +3,12 @@
 cycle model and the lower bound, and synthesise it with Yosys (synth_xilinx, xc7) for its resources.
 Also tabulates cycles against the input spike rate (the cycle model, exact by the benches).
 
-    .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--quick]
+    .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--quick] [--mnist-lanes "16;32;auto128"]
+                                  [--keep]
+
+MNIST lanes settings are separated by ";": a number, LAYER=N pairs (``conv2=32,fc1=64``) or ``autoB``
+(:func:`fpgasnn.backends.rtl.lanes.auto_lanes` with a budget of B lanes, events counted on the images).
+``--keep`` keeps the records of bench/results/rtl.json that this run does not redo.
 
 Writes bench/results/rtl.json.
 """
@@ -23,6 +28,7 @@ from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.rtl.check import check
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate
+from fpgasnn.backends.rtl.lanes import auto_lanes
 from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.data.loaders import load_dataset
@@ -38,7 +44,8 @@ def mnist_images(n: int) -> np.ndarray:
 
 def run_one(name, net, lanes, images, clock_mhz, do_synth, work: Path, spikes: bool) -> dict:
     t0 = time.time()
-    sim = RtlSim(net, lanes, work / f"{name}_L{lanes}")
+    tag = lanes if isinstance(lanes, int) else "_".join(f"{k}{v}" for k, v in lanes.items())
+    sim = RtlSim(net, lanes, work / f"{name}_L{tag}")
     sim.build()
     obs = sim.run(images, spikes=spikes)
     res = check(net, build_context(net, lanes), images, obs, spikes=spikes)
@@ -56,7 +63,7 @@ def run_one(name, net, lanes, images, clock_mhz, do_synth, work: Path, spikes: b
     }
     if do_synth:
         t1 = time.time()
-        r = synth(net, lanes, work / f"{name}_L{lanes}_synth")
+        r = synth(net, lanes, work / f"{name}_L{tag}_synth")
         rec.update(LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1))
     return rec
 
@@ -76,19 +83,30 @@ def spike_rate_table(net, images, lanes) -> list[dict]:
     return rows
 
 
+def parse_spec(spec: str, net, images):
+    """"16" -> 16; "conv2=32,fc1=64" -> dict; "auto128" -> auto_lanes(net, images, 128)."""
+    if spec.startswith("auto"):
+        return auto_lanes(net, images, int(spec[4:] or 128))
+    if "=" in spec:
+        return {k: int(v) for k, v in (p.split("=") for p in spec.split(","))}
+    return int(spec)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=50)
     ap.add_argument("--no-synth", action="store_true")
     ap.add_argument("--quick", action="store_true", help="tiny net only")
-    ap.add_argument("--mnist-lanes", default="16,32")
+    ap.add_argument("--mnist-lanes", default="16;32;auto128")
+    ap.add_argument("--tiny-lanes", default="1;4")
+    ap.add_argument("--keep", action="store_true", help="keep old records this run does not redo")
     args = ap.parse_args()
     board = load_board("pynq-z2")
     clock = float(board.clock_mhz)
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_bench_rtl_"))
     records = []
     tnet = tiny()
-    for lanes in (1, 4):
+    for lanes in (int(v) for v in filter(None, args.tiny_lanes.split(";"))):
         records.append(run_one("tiny", tnet, lanes, random_images(tnet, args.images, 0), clock,
                                not args.no_synth, work, True))
         print(records[-1], flush=True)
@@ -96,18 +114,26 @@ def main() -> None:
     if not args.quick:
         mnet = reference_mnist()
         x = mnist_images(args.images)
-        for lanes in (int(v) for v in args.mnist_lanes.split(",")):
+        for spec in filter(None, args.mnist_lanes.split(";")):
+            lanes = parse_spec(spec, mnet, x)
             records.append(run_one("reference_mnist", mnet, lanes, x, clock, not args.no_synth, work,
                                    False))
+            records[-1]["lanes_spec"] = spec
             print(records[-1], flush=True)
         rate_rows = spike_rate_table(mnet, x[:10], 16)
+    if args.keep and OUT.exists():
+        old = json.loads(OUT.read_text())
+        done = {(r["network"], json.dumps(r["lanes"], sort_keys=True)) for r in records}
+        records = [r for r in old["records"]
+                   if (r["network"], json.dumps(r["lanes"], sort_keys=True)) not in done] + records
+        rate_rows = rate_rows or old.get("cycles_vs_spike_rate", [])
     OUT.write_text(json.dumps({"board": board.name, "records": records,
                                "cycles_vs_spike_rate": rate_rows}, indent=1) + "\n")
     print(f"{'network':16s} {'lanes':>5s} {'imgs':>4s} {'mism':>4s} {'cyc meas':>10s} {'model':>10s} "
           f"{'bound':>10s} {'meas/bnd':>8s} {'us/img':>8s} {'img/s':>8s} {'LUT':>6s} {'FF':>6s} "
           f"{'BRAM':>5s} {'DSP':>4s}")
     for r in records:
-        print(f"{r['network']:16s} {r['lanes']:5d} {r['images']:4d} {r['mismatches']:4d} "
+        print(f"{r['network']:16s} {r.get('lanes_spec', r['lanes'])!s:>5s} {r['images']:4d} {r['mismatches']:4d} "
               f"{r['cycles_measured']:10.0f} {r['cycles_model']:10.0f} {r['cycles_lower_bound']:10.0f} "
               f"{r['measured_over_bound']:8.2f} {r['us_per_image']:8.1f} {r['images_per_s']:8.0f} "
               f"{r['LUT']!s:>6s} {r['FF']!s:>6s} {r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}")

@@ -64,3 +64,35 @@ def test_more_lanes_fewer_cycles():
     c1 = estimate(net, x, 1).cycles
     c4 = estimate(net, x, 4).cycles
     assert np.all(c4 < c1)
+
+
+def test_auto_lanes_spends_the_budget_where_the_events_are():
+    from fpgasnn.backends.rtl.lanes import auto_lanes
+
+    net = reference_mnist()
+    x = random_images(net, 4, 0)
+    est = estimate(net, x, 1)
+    for budget in (8, 32, 128):
+        lanes = auto_lanes(net, x, budget)
+        assert sum(lanes.values()) <= budget
+        assert all(v & (v - 1) == 0 for v in lanes.values())
+        # the layer with the most events gets the most lanes, up to its output channels (conv2: 32)
+        busiest = [s.synapse.name for s in net.stages()][int(est.events.mean(axis=0).argmax())]
+        assert busiest == "conv2"
+        assert lanes[busiest] == min(max(lanes.values()), 32)
+    a = estimate(net, x, auto_lanes(net, x, 64)).cycles.mean()
+    assert a < estimate(net, x, 16).cycles.mean()
+    assert build_context(net, "auto64").stages[1].lanes == auto_lanes(net, None, 64)["conv2"]
+    with pytest.raises(BackendError, match="auto"):
+        build_context(net, "fast")
+    with pytest.raises(BackendError, match="budget"):
+        auto_lanes(net, x, 2)
+
+
+def test_cli_parses_auto_and_per_layer_lanes():
+    from fpgasnn.cli.build_cmd import parse_lanes
+
+    assert parse_lanes(["auto"]) == "auto"
+    assert parse_lanes(["Auto64"]) == "auto64"
+    assert parse_lanes(["conv2=64,fc1=32"]) == {"conv2": 64, "fc1": 32}
+    assert parse_lanes(["8"]) == 8

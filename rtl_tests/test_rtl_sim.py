@@ -142,3 +142,15 @@ def test_edge_networks(name, tmp_path_factory):
     x = random_images(net, 5, 3)
     res = check(net, build_context(net, 2), x, sim.run(x))
     _assert_ok(res)
+
+
+def test_mixed_lanes_per_layer(tmp_path_factory):
+    """Different lanes per layer (each consumer unpacks its producer's word width): bit-exact, cycles
+    exact."""
+    net = random_network(5, kind=NeuronKind.SIGNED_IF, schedule=Schedule(wake=2, presim=1))
+    lanes = {"conv0": 2, "conv1": 1, "fc_h": 4, "fc_out": 2}
+    sim = _sim(net, lanes, tmp_path_factory, "mixed")
+    x = random_images(net, 5, 3)
+    res = check(net, build_context(net, lanes), x, sim.run(x))
+    _assert_ok(res)
+    assert res.cycles_measured == res.cycles_model

@@ -20,15 +20,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, help="project folder to write")
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
                    help="parallel channels per layer: one number for every layer (capped at its "
-                        "channels) or LAYER=N pairs for synapse layers; repeatable")
+                        "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
+                        "a budget of lanes (default 128) spent where the synaptic events are")
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")
     p.set_defaults(func=run)
 
 
-def parse_lanes(items: list[str]) -> int | dict[str, int] | None:
-    """``["4"]`` -> 4; ``["conv1=4,fc1=2"]`` or ``["conv1=4", "fc1=2"]`` -> {"conv1": 4, "fc1": 2}."""
+def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
+    """``["4"]`` -> 4; ``["conv1=4,fc1=2"]`` or ``["conv1=4", "fc1=2"]`` -> {"conv1": 4, "fc1": 2};
+    ``["auto"]`` / ``["auto64"]`` -> the string (resolved by the RTL back end's ``resolve_lanes``)."""
     if not items:
         return None
+    if len(items) == 1 and items[0].strip().lower().startswith("auto"):
+        return items[0].strip().lower()
     if len(items) == 1 and "=" not in items[0]:
         try:
             return int(items[0])
@@ -59,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
         raise SerializationError(f"{path}: no such .snn file") from None
     net = loads(snn_bytes, str(path))
     board = load_board(args.board)
-    written = build_project(net, board, args.output, parse_lanes(args.lanes), force=args.force,
+    from fpgasnn.backends.rtl.context import resolve_lanes
+
+    lanes = resolve_lanes(net, parse_lanes(args.lanes))
+    written = build_project(net, board, args.output, lanes, force=args.force,
                             snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     return 0
