@@ -83,6 +83,39 @@ def spike_rate_table(net, images, lanes) -> list[dict]:
     return rows
 
 
+def breakdown(net, images, lanes) -> list[dict]:
+    """Where the cycles go (the exact cycle model): per layer its lanes, synaptic events, events/lanes
+    (its share of the lower bound), scatter and update cycles."""
+    ctx = build_context(net, lanes)
+    est = estimate(net, images, ctx=ctx)
+    steps = net.schedule.total
+    rows = []
+    for i, s in enumerate(ctx.stages):
+        upd = (s.npos * s.och + 2) * steps
+        total = float(est.stage_cycles[:, i].mean())
+        rows.append({"layer": s.name, "lanes": s.lanes, "out_channels": s.out_channels,
+                     "ops_per_event": s.ops, "events": float(est.events[:, i].mean()),
+                     "events_per_lane": float(est.events[:, i].mean()) / s.lanes,
+                     "update_cycles": upd, "other_cycles": total - upd, "cycles": total})
+    rows.append({"layer": "total", "cycles": float(est.cycles.mean()),
+                 "lower_bound": float(est.lower_bound.mean())})
+    return rows
+
+
+def print_breakdown(net, images, spec: str) -> None:
+    rows = breakdown(net, images, parse_spec(spec, net, images))
+    print(f"lanes {spec}: {len(images)} images")
+    print(f"{'layer':8s} {'lanes':>5s} {'O':>4s} {'ops/ev':>6s} {'events':>10s} {'ev/lane':>9s} "
+          f"{'update':>7s} {'scatter+io':>10s} {'cycles':>9s}")
+    for r in rows[:-1]:
+        print(f"{r['layer']:8s} {r['lanes']:5d} {r['out_channels']:4d} {r['ops_per_event']:6d} "
+              f"{r['events']:10.0f} {r['events_per_lane']:9.0f} {r['update_cycles']:7d} "
+              f"{r['other_cycles']:10.0f} {r['cycles']:9.0f}")
+    t = rows[-1]
+    print(f"total {t['cycles']:.0f} cycles, lower bound {t['lower_bound']:.0f} "
+          f"(ratio {t['cycles'] / t['lower_bound']:.2f})")
+
+
 def parse_spec(spec: str, net, images):
     """"16" -> 16; "conv2=32,fc1=64" -> dict; "auto128" -> auto_lanes(net, images, 128)."""
     if spec.startswith("auto"):
@@ -100,7 +133,12 @@ def main() -> None:
     ap.add_argument("--mnist-lanes", default="16;32;auto128")
     ap.add_argument("--tiny-lanes", default="1;4")
     ap.add_argument("--keep", action="store_true", help="keep old records this run does not redo")
+    ap.add_argument("--breakdown", metavar="LANES", help="only print the per-layer cycle breakdown of "
+                    "reference_mnist on the MNIST images for these lanes (cycle model, seconds)")
     args = ap.parse_args()
+    if args.breakdown:
+        print_breakdown(reference_mnist(), mnist_images(args.images), args.breakdown)
+        return
     board = load_board("pynq-z2")
     clock = float(board.clock_mhz)
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_bench_rtl_"))
