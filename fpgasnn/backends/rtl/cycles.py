@@ -6,7 +6,8 @@ both included, with the input always valid and the output always ready:
 - RX: a zero pixel takes 1 cycle, a nonzero one 1 + OPS0 (OPS = taps x chunks for Conv2D, chunks for
   Dense); after the last pixel: 2 cycles (+ OPS0 + 1 when it is nonzero) until the first update pass.
 - every step, stage 0: update pass NWORDS + 2; every later stage i: scatter
-  ``1 + sum over the producer's words with spikes (3 + spikes * (1 + OPS_i)) + 2``, then update NWORDS + 2.
+  ``1 + sum over the producer's words with spikes (3 + spikes * OPS_i) + 2`` (the next spike of a
+  word is picked in the last op cycle of the previous one), then update NWORDS + 2.
 - TX: NCLS score beats and the class beat, one per cycle.
 The steady-state interval between images is the latency + 1. The lower bound is the sum over layers of
 ``ceil(synaptic events / lanes)``, a synaptic event being one (input event, reached output neuron) pair.
@@ -81,9 +82,9 @@ def estimate(net: Network, images: np.ndarray, lanes: int | Mapping[str, int] | 
                 prod = tr.spikes[names[i - 1]][k, m]
                 spk = prod.reshape(prod.shape[0], -1)
                 words, spikes = _words(spk, st[i - 1].lanes)
-                t += 1 + 3 * words + spikes * (1 + st[i].ops) + 2
+                t += 1 + 3 * words + spikes * st[i].ops + 2
                 t += st[i].npos * st[i].och + 2
-                per[m, i] += 1 + 3 * words + spikes * (1 + st[i].ops) + 2 + st[i].npos * st[i].och + 2
+                per[m, i] += 1 + 3 * words + spikes * st[i].ops + 2 + st[i].npos * st[i].och + 2
                 fan = st[i].fanout
                 events[m, i] += int((np.count_nonzero(spk, axis=0) * fan[: spk.shape[1]]).sum()) \
                     if len(fan) == spk.shape[1] else int(np.count_nonzero(spk) * fan[0])

@@ -262,7 +262,22 @@ module snn_stage #(
                     end else begin
                         oc <= oc + 1'b1;
                     end
-                    if (last_op) state <= (IS_FIRST != 0) ? S_EVW : S_PICK;
+                    if (last_op) begin
+                        if (IS_FIRST != 0) begin
+                            state <= S_EVW;
+                        end else if (q_any == '0) begin
+                            state <= S_FETCH;
+                        end else begin
+                            // next spike of the same word: picked here, without an S_PICK cycle
+                            // (S_PICK cleared the current lane, so ``lane`` is already the next one)
+                            eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
+                            wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
+                            t <= '0;
+                            oc <= '0;
+                            qword[P_LANES + 32'(lane)] <= 1'b0;
+                            qword[32'(lane)] <= 1'b0;
+                        end
+                    end
                 end
                 S_UPD: begin
                     wcnt <= wcnt + 1'b1;
