@@ -82,9 +82,9 @@ def estimate(net: Network, images: np.ndarray, lanes: int | Mapping[str, int] | 
                 prod = tr.spikes[names[i - 1]][k, m]
                 spk = prod.reshape(prod.shape[0], -1)
                 words, spikes = _words(spk, st[i - 1].lanes)
-                t += 1 + 3 * words + spikes * st[i].ops + 2
+                t += 1 + 2 * words + int(words > 0) + spikes * st[i].ops + 2
                 t += st[i].npos * st[i].och + 2
-                per[m, i] += 1 + 3 * words + spikes * st[i].ops + 2 + st[i].npos * st[i].och + 2
+                per[m, i] += 1 + 2 * words + int(words > 0) + spikes * st[i].ops + 2 + st[i].npos * st[i].och + 2
                 fan = st[i].fanout
                 events[m, i] += int((np.count_nonzero(spk, axis=0) * fan[: spk.shape[1]]).sum()) \
                     if len(fan) == spk.shape[1] else int(np.count_nonzero(spk) * fan[0])

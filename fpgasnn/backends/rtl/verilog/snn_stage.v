@@ -266,7 +266,13 @@ module snn_stage #(
                         if (IS_FIRST != 0) begin
                             state <= S_EVW;
                         end else if (q_any == '0) begin
-                            state <= S_FETCH;
+                            // word done: the next word's fetch (S_FETCH) happens here
+                            if (rptr == pq_count) begin
+                                state <= S_IDLE;
+                            end else begin
+                                rptr <= rptr + 1'b1;
+                                state <= S_LOAD;
+                            end
                         end else begin
                             // next spike of the same word: picked here, without an S_PICK cycle
                             // (S_PICK cleared the current lane, so ``lane`` is already the next one)
