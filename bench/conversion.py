@@ -4,8 +4,9 @@ mean per-layer off-by-one share, calibration time.
     .venv/bin/python bench/conversion.py [--datasets mnist,fashion_mnist] [--methods qcfs,...]
         [-T 1,2,4,8] [--test-images N] [--calib-images 512] [--jobs 2] [--merge]
 
-Writes bench/results/conversion.json (records: dataset, method, T, total_steps, snn_top1_pct,
-ann_q_top1_pct, gap_pp, offbyone_pct, calib_s, images, ...) and bench/results/conversion.md.
+Writes bench/results/conversion.json, a list of flat records (dataset, method, T, total_steps, snn_top1_pct,
+ann_q_top1_pct, gap_pp, offbyone_pct, calib_s, images, ..., per layer layers.NAME.spike_rate and
+layers.NAME.offbyone_pct) and bench/results/conversion.md (the tables, the command and its wall time).
 The models are the Keras helper's cached reference CNNs (trained on first use). Calibration images come
 from the training split (seed 0); accuracies on the first ``--test-images`` test images (default all).
 ``--merge`` keeps the records of an earlier run (other dataset/method/T) in the output files.
@@ -21,6 +22,8 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from fpgasnn.records import flat_record, write_records
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_METHODS = ("qcfs", "twostage", "twostage_signed", "snncal_adv", "signed_cal", "fastsnn", "casc", "cos", "cos_static",
@@ -164,16 +167,16 @@ def earlier(out: Path, now: set) -> list[dict]:
     path = out / "conversion.json"
     if not path.is_file():
         return []
-    return [r for r in json.loads(path.read_text())["records"]
-            if (r["dataset"], r["method"], r["T"]) not in now]
+    old = json.loads(path.read_text())
+    old = old["records"] if isinstance(old, dict) else old  # the first runs wrote {"meta", "records"}
+    return [flat_record(r) for r in old if (r["dataset"], r["method"], r["T"]) not in now]
 
 
 def write(out: Path, records: list[dict], order: dict, meta: dict) -> list[dict]:
     """Write conversion.json and conversion.md (after every record, so a cut-short run leaves its part)."""
     records = sorted(records, key=lambda r: order[(r["dataset"], r["method"], r["T"])])
     out.mkdir(parents=True, exist_ok=True)
-    (out / "conversion.json").write_text(json.dumps({"meta": meta, "records": records}, indent=1,
-                                                    sort_keys=True) + "\n")
+    write_records(out / "conversion.json", records)
     state = "" if meta["complete"] else " (run still in progress or cut short: partial table)"
     (out / "conversion.md").write_text(markdown(records) + f"\nCommand: `{meta['command']}`, "
                                        f"wall time {meta['wall_s']:.0f} s{state}.\n")

@@ -10,13 +10,15 @@ MNIST lanes settings are separated by ";": a number, LAYER=N pairs (``conv2=32,f
 (:func:`fpgasnn.backends.rtl.lanes.auto_lanes` with a budget of B lanes, events counted on the images).
 ``--keep`` keeps the records of bench/results/rtl.json that this run does not redo.
 
-Writes bench/results/rtl.json.
+Writes bench/results/rtl.json (flat records: network, lanes -- one number, or per layer "16/32/64/16" with
+lanes_spec and lanes.LAYER --, images, mismatches, cycles_measured, cycles_model, cycles_lower_bound,
+images_per_s, clock_mhz, board, LUT, FF, BRAM_18K, DSP) and bench/results/rtl_spike_rate.json (cycles of the
+MNIST reference SNN at lanes 16 against its spike rate, input images scaled down).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -33,8 +35,11 @@ from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.data.loaders import load_dataset
 from fpgasnn.ir.examples import reference_mnist, tiny
+from fpgasnn.records import read_records, write_records
 
 OUT = Path(__file__).parent / "results" / "rtl.json"
+OUT_RATE = OUT.with_name("rtl_spike_rate.json")
+RATE_LANES = 16
 
 
 def mnist_images(n: int) -> np.ndarray:
@@ -78,7 +83,8 @@ def spike_rate_table(net, images, lanes) -> list[dict]:
         r = simulate(net, x)
         neurons = sum(int(np.prod(s.out_shape)) for s in net.stages()[:-1])
         rate = float(np.mean(sum(r.spike_events.values()))) / (neurons * net.schedule.total)
-        rows.append({"scale": f / 8, "spike_rate": rate, "cycles_model": float(est.cycles.mean()),
+        rows.append({"network": "reference_mnist", "lanes": lanes, "images": len(x),
+                     "input_scale": f / 8, "spike_rate": rate, "cycles_model": float(est.cycles.mean()),
                      "cycles_lower_bound": float(est.lower_bound.mean())})
     return rows
 
@@ -158,15 +164,20 @@ def main() -> None:
                                    False))
             records[-1]["lanes_spec"] = spec
             print(records[-1], flush=True)
-        rate_rows = spike_rate_table(mnet, x[:10], 16)
+        rate_rows = spike_rate_table(mnet, x[:10], RATE_LANES)
+    for r in records:
+        r["board"] = board.name
+        if isinstance(r["lanes"], dict):  # per layer: "16/32/64/16" in layer order, and lanes.LAYER
+            r.update({f"lanes.{k}": v for k, v in r["lanes"].items()})
+            r["lanes"] = "/".join(str(v) for v in r["lanes"].values())
     if args.keep and OUT.exists():
-        old = json.loads(OUT.read_text())
-        done = {(r["network"], json.dumps(r["lanes"], sort_keys=True)) for r in records}
-        records = [r for r in old["records"]
-                   if (r["network"], json.dumps(r["lanes"], sort_keys=True)) not in done] + records
-        rate_rows = rate_rows or old.get("cycles_vs_spike_rate", [])
-    OUT.write_text(json.dumps({"board": board.name, "records": records,
-                               "cycles_vs_spike_rate": rate_rows}, indent=1) + "\n")
+        old = read_records(OUT)
+        done = {(r["network"], str(r["lanes"])) for r in records}
+        records = [r for r in old if (r["network"], str(r["lanes"])) not in done] + records
+        if not rate_rows and OUT_RATE.exists():
+            rate_rows = read_records(OUT_RATE)
+    write_records(OUT, records)
+    write_records(OUT_RATE, rate_rows)
     print(f"{'network':16s} {'lanes':>5s} {'imgs':>4s} {'mism':>4s} {'cyc meas':>10s} {'model':>10s} "
           f"{'bound':>10s} {'meas/bnd':>8s} {'us/img':>8s} {'img/s':>8s} {'LUT':>6s} {'FF':>6s} "
           f"{'BRAM':>5s} {'DSP':>4s}")

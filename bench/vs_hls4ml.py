@@ -12,7 +12,7 @@ dense64-dense10, 8-bit power-of-two weights, quantized_relu(2,0) activations), t
 - for context, the SNN core of the project's own reference model (ClipFloorShift L=4), which hls4ml
   cannot read (its error is recorded).
 Writes bench/results/vs_hls4ml.json (records: system, top1_pct, LUT, FF, BRAM_18K, DSP, cycles, energy_nj,
-how) and prints a table.
+how.KEY texts), flat records (fpgasnn.records), and prints a table.
 
 Run: .venv/bin/python bench/vs_hls4ml.py [--images 1000] [--synth fc2,snn]   (about 12 min on 2 busy cores)
 """
@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from fpgasnn.records import write_records
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -204,10 +206,9 @@ def main() -> None:
     for r in records:
         for k, v in common.items():
             r.setdefault(k, v)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(records, indent=1, default=str) + "\n")
+    write_records(args.out, json.loads(json.dumps(records, default=str)))  # flat: how.KEY, sop_per_layer.LAYER
     print_table(records)
-    print("\nhow each figure was obtained (full text in the JSON's 'how'):")
+    print("\nhow each figure was obtained (full text in the JSON's 'how.*' keys):")
     for r in records:
         print(f"- {r['system']}")
         for key, text in r.get("how", {}).items():

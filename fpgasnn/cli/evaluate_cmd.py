@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from fpgasnn.cli.convert_cmd import add_common, calibration, load_floatnet
@@ -28,13 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-T", "--steps", type=_t_list, default=[1, 2, 4, 8], help="e.g. 1,2,4,8")
     p.add_argument("--test-images", type=int, default=None, help="first N test images (default: all)")
     p.add_argument("--no-float-sim", action="store_true", help="skip the float SNN simulation")
-    p.add_argument("--json", type=Path, default=None, help="write the records as JSON")
+    p.add_argument("--json", type=Path, default=None, help="write the records as a flat JSON list (per-layer figures as layers.NAME.KEY)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.convert.evaluate import evaluate_conversion
     from fpgasnn.data import load_dataset
+    from fpgasnn.records import write_records
 
     fnet = load_floatnet(args.model)
     x, y = load_dataset(args.dataset, "test")
@@ -59,7 +59,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {layer['name']:>10s}: spike rate {layer['spike_rate']:.3f}/neuron/step  "
                   f"count != ANN level {layer['offbyone_pct']:.2f} %")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+        write_records(args.json, records)
         print(f"wrote {args.json}")
     return 0

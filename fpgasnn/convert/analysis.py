@@ -64,7 +64,7 @@ def layer_stats(counts: dict[str, np.ndarray], events: dict[str, np.ndarray],
 
 
 def top1(classes: np.ndarray, labels: np.ndarray) -> float:
-    return 100.0 * float(np.mean(np.asarray(classes) == np.asarray(labels)))
+    return round(100.0 * float(np.mean(np.asarray(classes) == np.asarray(labels))), 4)
 
 
 def ann_top1(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, *, quantized: bool = True,

@@ -71,5 +71,5 @@ def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, 
     if float_sim:
         f = simulate_float(weights_rounded(spec), images)
         rec["snn_float_top1_pct"] = top1(f.classes, labels)
-        rec["float_int_agree_pct"] = 100.0 * float(np.mean(f.classes == res.classes))
+        rec["float_int_agree_pct"] = round(100.0 * float(np.mean(f.classes == res.classes)), 4)
     return rec

@@ -1,0 +1,67 @@
+"""Flat result records (fpgasnn.records) and the shape of every committed benchmark result."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fpgasnn.errors import FpgasnnError
+from fpgasnn.records import check_flat, flat_record, read_records, write_records
+
+RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
+
+# keys each issue names for its benchmark's records
+REQUIRED = {
+    "golden_speed.json": {"T", "batch", "images_per_s"},
+    "conversion.json": {"dataset", "method", "T", "total_steps", "snn_top1_pct", "ann_q_top1_pct", "gap_pp",
+                        "offbyone_pct", "calib_s"},
+    "csim.json": {"network", "images", "mismatches", "csim_images_per_s"},
+    "rtl.json": {"network", "lanes", "images", "mismatches", "cycles_measured", "cycles_model",
+                 "cycles_lower_bound", "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
+    "rtl_spike_rate.json": {"network", "lanes", "spike_rate", "cycles_model", "cycles_lower_bound"},
+    "vs_hls4ml.json": {"system", "top1_pct", "LUT", "FF", "BRAM_18K", "DSP", "cycles", "energy_nj"},
+}
+
+
+def test_flatten_rules():
+    rec = {"a": 1, "how": {"top1_pct": "golden"}, "lanes": [16, 32], "x": np.int64(3),
+           "layers": [{"name": "conv1", "spike_rate": 0.5}, {"name": "fc", "spike_rate": np.float32(0.25)}]}
+    assert flat_record(rec) == {"a": 1, "how.top1_pct": "golden", "lanes": "16/32", "x": 3,
+                                "layers.conv1.spike_rate": 0.5, "layers.fc.spike_rate": 0.25}
+
+
+@pytest.mark.parametrize("bad, what", [
+    ({"layers": [{"spike_rate": 1}]}, "unique 'name' or 'layer'"),
+    ({"layers": [{"name": "a"}, {"name": "a"}]}, "unique"),
+    ({"mix": [1, {"name": "a"}]}, "mixing"),
+    ({"obj": object()}, "cannot store"),
+])
+def test_flatten_refuses_what_it_cannot_name(bad, what):
+    with pytest.raises(FpgasnnError, match=what):
+        flat_record(bad)
+
+
+def test_check_flat_and_round_trip(tmp_path):
+    with pytest.raises(FpgasnnError, match="list of records"):
+        check_flat({"records": []})
+    with pytest.raises(FpgasnnError, match="not a finite number"):
+        check_flat([{"x": float("nan")}])
+    p = write_records(tmp_path / "r.json", [{"b": 2, "a": {"c": 1}}])
+    assert read_records(p) == [{"a.c": 1, "b": 2}]
+    (tmp_path / "bad.json").write_text(json.dumps({"meta": 1}))
+    with pytest.raises(FpgasnnError, match="bad.json"):
+        read_records(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_committed_bench_results_are_flat_lists_with_the_issue_keys(name):
+    recs = read_records(RESULTS / name)
+    assert recs, f"{name} holds no records"
+    for r in recs:
+        missing = REQUIRED[name] - set(r)
+        assert not missing, f"{name}: record {r.get('system', r.get('method', r.get('network')))} lacks {missing}"
+
+
+def test_every_bench_result_is_checked_here():
+    assert {p.name for p in RESULTS.glob("*.json")} <= set(REQUIRED)
