@@ -76,7 +76,8 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                             if (xx < 0 || xx >= int(CFG::pw)) continue;
                             const typename CFG::weight_t wv =
                                 w[((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c + o];
-                            acc += wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)];
+                            acc += typename CFG::cur_t(wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)])
+                                   * CFG::w_scale;
                         }
                     }
                 }
@@ -115,14 +116,14 @@ void add_row(typename CFG::cur_t cur[CFG::out_c], const typename CFG::weight_t w
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
-            cur[o] += w[o];
+            cur[o] += typename CFG::cur_t(w[o]) * CFG::w_scale;
         }
     } else {
         FPGASNN_LOOP(subtract_lanes)
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
-            cur[o] -= w[o];
+            cur[o] -= typename CFG::cur_t(w[o]) * CFG::w_scale;
         }
     }
 }

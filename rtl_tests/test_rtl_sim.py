@@ -154,3 +154,21 @@ def test_mixed_lanes_per_layer(tmp_path_factory):
     res = check(net, build_context(net, lanes), x, sim.run(x))
     _assert_ok(res)
     assert res.cycles_measured == res.cycles_model
+
+
+def test_refined_weights_stored_shifted(tmp_path_factory):
+    # weights at 2**k finer units are stored >> k (WSH) and shifted back in the datapath: bit-exact,
+    # cycles exact, and the weight ROM is no wider than the unrefined network's
+    from fpgasnn.ir.examples import refined
+
+    base = random_network(7, kind=NeuronKind.SIGNED_IF, schedule=Schedule(wake=3))
+    names = [st.synapse.name for st in base.stages()]
+    net = refined(base, {names[0]: 3, names[1]: 4})
+    ctx, ctx_base = build_context(net, 2), build_context(base, 2)
+    for i, k in enumerate((3, 4)):
+        assert ctx.stages[i].params["WSH"] == ctx_base.stages[i].params["WSH"] + k
+        assert ctx.stages[i].params["WB"] == ctx_base.stages[i].params["WB"]
+    sim = _sim(net, 2, tmp_path_factory, "refined")
+    x = random_images(net, 5, 7)
+    res = check(net, ctx, x, sim.run(x))
+    _assert_ok(res)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from fpgasnn.convert.floatnet import FloatNet
-from fpgasnn.convert.snnspec import SnnSpec, fold_scales, integerize, split_stages
+from fpgasnn.convert.snnspec import SnnSpec, choose_res_bits, fold_scales, integerize, split_stages
 from fpgasnn.errors import FrontendError, IRError
 from fpgasnn.ir.network import Network, verify
 from fpgasnn.ir.nodes import NeuronKind, Schedule
@@ -36,6 +36,8 @@ class ConvertContext:
     calib_images: np.ndarray | None = None
     calib_labels: np.ndarray | None = None
     seed: int = 0
+    refine: bool = True
+    """Give hidden stages resolution bits before rounding (:func:`choose_res_bits`)."""
     settings: dict[str, Any] = field(default_factory=dict)
     times: dict[str, float] = field(default_factory=dict)
     calib: Any = None  # fpgasnn.calibrate.common.CalibData, built on first use
@@ -91,6 +93,10 @@ def _schedule(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     return replace(spec, schedule=Schedule(wake=ctx.T, presim=ctx.presim, sleep=ctx.sleep))
 
 
+def _resolution(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
+    return choose_res_bits(spec) if ctx.refine else spec
+
+
 def _integerize(spec: SnnSpec, ctx: ConvertContext) -> Network:
     return integerize(spec)
 
@@ -121,6 +127,8 @@ CHECK_FLOATNET = Pass("check_floatnet", "floatnet", "floatnet", _check_floatnet,
 FOLD_SCALES = Pass("fold_scales", "floatnet", "snnspec", _fold_scales,
                    "map activations to neurons, fold per-layer scales (max |W| = 2**(bits-1)-1)")
 SET_SCHEDULE = Pass("schedule", "snnspec", "snnspec", _schedule, "T wake steps, presim, sleep")
+RESOLUTION = Pass("resolution", "snnspec", "snnspec", _resolution,
+                  "extra integer resolution bits where thresholds are small (float/int agreement)")
 INTEGERIZE = Pass("integerize", "snnspec", "network", _integerize, "round weights, biases, thresholds, v0")
 ANNOTATE_WIDTHS = Pass("annotate_widths", "network", "network", _annotate, "range analysis")
 RECORD_META = Pass("record_meta", "network", "network", _record_meta, "source and settings in meta")

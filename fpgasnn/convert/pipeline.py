@@ -4,6 +4,7 @@
     fold_scales      floatnet -> snnspec    neurons of the method's kind, per-layer scales folded
     schedule         snnspec  -> snnspec    T wake steps + the method's presim / sleep steps
     <calibration>    snnspec  -> snnspec    the method's passes (data-driven, seeded)
+    resolution       snnspec  -> snnspec    extra integer resolution bits where thresholds are small
     integerize       snnspec  -> network    round weights, biases, thresholds, initial membranes
     annotate_widths  network  -> network    range analysis: current/membrane/accumulator widths
     record_meta      network  -> network    source, method and settings in Network.meta
@@ -25,6 +26,7 @@ from fpgasnn.convert.passes import (
     FOLD_SCALES,
     INTEGERIZE,
     RECORD_META,
+    RESOLUTION,
     SET_SCHEDULE,
     ConvertContext,
     Pass,
@@ -35,7 +37,7 @@ from fpgasnn.errors import IRError
 
 def build_pipeline(method) -> list[Pass]:
     """The passes of ``method`` (a :class:`fpgasnn.calibrate.Method`), in order."""
-    return [CHECK_FLOATNET, FOLD_SCALES, SET_SCHEDULE, *method.passes, INTEGERIZE, ANNOTATE_WIDTHS,
+    return [CHECK_FLOATNET, FOLD_SCALES, SET_SCHEDULE, *method.passes, RESOLUTION, INTEGERIZE, ANNOTATE_WIDTHS,
             RECORD_META]
 
 
@@ -57,31 +59,34 @@ def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str |
 
 
 def make_context(fnet: FloatNet, T: int, method, *, weight_bits: int = 8, calib=None,
-                 calib_labels=None, seed: int = 0) -> ConvertContext:
+                 calib_labels=None, seed: int = 0, refine: bool = True) -> ConvertContext:
     hidden = len(fnet.activations())
     return ConvertContext(
         fnet=fnet, T=int(T), weight_bits=int(weight_bits), kind=method.kind,
         presim=method.presim(int(T)), sleep=method.sleep(int(T), hidden),
         calib_images=None if calib is None else np.asarray(calib),
-        calib_labels=None if calib_labels is None else np.asarray(calib_labels), seed=seed,
+        calib_labels=None if calib_labels is None else np.asarray(calib_labels), seed=seed, refine=refine,
         settings={"method": method.name, "method_description": method.description},
     )
 
 
 def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, calib_labels=None,
-            weight_bits: int = 8, seed: int = 0, return_spec: bool = False):
+            weight_bits: int = 8, seed: int = 0, refine: bool = True, return_spec: bool = False):
     """Convert ``fnet`` into an integer SNN with T wake steps using ``method`` (see
     :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best). ``calib``: integer images from the
     TRAINING split for the data-driven methods (``calib_labels`` optional: model selection uses them).
-    With ``return_spec=True`` also returns the calibrated :class:`SnnSpec` (for the float simulation)."""
+    ``refine=False`` rounds every stage at resolution bits 0 (see
+    :func:`fpgasnn.convert.snnspec.choose_res_bits`). With ``return_spec=True`` also returns the
+    calibrated :class:`SnnSpec` (for the float simulation)."""
     from fpgasnn.calibrate import get_method
 
     m = get_method(method)
     ctx = make_context(fnet, T, m, weight_bits=weight_bits, calib=calib, calib_labels=calib_labels,
-                       seed=seed)
+                       seed=seed, refine=refine)
     passes = build_pipeline(m)
     k = next(i for i, p in enumerate(passes) if p is INTEGERIZE)
     spec = run_pipeline(passes[:k], fnet, ctx)
+    ctx.settings["res_bits"] = {st.name: st.res_bits for st in spec.stages if st.res_bits}
     net = run_pipeline(passes[k:], spec, ctx)
     calib_s = sum(v for n, v in ctx.times.items() if n.startswith("calib:"))
     net = net.with_meta(calib_s=round(calib_s, 3))

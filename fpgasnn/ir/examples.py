@@ -131,3 +131,25 @@ def random_network(seed: int, kind: NeuronKind | None = None, schedule: Schedule
     nodes.append(Output("out"))
     return Network(tuple(nodes), schedule, {"source": "fpgasnn.ir.examples.random_network",
                                             "seed": seed})
+
+
+def refined(net: Network, shifts: dict[str, int]) -> Network:
+    """``net`` with the synapse of each hidden stage named in ``shifts`` (by synapse name) at ``2**k``
+    times finer units: weights, bias, threshold and initial membrane all multiplied by ``2**k``. Every
+    spike stays the same, so the golden outputs are unchanged -- a test case for the back ends'
+    shifted-weight storage (:func:`fpgasnn.ir.ranges.weight_shift`). Widths are re-annotated."""
+    from dataclasses import replace
+
+    from fpgasnn.ir.ranges import annotate_widths
+
+    nodes = list(net.nodes)
+    for i, n in enumerate(nodes):
+        if isinstance(n, (Conv2D, Dense)) and n.name in shifts:
+            f = 1 << shifts[n.name]
+            act = nodes[i + 1]
+            if not isinstance(act, Neuron):
+                raise ValueError(f"layer {n.name!r}: only synapses followed by neurons can be refined")
+            nodes[i] = replace(n, weight=n.weight * f, bias=None if n.bias is None else n.bias * f)
+            nodes[i + 1] = replace(act, theta=act.theta * f, v0=act.v0 * f if np.ndim(act.v0) == 0
+                                   else np.asarray(act.v0) * f)
+    return annotate_widths(Network(tuple(nodes), net.schedule, dict(net.meta)))

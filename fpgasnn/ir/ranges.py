@@ -49,6 +49,18 @@ class RangeReport:
     spikes: dict[str, Interval]
 
 
+def weight_shift(weight: np.ndarray) -> int:
+    """The largest k with every weight a multiple of 2**k (0 for all-zero weights).
+
+    The back ends store ``weight >> k`` and shift the products back, so weights refined by resolution
+    bits (:func:`fpgasnn.convert.snnspec.choose_res_bits`) cost no wider ROM."""
+    nz = np.abs(np.asarray(weight, dtype=np.int64)[np.asarray(weight) != 0])
+    if nz.size == 0:
+        return 0
+    g = int(np.bitwise_or.reduce(nz))
+    return (g & -g).bit_length() - 1
+
+
 def _channel_current(weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: int,
                      bias_on: bool) -> tuple[np.ndarray, np.ndarray]:
     w = weight.reshape(weight.shape[0], -1)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,11 @@ from fpgasnn.convert.floatsim import simulate_float
 from fpgasnn.convert.passes import CHECK_FLOATNET, Pass, check_stage
 from fpgasnn.convert.pipeline import build_pipeline, convert, make_context, run_pipeline
 from fpgasnn.convert.snnspec import (
+    RES_MAX_BITS,
+    RES_TARGET_BITS,
+    choose_res_bits,
     fold_scales,
+    int_theta,
     integer_weight_ann,
     integerize,
     rounded,
@@ -25,11 +31,12 @@ def test_qcfs_network_shape_and_scales():
     net = convert(fnet, T=4)
     names = [n.name for n in net.nodes]
     assert names == ["image", "conv1", "act1", "pool1", "flatten", "fc2", "act2", "logits", "output"]
+    shifts = net.meta["res_bits"]
     for st in net.stages():
-        assert int(np.abs(st.synapse.weight).max()) == 127
+        assert int(np.abs(st.synapse.weight).max()) == 127 << shifts.get(st.synapse.name, 0)
     for n in net.neurons():
         assert n.kind is NeuronKind.IF
-        assert n.v0 == int(np.rint(n.theta / 2))
+        assert abs(n.v0 - n.theta / 2) <= 0.5
         assert n.membrane_bits is not None
     assert isinstance(net.nodes[-1], Output) and net.nodes[-1].acc_bits is not None
     assert net.schedule == Schedule(4)
@@ -39,7 +46,9 @@ def test_qcfs_network_shape_and_scales():
 
 def test_weight_bits_option():
     net = convert(tiny_floatnet(0), T=2, weight_bits=4)
-    assert max(int(np.abs(st.synapse.weight).max()) for st in net.stages()) == 7
+    shifts = net.meta["res_bits"]
+    assert max(int(np.abs(st.synapse.weight).max()) >> shifts.get(st.synapse.name, 0)
+               for st in net.stages()) == 7
 
 
 def test_avgpool_folds_exactly_into_the_next_layer():
@@ -87,8 +96,8 @@ def test_integer_weight_ann_matches_the_integer_network_at_T_equal_L():
 
 def test_pipeline_is_a_readable_list_and_checks_each_pass():
     names = [p.name for p in build_pipeline(get_method("qcfs"))]
-    assert names == ["check_floatnet", "fold_scales", "schedule", "integerize", "annotate_widths",
-                     "record_meta"]
+    assert names == ["check_floatnet", "fold_scales", "schedule", "resolution", "integerize",
+                     "annotate_widths", "record_meta"]
     bad = Pass("broken", "floatnet", "snnspec", lambda obj, ctx: obj)
     with pytest.raises(IRError, match="should produce a Network, got int"):
         check_stage("network", 1, "x")
@@ -100,7 +109,7 @@ def test_pipeline_is_a_readable_list_and_checks_each_pass():
 
 
 def test_dense_first_layer_takes_integer_pixels():
-    net = convert(single_neuron(2.0), T=2)
+    net = convert(single_neuron(2.0), T=2, refine=False)
     fc1 = net.nodes[1]
     assert isinstance(fc1, Dense) and fc1.weight.tolist() == [[127]]
     act = net.nodes[2]
@@ -139,3 +148,50 @@ def test_T1_integer_spikes_equal_the_float_simulation_exactly(kind, per_neuron_v
     assert np.mean(f.classes == res.classes) >= 0.95  # only the output bias is rounded plainly
     net = integerize(spec)
     assert all(n.per_neuron_v0 == per_neuron_v0 for n in net.neurons())
+
+
+def test_resolution_bits_bring_small_thresholds_to_the_target():
+    spec = fold_scales(tiny_floatnet(4), schedule=Schedule(4))
+    out = choose_res_bits(spec)
+    for st in out.hidden():
+        assert st.res_bits == max(0, int(np.ceil(RES_TARGET_BITS - np.log2(st.theta))))
+        assert int_theta(st) >= 1 << RES_TARGET_BITS or st.res_bits == RES_MAX_BITS
+    assert out.stages[-1].res_bits == 0
+    # one bias-on step: the T = 1 rounding is exact already, nothing is refined
+    assert all(st.res_bits == 0 for st in choose_res_bits(replace(spec, schedule=Schedule(1))).stages)
+
+
+@pytest.mark.parametrize("kind", list(NeuronKind))
+def test_refined_network_is_the_rounded_spec_exactly(kind):
+    # integerize at resolution bits k: weights rint(w) * 2**k, the rest rounded after scaling; the float
+    # simulation of rounded() (the integer network as floats) still equals the golden model exactly.
+    spec = choose_res_bits(fold_scales(tiny_floatnet(4), kind=kind, schedule=Schedule(3, presim=1)))
+    assert any(st.res_bits > 0 for st in spec.stages)
+    net = integerize(spec)
+    for st, ist in zip(spec.stages, net.stages()):
+        np.testing.assert_array_equal(ist.synapse.weight, np.rint(st.weight).astype(np.int64) << st.res_bits)
+    x = random_images(24, seed=5)
+    res = simulate(net, x)
+    f = simulate_float(rounded(spec), x)
+    np.testing.assert_array_equal(f.scores, res.scores)
+    for k in res.counts:
+        np.testing.assert_array_equal(f.counts[k], res.counts[k])
+
+
+def test_refining_brings_the_integer_network_closer_to_the_float_one():
+    # Per-neuron spike counts of the integer network against the float simulation (integer weights,
+    # unrounded rest): resolution bits cut the mismatches; at 8 bits everywhere none are left here.
+    from fpgasnn.convert.snnspec import weights_rounded
+
+    x = random_images(500, seed=9)
+    spec = fold_scales(tiny_floatnet(2), schedule=Schedule(4))
+    ref = simulate_float(weights_rounded(spec), x)
+
+    def mismatches(s):
+        res = simulate(integerize(s), x)
+        return sum(int(np.sum(res.counts[k] != ref.counts[k])) for k in res.counts)
+
+    coarse, fine = mismatches(spec), mismatches(choose_res_bits(spec))
+    assert coarse > 0 and fine < coarse
+    finest = replace(spec, stages=tuple(replace(st, res_bits=0 if st.is_output else 8) for st in spec.stages))
+    assert mismatches(finest) == 0

@@ -45,3 +45,12 @@ def test_hand_computed_widths():
     assert (rep.membrane["out"].lo, rep.membrane["out"].hi) == (0, 14)
     widths = annotate_widths(net)
     assert [widths.nodes[1].current_bits, widths.nodes[2].membrane_bits, widths.nodes[4].acc_bits] == [7, 8, 5]
+
+
+def test_weight_shift_is_the_common_power_of_two():
+    from fpgasnn.ir.ranges import weight_shift
+
+    assert weight_shift(np.array([[8, -24], [0, 40]])) == 3
+    assert weight_shift(np.array([3, -4])) == 0
+    assert weight_shift(np.zeros((2, 2), dtype=np.int64)) == 0
+    assert weight_shift(np.array([-(127 << 6), 1 << 6])) == 6

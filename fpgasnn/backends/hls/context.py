@@ -20,7 +20,7 @@ from fpgasnn.boards import Board
 from fpgasnn.errors import BackendError
 from fpgasnn.ir.network import Network, Stage
 from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Neuron, NeuronKind, Output
-from fpgasnn.ir.ranges import annotate_widths, signed_bits
+from fpgasnn.ir.ranges import annotate_widths, signed_bits, weight_shift
 
 TOP_NAME = "snn_top"
 KIND_ENUM = {
@@ -85,6 +85,7 @@ class SynapseCtx:
     weight: RomCtx
     bias: RomCtx
     in_spike_t: str  # hidden stages: spike type of the previous layer
+    w_shift: int = 0  # the ROM holds weight >> w_shift; the kernels scale the products back
 
     @property
     def out_pixels(self) -> int:
@@ -262,7 +263,8 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
         ph, pw = in_h // k, in_w // k
         out_c, out_h, out_w = _chw(st.out_shape)
         lanes_n = lane_map[syn.name]
-        wgt = syn.weight
+        w_shift = weight_shift(syn.weight)
+        wgt = syn.weight >> w_shift
         if isinstance(syn, Conv2D):
             kh, kw = syn.kernel
             stride, pad_top, pad_left = syn.stride, syn.padding[0], syn.padding[2]
@@ -288,7 +290,7 @@ def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | N
             pad_top=pad_top, pad_left=pad_left, out_c=out_c, out_h=out_h, out_w=out_w, lanes=lanes_n,
             cur_bits=int(syn.current_bits), x_bits=x_bits, has_bias=syn.bias is not None,
             weight=rom(f"{sid}_w", wrom), bias=rom(f"{sid}_b", bias),
-            in_spike_t=prev.spike_t if prev is not None else "",
+            in_spike_t=prev.spike_t if prev is not None else "", w_shift=w_shift,
         )
         act = st.activation
         aid = ids[act.name]

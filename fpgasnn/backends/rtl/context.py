@@ -11,7 +11,7 @@ import numpy as np
 from fpgasnn.errors import BackendError
 from fpgasnn.ir.network import Network, Stage
 from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Dense, NeuronKind, Output
-from fpgasnn.ir.ranges import annotate_widths, signed_bits
+from fpgasnn.ir.ranges import annotate_widths, signed_bits, weight_shift
 
 KIND_CODE = {NeuronKind.IF: 0, NeuronKind.SIGNED_IF: 1, NeuronKind.CONSISTENT_IF: 2}
 
@@ -147,7 +147,8 @@ def build_context(net: Network, lanes: int | Mapping[str, int] | str | None = No
                 pvalid[p] = True
                 pp = yp * wp + xp
                 pbase[p] = pp * kt if isinstance(syn, Conv2D) else pp * pc
-        w = syn.weight
+        wsh = weight_shift(syn.weight)
+        w = syn.weight >> wsh  # stored shifted down; the datapath shifts the products back (WSH)
         bias = syn.bias if syn.bias is not None else np.zeros(o, dtype=np.int64)
         wbits = signed_bits(int(w.min(initial=0)), int(w.max(initial=0)))
         bbits = signed_bits(int(bias.min(initial=0)), int(bias.max(initial=0)))
@@ -211,7 +212,7 @@ def build_context(net: Network, lanes: int | Mapping[str, int] | str | None = No
         params: dict[str, int | str] = dict(  # noqa: C408 (keyword form mirrors the Verilog parameter list)
             IS_FIRST=int(prev is None), IS_OUT=int(is_out), IS_DENSE=int(isinstance(syn, Dense)),
             KIND=0 if is_out else KIND_CODE[act.kind], LANES=lane, OCH=och, O=o, NPOS=npos,
-            MB=int(mb), CB=int(cb), WB=wbits, BB=bbits, NB=nb,
+            MB=int(mb), CB=int(cb), WB=wbits, WSH=wsh, BB=bbits, NB=nb,
             THETA=0 if is_out else act.theta,
             V0=0 if is_out or act.per_neuron_v0 else int(act.v0),
             V0_PER=int(not is_out and act.per_neuron_v0),

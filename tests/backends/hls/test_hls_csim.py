@@ -154,3 +154,26 @@ def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
         assert pragma in text
     assert "const unsigned lanes = CFG::lanes;" in text
     assert "static" not in text.rsplit("void snn_top(", 1)[1]  # no function-local static state
+
+
+@pytest.mark.tool
+def test_refined_weights_are_stored_shifted_and_stay_bit_exact(tmp_path):
+    # Layers at 2**k finer units (resolution bits) have weights that are multiples of 2**k: the ROM
+    # keeps weight >> k (no wider storage) and the kernels scale back; spikes and scores are unchanged.
+    need("g++", "ap_types")
+    from fpgasnn.backends.hls.context import build_context
+
+    base = examples.random_network(160, IF, S_BOTH, False)
+    syn = [st.synapse.name for st in base.stages()]
+    net = examples.refined(base, {syn[0]: 2, syn[1]: 5})
+    ctx, ctx_base = build_context(net, load_board("pynq-z2")), build_context(base, load_board("pynq-z2"))
+    for i, k in enumerate((2, 5)):
+        assert ctx.stages[i].synapse.w_shift == ctx_base.stages[i].synapse.w_shift + k
+        assert ctx.stages[i].synapse.weight.ctype == ctx_base.stages[i].synapse.weight.ctype
+    x = random_images(net, 30, 1)
+    res = run_csim(net, x, trace=True, strict=True, lanes=2, workdir=tmp_path)
+    assert res.first_mismatch is None and res.mismatches == 0, str(res.first_mismatch)
+    gold, gold_base = simulate(net, x), simulate(base, x)
+    np.testing.assert_array_equal(res.scores, gold.scores)
+    np.testing.assert_array_equal(gold.scores, gold_base.scores)
+    assert all(int(v.sum()) > 0 for v in gold.spike_events.values())

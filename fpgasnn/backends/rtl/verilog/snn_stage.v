@@ -27,7 +27,8 @@ module snn_stage #(
     parameter integer NPOS = 1,          // output positions
     parameter integer MB = 16,           // membrane / accumulator width
     parameter integer CB = 16,           // current width (first stage)
-    parameter integer WB = 8,            // weight width
+    parameter integer WB = 8,            // weight width (stored weights)
+    parameter integer WSH = 0,           // weight = stored weight << WSH (refined layers)
     parameter integer BB = 8,            // bias width
     parameter integer NB = 4,            // spike counter width
     parameter integer THETA = 1,
@@ -98,7 +99,7 @@ module snn_stage #(
     localparam integer QE = POSB + CHB + 2 * LANES;
     localparam integer SIGNED = (KIND != 0) ? 1 : 0;
     localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
-    localparam integer PB = (WB + VALB);                  // product width
+    localparam integer PB = (WB + VALB + WSH);            // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
     localparam integer KTB = (KT > 1) ? $clog2(KT) + 1 : 1;
@@ -385,6 +386,7 @@ module snn_stage #(
                 prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
             else
                 prod = (pval < 0) ? -(PB'($signed(wdata[k*WB +: WB]))) : PB'($signed(wdata[k*WB +: WB]));
+            prod = prod <<< WSH;
             s_vnew[k*MB +: MB] = s_vold[k*MB +: MB] + MB'(prod);
             s_cnew[k*CB +: CB] = s_cold[k*CB +: CB] + CB'(prod);
         end
