@@ -42,7 +42,9 @@ class FlowConfig:
     T: int = 4
     method: str = "best"
     board: str = "pynq-z2"
-    lanes: int | Mapping[str, int] | None = 16
+    lanes: int | Mapping[str, int] | str | None = "auto128"
+    """Lanes per layer: a number, {layer: n}, or "auto[BUDGET]" (the budget spent where the synaptic
+    events of 16 calibration images are, :func:`fpgasnn.backends.rtl.lanes.auto_lanes`)."""
     calib_images: int = 512
     csim_images: int = 200
     rtlsim_images: int = 20
@@ -82,6 +84,7 @@ class FlowState:
     fnet: object | None = None
     calib: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     sweep: list[dict] = field(default_factory=list)
+    lanes: int | Mapping[str, int] | None = None  # cfg.lanes resolved by the build step
 
 
 STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
@@ -160,15 +163,26 @@ def step_build(st: FlowState) -> StepResult:
 
     cfg = st.cfg
     st.project = st.out / f"{cfg.board}"
-    files = build_project(st.net, cfg.board, st.project, cfg.lanes, force=True,
+    st.lanes = cfg.lanes
+    if isinstance(cfg.lanes, str):
+        from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
+
+        images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
+        st.lanes = auto_lanes(st.net, images, auto_budget(cfg.lanes))
+    files = build_project(st.net, cfg.board, st.project, st.lanes, force=True,
                           snn_bytes=(st.out / "net.snn").read_bytes())
     _, _, board = read_project(st.project)
     st.synth_future = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yosys").submit(
         synthesize, st.project, board)
     return StepResult("build", True, 0.0,
                       f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
-                      f"{cfg.lanes}); Yosys started in the background",
+                      f"{_lanes_text(cfg.lanes, st.lanes)}); Yosys started in the background",
                       {"project": str(st.project), "files": len(files)})
+
+
+def _lanes_text(asked, lanes) -> str:
+    text = ", ".join(f"{k} {v}" for k, v in lanes.items()) if isinstance(lanes, Mapping) else str(lanes)
+    return f"{asked}: {text}" if isinstance(asked, str) else text
 
 
 def step_golden(st: FlowState) -> StepResult:
@@ -267,11 +281,11 @@ def step_rtlsim(st: FlowState) -> StepResult:
 
     x, _ = _test_split(st)
     x = x[: st.cfg.rtlsim_images]
-    sim = RtlSim(st.net, st.cfg.lanes, st.out / "rtlsim")
+    sim = RtlSim(st.net, st.lanes, st.out / "rtlsim")
     with _output_to(st.out / "rtlsim" / "verilator.log"):
         sim.build()
         obs = sim.run(x)
-    res = check(st.net, build_context(st.net, st.cfg.lanes), x, obs)
+    res = check(st.net, build_context(st.net, st.lanes), x, obs)
     meas = float(np.mean(res.cycles_measured)) if res.cycles_measured else float("nan")
     model = float(np.mean(res.cycles_model)) if res.cycles_model else float("nan")
     exact = res.cycles_measured == res.cycles_model

@@ -24,10 +24,14 @@ def demo(tmp_path_factory):
     spec = ModelSpec(dataset="digits", conv=(8,), hidden=32, epochs=20, batch_size=64)
     trained = train_model(spec, root / "digits.h5")
     out = root / "demo"
-    rc = main(["demo", "--dataset", "digits", "--model", str(trained.path), "--lanes", "4",
+    rc = main(["demo", "--dataset", "digits", "--model", str(trained.path), "--lanes", "auto8",
                "--csim-images", "120", "--rtlsim-images", "4", "-o", str(out)])
     rep = json.loads((out / "pynq-z2" / "report" / "report.json").read_text())
     return rc, trained, rep, out
+
+
+def out_of(demo):
+    return demo[3]
 
 
 def test_every_level_passes(demo):
@@ -39,6 +43,10 @@ def test_every_level_passes(demo):
     assert (flow["rtlsim"]["images"], flow["rtlsim"]["mismatches"]) == (4, 0)
     assert flow["rtlsim"]["cycles_exact"] and flow["rtlsim"]["cycles_measured"] > 0
     assert min(flow["synth"][k] for k in ("LUT", "FF")) > 0
+    # auto8: a budget of 8 lanes spent by the synaptic events of calibration images, in the project
+    assert "auto8: " in flow["build"]["summary"]
+    lanes = json.loads((out_of(demo) / "pynq-z2" / "project.json").read_text())["lanes"]
+    assert sum(lanes.values()) <= 8 and max(lanes.values()) > 1
 
 
 def test_accuracy_survives_conversion(demo):

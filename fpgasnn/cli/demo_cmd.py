@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-T", "--steps", type=int, default=4, help="wake time steps (default 4)")
     p.add_argument("--method", default="best", help="conversion method (default best)")
     p.add_argument("--board", default="pynq-z2", help="board (default pynq-z2)")
-    p.add_argument("--lanes", type=int, default=16, help="lanes per layer (default 16)")
+    p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N|autoB",
+                   help="lanes per layer, as for `fpgasnn build` (default auto128: a budget of 128 lanes "
+                        "spent where the synaptic events of 16 calibration images are)")
     p.add_argument("--csim-images", type=int, default=200, help="test images for C simulation (200)")
     p.add_argument("--rtlsim-images", type=int, default=20, help="test images for RTL simulation (20)")
     p.add_argument("--model", help="a Keras model file instead of the cached reference model")
@@ -29,10 +31,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from fpgasnn.cli.build_cmd import parse_lanes
     from fpgasnn.flow import STEPS, FlowConfig, run_flow
 
     cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
-                     lanes=args.lanes, csim_images=args.csim_images, rtlsim_images=args.rtlsim_images,
+                     lanes=parse_lanes(args.lanes) or "auto128", csim_images=args.csim_images, rtlsim_images=args.rtlsim_images,
                      model=args.model)
     bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout, dynamic_ncols=True)
     t0 = time.perf_counter()

@@ -94,15 +94,9 @@ def _producer_geometry(st: Stage, prev: StageCtx | None) -> tuple[int, int, int]
 def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | str | None) -> int | Mapping[str, int] | None:
     """``"auto"`` / ``"autoB"`` -> :func:`.lanes.auto_lanes` (budget B, default 128); others unchanged."""
     if isinstance(lanes, str):
-        spec = lanes.strip().lower()
-        if not spec.startswith("auto"):
-            raise BackendError(f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {lanes!r}")
-        try:
-            budget = int(spec[4:] or 128)
-        except ValueError:
-            raise BackendError(f"lanes: expected auto followed by a lane budget, got {lanes!r}") from None
-        from fpgasnn.backends.rtl.lanes import auto_lanes
-        return auto_lanes(net, None, budget)
+        from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
+
+        return auto_lanes(net, None, auto_budget(lanes))
     return lanes
 
 

@@ -18,6 +18,20 @@ def _cap(out_channels: int) -> int:
     return 1 << max(0, int(out_channels) - 1).bit_length()
 
 
+def auto_budget(spec: str) -> int:
+    """``"auto"`` -> 128, ``"autoB"`` -> B; anything else raises :class:`BackendError`."""
+    text = spec.strip().lower()
+    if not text.startswith("auto"):
+        raise BackendError(f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {spec!r}")
+    try:
+        budget = int(text[4:] or 128)
+    except ValueError:
+        raise BackendError(f"lanes: expected auto followed by a lane budget, got {spec!r}") from None
+    if budget < 1:
+        raise BackendError(f"lanes: the auto lane budget must be >= 1, got {spec!r}")
+    return budget
+
+
 def auto_lanes(net: Network, images: np.ndarray | None = None, budget: int = 128) -> dict[str, int]:
     """Lanes per synapse layer (name -> power of two), their sum at most ``budget``.
 
@@ -46,4 +60,4 @@ def auto_lanes(net: Network, images: np.ndarray | None = None, budget: int = 128
     return dict(zip(names, lanes))
 
 
-__all__ = ["auto_lanes"]
+__all__ = ["auto_budget", "auto_lanes"]
