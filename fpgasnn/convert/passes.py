@@ -14,7 +14,14 @@ from typing import Any
 import numpy as np
 
 from fpgasnn.convert.floatnet import FloatNet
-from fpgasnn.convert.snnspec import SnnSpec, choose_res_bits, fold_scales, integerize, split_stages
+from fpgasnn.convert.snnspec import (
+    RES_TARGET_BITS,
+    SnnSpec,
+    choose_res_bits,
+    fold_scales,
+    integerize,
+    split_stages,
+)
 from fpgasnn.errors import FrontendError, IRError
 from fpgasnn.ir.network import Network, verify
 from fpgasnn.ir.nodes import NeuronKind, Schedule
@@ -36,8 +43,8 @@ class ConvertContext:
     calib_images: np.ndarray | None = None
     calib_labels: np.ndarray | None = None
     seed: int = 0
-    refine: bool = True
-    """Give hidden stages resolution bits before rounding (:func:`choose_res_bits`)."""
+    res_target_bits: int = RES_TARGET_BITS
+    """Resolution bits bring every integer threshold to 2**this (:func:`choose_res_bits`; 0: off)."""
     settings: dict[str, Any] = field(default_factory=dict)
     times: dict[str, float] = field(default_factory=dict)
     calib: Any = None  # fpgasnn.calibrate.common.CalibData, built on first use
@@ -94,7 +101,7 @@ def _schedule(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
 
 
 def _resolution(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
-    return choose_res_bits(spec) if ctx.refine else spec
+    return choose_res_bits(spec, ctx.res_target_bits)
 
 
 def _integerize(spec: SnnSpec, ctx: ConvertContext) -> Network:

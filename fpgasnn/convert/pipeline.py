@@ -32,6 +32,7 @@ from fpgasnn.convert.passes import (
     Pass,
     check_stage,
 )
+from fpgasnn.convert.snnspec import RES_TARGET_BITS
 from fpgasnn.errors import IRError
 
 
@@ -59,30 +60,32 @@ def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str |
 
 
 def make_context(fnet: FloatNet, T: int, method, *, weight_bits: int = 8, calib=None,
-                 calib_labels=None, seed: int = 0, refine: bool = True) -> ConvertContext:
+                 calib_labels=None, seed: int = 0, res_target_bits: int = RES_TARGET_BITS) -> ConvertContext:
     hidden = len(fnet.activations())
     return ConvertContext(
         fnet=fnet, T=int(T), weight_bits=int(weight_bits), kind=method.kind,
         presim=method.presim(int(T)), sleep=method.sleep(int(T), hidden),
         calib_images=None if calib is None else np.asarray(calib),
-        calib_labels=None if calib_labels is None else np.asarray(calib_labels), seed=seed, refine=refine,
+        calib_labels=None if calib_labels is None else np.asarray(calib_labels), seed=seed,
+        res_target_bits=int(res_target_bits),
         settings={"method": method.name, "method_description": method.description},
     )
 
 
 def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, calib_labels=None,
-            weight_bits: int = 8, seed: int = 0, refine: bool = True, return_spec: bool = False):
+            weight_bits: int = 8, seed: int = 0, res_target_bits: int = RES_TARGET_BITS,
+            return_spec: bool = False):
     """Convert ``fnet`` into an integer SNN with T wake steps using ``method`` (see
     :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best). ``calib``: integer images from the
     TRAINING split for the data-driven methods (``calib_labels`` optional: model selection uses them).
-    ``refine=False`` rounds every stage at resolution bits 0 (see
-    :func:`fpgasnn.convert.snnspec.choose_res_bits`). With ``return_spec=True`` also returns the
+    ``res_target_bits``: hidden stages get resolution bits until their integer threshold reaches
+    2**res_target_bits (:func:`fpgasnn.convert.snnspec.choose_res_bits`; 0 rounds at the plain units). With ``return_spec=True`` also returns the
     calibrated :class:`SnnSpec` (for the float simulation)."""
     from fpgasnn.calibrate import get_method
 
     m = get_method(method)
     ctx = make_context(fnet, T, m, weight_bits=weight_bits, calib=calib, calib_labels=calib_labels,
-                       seed=seed, refine=refine)
+                       seed=seed, res_target_bits=res_target_bits)
     passes = build_pipeline(m)
     k = next(i for i, p in enumerate(passes) if p is INTEGERIZE)
     spec = run_pipeline(passes[:k], fnet, ctx)

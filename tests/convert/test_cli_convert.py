@@ -43,3 +43,18 @@ def test_evaluate_json_records(keras_model, tmp_path):
     for r in recs:
         assert r["images"] == 360 and r["dataset"] == "digits"
         assert np.isclose(r["gap_pp"], r["ann_q_top1_pct"] - r["snn_top1_pct"], atol=1e-3)
+        assert any(k.startswith("layers.") and k.endswith(".spike_rate") for k in r)  # flat records
+
+
+def test_res_target_bits_option(keras_model, tmp_path):
+    fine, plain = tmp_path / "fine.snn", tmp_path / "plain.snn"
+    assert main(["convert", str(keras_model), "-T", "3", "--dataset", "digits", "-o", str(fine)]) == 0
+    assert main(["convert", str(keras_model), "-T", "3", "--dataset", "digits", "--res-target-bits", "0",
+                 "-o", str(plain)]) == 0
+    a, b = load(fine), load(plain)
+    assert b.meta["res_bits"] == {} and a.meta["res_bits"]
+    assert max(int(np.abs(st.synapse.weight).max()) for st in b.stages()) == 127
+    for na, nb in zip(a.neurons(), b.neurons()):
+        k = a.meta["res_bits"].get(next(st.synapse.name for st in a.stages() if st.activation.name == na.name), 0)
+        assert na.theta >= 1 << 17 or k == 12
+        assert abs(na.theta - (nb.theta << k)) <= 1 << k  # the same threshold, 2**k finer

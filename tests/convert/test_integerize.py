@@ -109,7 +109,7 @@ def test_pipeline_is_a_readable_list_and_checks_each_pass():
 
 
 def test_dense_first_layer_takes_integer_pixels():
-    net = convert(single_neuron(2.0), T=2, refine=False)
+    net = convert(single_neuron(2.0), T=2, res_target_bits=0)
     fc1 = net.nodes[1]
     assert isinstance(fc1, Dense) and fc1.weight.tolist() == [[127]]
     act = net.nodes[2]
