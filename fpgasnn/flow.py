@@ -150,10 +150,15 @@ def build_project(net: Network, board, out: str | Path, lanes=None, *, force: bo
     from fpgasnn.backends.hls import project_plan
     from fpgasnn.backends.plan import merge_plans, write_plan
     from fpgasnn.backends.rtl import rtl_plan
+    from fpgasnn.backends.rtl.context import build_context as rtl_context
+    from fpgasnn.backends.rtl.context import resolve_lanes
     from fpgasnn.boards import Board, load_board
 
-    plan = project_plan(net, board if isinstance(board, Board) else load_board(board), lanes, snn_bytes=snn_bytes)
-    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, lanes).items()})
+    lanes = resolve_lanes(net, lanes)  # "autoB" -> one mapping for both back ends
+    rtl_lanes = {s.name: s.lanes for s in rtl_context(net, lanes).stages}
+    plan = project_plan(net, board if isinstance(board, Board) else load_board(board), lanes, snn_bytes=snn_bytes,
+                        rtl_lanes=rtl_lanes)
+    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, rtl_lanes).items()})
     return write_plan(plan, out, force=force)
 
 

@@ -30,7 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def project_lanes(path: Path, given: list[str]):
-    """``--lanes`` if given, else the lanes recorded in the project folder's project.json, else 8."""
+    """``--lanes`` if given, else the Verilog core's lanes recorded in the project folder's project.json
+    (``rtl_lanes``; older projects: ``lanes``), else 8."""
     from fpgasnn.cli.build_cmd import parse_lanes
 
     if given:
@@ -39,7 +40,8 @@ def project_lanes(path: Path, given: list[str]):
     if path.is_dir() and pj.is_file():
         import json
 
-        lanes = json.loads(pj.read_text()).get("lanes")
+        doc = json.loads(pj.read_text())
+        lanes = doc.get("rtl_lanes", doc.get("lanes"))
         if lanes is not None:
             return lanes
     return 8

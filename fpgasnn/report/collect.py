@@ -88,7 +88,7 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
     from fpgasnn.backends.hls.project import read_project
 
     doc, net, board = read_project(project_dir)
-    lanes = doc.get("lanes")
+    lanes = doc.get("rtl_lanes", doc.get("lanes"))  # the Verilog core's (cycles, resources)
     x, y, src = _images(net, opts)
     rep: dict = {
         "project": str(project_dir),

@@ -207,8 +207,9 @@ def _pool(st: Stage) -> int:
 
 
 def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | None) -> dict[str, int]:
-    """Lanes per synapse layer. An int applies to every layer (capped at its output channels); a
-    mapping names synapse layers (others get 1). Unknown names or values outside 1..channels raise."""
+    """Lanes per synapse layer. An int applies to every layer; a mapping names synapse layers (others
+    get 1). Either way a layer's lanes are capped at its output channels (the RTL back end instead
+    rounds to a power of two and pads). Unknown names or values below 1 raise."""
     stages = net.stages()
     chans = {st.synapse.name: st.synapse.out_channels for st in stages}
     if lanes is None:
@@ -223,9 +224,9 @@ def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | None) -> dict[s
     out = {}
     for k, c in chans.items():
         n = int(lanes.get(k, 1))
-        if not 1 <= n <= c:
-            raise BackendError(f"layer {k!r}: lanes must be in 1..{c} (its output channels), got {n}")
-        out[k] = n
+        if n < 1:
+            raise BackendError(f"layer {k!r}: lanes must be >= 1, got {n}")
+        out[k] = min(n, c)
     return out
 
 

@@ -25,9 +25,11 @@ PROJECT_FILE = "project.json"
 
 
 def project_plan(net: Network, board: Board, lanes: int | Mapping[str, int] | None = None, *,
-                 snn_bytes: bytes | None = None) -> Plan:
+                 snn_bytes: bytes | None = None, rtl_lanes: Mapping[str, int] | None = None) -> Plan:
     """Everything ``fpgasnn build`` writes for the HLS flow. ``snn_bytes``: the original .snn file
-    (copied byte for byte); by default the network is serialized afresh."""
+    (copied byte for byte); by default the network is serialized afresh. ``rtl_lanes``: the lanes per
+    layer of the Verilog core built beside it (recorded as ``rtl_lanes``; the RTL back end rounds lanes
+    to powers of two, the HLS one caps them at the output channels, so the two maps can differ)."""
     lane_map = resolve_lanes(net, lanes)
     hls = hls_plan(net, board, lane_map)
     sched = net.schedule
@@ -37,6 +39,7 @@ def project_plan(net: Network, board: Board, lanes: int | Mapping[str, int] | No
         "network": NETWORK_FILE,
         "board": board.to_dict(),
         "lanes": lane_map,
+        **({} if rtl_lanes is None else {"rtl_lanes": dict(rtl_lanes)}),
         "schedule": {"presim": sched.presim, "wake": sched.wake, "sleep": sched.sleep,
                      "total": sched.total},
         "top": TOP_NAME,

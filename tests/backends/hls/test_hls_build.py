@@ -95,8 +95,9 @@ def test_resolve_lanes_and_pragmas():
     assert resolve_lanes(net, {"conv2": 8}) == {"conv1": 1, "conv2": 8, "fc1": 1, "fc2": 1}
     with pytest.raises(BackendError, match=r"lanes given for unknown layers \['sn1'\]"):
         resolve_lanes(net, {"sn1": 2})
-    with pytest.raises(BackendError, match=r"layer 'fc2': lanes must be in 1..10 \(its output channels\), got 11"):
-        resolve_lanes(net, {"fc2": 11})
+    assert resolve_lanes(net, {"fc2": 16})["fc2"] == 10  # capped at the output channels, like a number
+    with pytest.raises(BackendError, match=r"layer 'fc2': lanes must be >= 1, got 0"):
+        resolve_lanes(net, {"fc2": 0})
     plan = project_plan(net, load_board("pynq-z2"), {"conv2": 8})
     top = plan["firmware/snn_top.cpp"]
     assert "HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2" in top
@@ -145,3 +146,19 @@ def test_cli_build_then_csim(tmp_path, capsys):
         .replace("} // namespace weights", ""), encoding="utf-8")
     assert main(["csim", str(prj), "-n", "5"]) == 2
     assert "compiling the C simulation" in capsys.readouterr().err
+
+
+def test_auto_lanes_build_records_both_back_ends_lanes(tmp_path):
+    # auto lanes are powers of two (fc2: 16 for 10 outputs); the HLS project caps them at the output
+    # channels, the Verilog core pads; project.json records both, and the RTL tools read rtl_lanes
+    from fpgasnn.backends.rtl.context import build_context as rtl_context
+    from fpgasnn.cli.rtlsim_cmd import project_lanes
+    from fpgasnn.flow import build_project
+
+    net = examples.reference_mnist()
+    build_project(net, "pynq-z2", tmp_path / "prj", "auto128")
+    doc = json.loads((tmp_path / "prj" / "project.json").read_text())
+    assert doc["rtl_lanes"]["fc2"] == 16 and doc["lanes"]["fc2"] == 10
+    assert sum(doc["rtl_lanes"].values()) <= 128
+    assert project_lanes(tmp_path / "prj", []) == doc["rtl_lanes"]
+    assert {s.name: s.lanes for s in rtl_context(net, doc["rtl_lanes"]).stages} == doc["rtl_lanes"]
