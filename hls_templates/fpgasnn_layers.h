@@ -54,6 +54,20 @@ void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_
 // only layer with DSPs). x is (C, PH, PW) in C, H, W order; weights (C, KH, KW, O), so the `lanes`
 // channels computed together read consecutive, cyclically partitioned ROM words. A Dense first layer
 // is the same kernel with KH = PH, KW = PW and no padding (its (F, O) weights are this layout).
+// acc += v (or -= v) with v a stored weight (or weight x pixel) put back at the layer's units: the ROM
+// holds weight >> w_shift for layers refined by resolution bits. The shift happens in cur_t's width
+// (range analysis sized it for the shifted-back weights); layers with w_shift 0 add v directly.
+template <class CFG, class A, class T>
+inline void add_scaled(A &acc, const T &v, bool positive = true) {
+    if (CFG::w_shift == 0) {
+        if (positive) acc += v; else acc -= v;
+    } else {
+        typename CFG::cur_t s = v;
+        s <<= CFG::w_shift;
+        if (positive) acc += s; else acc -= s;
+    }
+}
+
 template <class CFG>
 void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                  typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
@@ -76,8 +90,7 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                             if (xx < 0 || xx >= int(CFG::pw)) continue;
                             const typename CFG::weight_t wv =
                                 w[((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c + o];
-                            acc += typename CFG::cur_t(wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)])
-                                   * CFG::w_scale;
+                            add_scaled<CFG>(acc, wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)]);
                         }
                     }
                 }
@@ -116,14 +129,14 @@ void add_row(typename CFG::cur_t cur[CFG::out_c], const typename CFG::weight_t w
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
-            cur[o] += typename CFG::cur_t(w[o]) * CFG::w_scale;
+            add_scaled<CFG>(cur[o], w[o]);
         }
     } else {
         FPGASNN_LOOP(subtract_lanes)
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
-            cur[o] -= typename CFG::cur_t(w[o]) * CFG::w_scale;
+            add_scaled<CFG>(cur[o], w[o], false);
         }
     }
 }
