@@ -107,8 +107,13 @@ def step_model(st: FlowState) -> StepResult:
     if cfg.model is not None:
         path, how = Path(cfg.model), "given model"
     else:
-        path = cached_reference_model(cfg.dataset, cfg.model_spec, progress=st.progress)
-        how = "reference model (cached; trained by `fpgasnn train` on first use)"
+        from fpgasnn.keras.train import cache_dir, default_spec
+
+        spec = cfg.model_spec or default_spec(cfg.dataset)
+        fresh = not (cache_dir() / f"{spec.dataset}-{spec.key()}.h5").is_file()
+        path = cached_reference_model(cfg.dataset, spec, progress=st.progress)
+        how = ("reference model (trained now, cached for the next run)" if fresh
+               else "reference model (from the cache; trained on first use)")
     st.model_path = path
     x, y = _test_split(st)
     top1 = evaluate_keras(load_model(path), x, y)
