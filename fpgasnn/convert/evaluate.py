@@ -21,7 +21,7 @@ from fpgasnn.convert.analysis import ann_levels, ann_top1, layer_stats, top1
 from fpgasnn.convert.floatnet import FloatNet
 from fpgasnn.convert.floatsim import simulate_float
 from fpgasnn.convert.pipeline import convert
-from fpgasnn.convert.snnspec import fold_scales, integer_weight_ann, weights_rounded
+from fpgasnn.convert.snnspec import RES_TARGET_BITS, fold_scales, integer_weight_ann, weights_rounded
 from fpgasnn.golden.simulate import simulate
 from fpgasnn.ir.nodes import Schedule
 
@@ -29,16 +29,15 @@ from fpgasnn.ir.nodes import Schedule
 def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, T: int,
                         method: str = "qcfs", *, calib=None, calib_labels=None, weight_bits: int = 8,
                         seed: int = 0, float_sim: bool = True, dataset: str = "",
-                        ann_cache: dict | None = None, res_target_bits: int | None = None) -> dict:
+                        ann_cache: dict | None = None, res_target_bits: int = RES_TARGET_BITS) -> dict:
     """Convert ``fnet`` for ``T`` with ``method`` and measure it on ``images`` (a record, JSON-ready).
 
     ``ann_cache``: a dict kept by the caller for ONE (fnet, images, labels); the ANN figures and the
     ANN levels for T (which do not depend on the method) are computed once per T and weight bits."""
     cache = {} if ann_cache is None else ann_cache
     t0 = time.perf_counter()
-    extra = {} if res_target_bits is None else {"res_target_bits": res_target_bits}
-    net, spec = convert(fnet, T, method, calib=calib, calib_labels=calib_labels,
-                        weight_bits=weight_bits, seed=seed, return_spec=True, **extra)
+    net, spec = convert(fnet, T, method, calib=calib, calib_labels=calib_labels, weight_bits=weight_bits,
+                        seed=seed, res_target_bits=res_target_bits, return_spec=True)
     convert_s = time.perf_counter() - t0
     base = fold_scales(fnet, weight_bits=weight_bits, schedule=Schedule(T))
     iw = integer_weight_ann(base, fnet)
