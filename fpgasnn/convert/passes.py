@@ -101,7 +101,9 @@ def _schedule(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
 
 
 def _resolution(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
-    return choose_res_bits(spec, ctx.res_target_bits)
+    spec = choose_res_bits(spec, ctx.res_target_bits)
+    ctx.settings["res_bits"] = {st.name: st.res_bits for st in spec.stages if st.res_bits}  # -> meta
+    return spec
 
 
 def _integerize(spec: SnnSpec, ctx: ConvertContext) -> Network:

@@ -38,8 +38,8 @@ from fpgasnn.errors import IRError
 
 def build_pipeline(method) -> list[Pass]:
     """The passes of ``method`` (a :class:`fpgasnn.calibrate.Method`), in order."""
-    return [CHECK_FLOATNET, FOLD_SCALES, SET_SCHEDULE, *method.passes, RESOLUTION, INTEGERIZE, ANNOTATE_WIDTHS,
-            RECORD_META]
+    return [CHECK_FLOATNET, FOLD_SCALES, SET_SCHEDULE, *method.passes, RESOLUTION, INTEGERIZE,
+            ANNOTATE_WIDTHS, RECORD_META]
 
 
 def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str | None = None):
@@ -79,8 +79,8 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
     :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best). ``calib``: integer images from the
     TRAINING split for the data-driven methods (``calib_labels`` optional: model selection uses them).
     ``res_target_bits``: hidden stages get resolution bits until their integer threshold reaches
-    2**res_target_bits (:func:`fpgasnn.convert.snnspec.choose_res_bits`; 0 rounds at the plain units). With ``return_spec=True`` also returns the
-    calibrated :class:`SnnSpec` (for the float simulation)."""
+    2**res_target_bits (:func:`fpgasnn.convert.snnspec.choose_res_bits`; 0 rounds at the plain units).
+    With ``return_spec=True`` also returns the calibrated :class:`SnnSpec` (for the float simulation)."""
     from fpgasnn.calibrate import get_method
 
     m = get_method(method)
@@ -89,7 +89,6 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
     passes = build_pipeline(m)
     k = next(i for i, p in enumerate(passes) if p is INTEGERIZE)
     spec = run_pipeline(passes[:k], fnet, ctx)
-    ctx.settings["res_bits"] = {st.name: st.res_bits for st in spec.stages if st.res_bits}
     net = run_pipeline(passes[k:], spec, ctx)
     calib_s = sum(v for n, v in ctx.times.items() if n.startswith("calib:"))
     net = net.with_meta(calib_s=round(calib_s, 3))
