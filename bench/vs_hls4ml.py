@@ -70,10 +70,10 @@ def snn_hardware(net, images, lanes: int | str, build: Path, do_synth: bool, pro
     ``lanes`` "autoB": per-layer lanes from a budget of B (events counted on ``lane_images``, training)."""
     out: dict = {}
     if isinstance(lanes, str):
-        from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
+        from fpgasnn.backends.rtl.context import resolve_lanes
 
         li = None if lane_images is None else np.asarray(lane_images).reshape(-1, *net.input.shape)
-        spec, lanes = lanes, auto_lanes(net, li, auto_budget(lanes))
+        spec, lanes = lanes, resolve_lanes(net, lanes, li)
         lanes_text = f"{spec}: " + "/".join(str(v) for v in lanes.values())
     else:
         lanes_text = str(lanes)

@@ -107,11 +107,10 @@ def step_model(st: FlowState) -> StepResult:
     if cfg.model is not None:
         path, how = Path(cfg.model), "given model"
     else:
-        from fpgasnn.keras.train import cache_dir, default_spec
+        from fpgasnn.keras.train import reference_model_path
 
-        spec = cfg.model_spec or default_spec(cfg.dataset)
-        fresh = not (cache_dir() / f"{spec.dataset}-{spec.key()}.h5").is_file()
-        path = cached_reference_model(cfg.dataset, spec, progress=st.progress)
+        fresh = not reference_model_path(cfg.dataset, cfg.model_spec).is_file()
+        path = cached_reference_model(cfg.dataset, cfg.model_spec, progress=st.progress)
         how = ("reference model (trained now, cached for the next run)" if fresh
                else "reference model (from the cache; trained on first use)")
     st.model_path = path
@@ -155,12 +154,11 @@ def build_project(net: Network, board, out: str | Path, lanes=None, *, force: bo
     from fpgasnn.backends.hls import project_plan
     from fpgasnn.backends.plan import merge_plans, write_plan
     from fpgasnn.backends.rtl import rtl_plan
-    from fpgasnn.backends.rtl.context import build_context as rtl_context
-    from fpgasnn.backends.rtl.context import resolve_lanes
+    from fpgasnn.backends.rtl.context import resolve_lanes, rtl_lane_map
     from fpgasnn.boards import Board, load_board
 
     lanes = resolve_lanes(net, lanes)  # "autoB" -> one mapping for both back ends
-    rtl_lanes = {s.name: s.lanes for s in rtl_context(net, lanes).stages}
+    rtl_lanes = rtl_lane_map(net, lanes)
     plan = project_plan(net, board if isinstance(board, Board) else load_board(board), lanes, snn_bytes=snn_bytes,
                         rtl_lanes=rtl_lanes)
     plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, rtl_lanes).items()})
@@ -173,12 +171,10 @@ def step_build(st: FlowState) -> StepResult:
 
     cfg = st.cfg
     st.project = st.out / f"{cfg.board}"
-    st.lanes = cfg.lanes
-    if isinstance(cfg.lanes, str):
-        from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
+    from fpgasnn.backends.rtl.context import resolve_lanes
 
-        images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
-        st.lanes = auto_lanes(st.net, images, auto_budget(cfg.lanes))
+    images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
+    st.lanes = resolve_lanes(st.net, cfg.lanes, images)
     files = build_project(st.net, cfg.board, st.project, st.lanes, force=True,
                           snn_bytes=(st.out / "net.snn").read_bytes())
     _, _, board = read_project(st.project)

@@ -140,6 +140,7 @@ def refined(net: Network, shifts: dict[str, int]) -> Network:
     shifted-weight storage (:func:`fpgasnn.ir.ranges.weight_shift`). Widths are re-annotated."""
     from dataclasses import replace
 
+    from fpgasnn.errors import IRError
     from fpgasnn.ir.ranges import annotate_widths
 
     nodes = list(net.nodes)
@@ -148,7 +149,7 @@ def refined(net: Network, shifts: dict[str, int]) -> Network:
             f = 1 << shifts[n.name]
             act = nodes[i + 1]
             if not isinstance(act, Neuron):
-                raise ValueError(f"layer {n.name!r}: only synapses followed by neurons can be refined")
+                raise IRError(f"layer {n.name!r}: only synapses followed by neurons can be refined")
             nodes[i] = replace(n, weight=n.weight * f, bias=None if n.bias is None else n.bias * f)
             nodes[i + 1] = replace(act, theta=act.theta * f, v0=act.v0 * f if np.ndim(act.v0) == 0
                                    else np.asarray(act.v0) * f)

@@ -100,11 +100,17 @@ def train_model(spec: ModelSpec, output: str | Path, *, progress: bool = False,
     return TrainResult(out, spec, seconds, top1, len(x_test))
 
 
+def reference_model_path(dataset: str = "mnist", spec: ModelSpec | None = None) -> Path:
+    """Where the cache keeps the reference model for ``dataset`` (or ``spec``); it may not exist yet."""
+    spec = spec or default_spec(dataset)
+    return cache_dir() / f"{spec.dataset}-{spec.key()}.h5"
+
+
 def cached_reference_model(dataset: str = "mnist", spec: ModelSpec | None = None, *,
                            progress: bool = False) -> Path:
     """Path of the trained reference model for ``dataset`` (or ``spec``), training it on first use."""
     spec = spec or default_spec(dataset)
-    path = cache_dir() / f"{spec.dataset}-{spec.key()}.h5"
+    path = reference_model_path(dataset, spec)
     if not path.is_file():
         train_model(spec, path, progress=progress)
     return path

@@ -91,13 +91,21 @@ def _producer_geometry(st: Stage, prev: StageCtx | None) -> tuple[int, int, int]
     return 1, 1, shape[0]
 
 
-def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | str | None) -> int | Mapping[str, int] | None:
-    """``"auto"`` / ``"autoB"`` -> :func:`.lanes.auto_lanes` (budget B, default 128); others unchanged."""
+def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | str | None,
+                  images=None) -> int | Mapping[str, int] | None:
+    """``"auto"`` / ``"autoB"`` -> :func:`.lanes.auto_lanes` (budget B, default 128; events counted on
+    ``images``, default random ones); others unchanged."""
     if isinstance(lanes, str):
         from fpgasnn.backends.rtl.lanes import auto_budget, auto_lanes
 
-        return auto_lanes(net, None, auto_budget(lanes))
+        return auto_lanes(net, images, auto_budget(lanes))
     return lanes
+
+
+def rtl_lane_map(net: Network, lanes: int | Mapping[str, int] | str | None) -> dict[str, int]:
+    """The lanes the Verilog core gives each synapse layer (powers of two, see :func:`_lanes_for`)."""
+    lanes = resolve_lanes(net, lanes)
+    return {st.synapse.name: _lanes_for(st, lanes) for st in net.stages()}
 
 
 def build_context(net: Network, lanes: int | Mapping[str, int] | str | None = None) -> RtlCtx:
