@@ -20,6 +20,7 @@ REQUIRED = {
     "rtl.json": {"network", "lanes", "images", "mismatches", "cycles_measured", "cycles_model",
                  "cycles_lower_bound", "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
     "rtl_spike_rate.json": {"network", "lanes", "spike_rate", "cycles_model", "cycles_lower_bound"},
+    "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
     "vs_hls4ml.json": {"system", "top1_pct", "LUT", "FF", "BRAM_18K", "DSP", "cycles", "energy_nj"},
 }
 

@@ -178,8 +178,8 @@ def choose_res_bits(spec: SnnSpec, target_bits: int = RES_TARGET_BITS) -> SnnSpe
     in integer units, so the share of such neurons falls as 1/theta: at theta ~ 800 (a typical hidden
     layer) a few neurons per image flip and ~0.5 % of the classes change at T = 2. Fashion-MNIST
     (qcfs and twostage, T = 2 and 4), the share of test images on which the float and the integer
-    network pick the same class: 99.30-99.68 % unrefined (10,000 images), 99.76-99.94 % at target 14
-    and 99.98-100 % at target 17 (5,000 images) (bench/conversion.py records ``float_int_agree_pct``). The cost is k more
+    network pick the same class on 5,000 test images: 99.18-99.70 % unrefined, 99.76-99.94 % at
+    target 14 and 99.98-100 % at target 17 (``python bench/resolution.py``) (bench/conversion.py records ``float_int_agree_pct``). The cost is k more
     membrane bits per refined layer (the back ends store the weights shifted down): on the MNIST
     reference SNN (auto128 lanes, Yosys) LUT and BRAM grow ~6 % at target 14 and ~14 % at target 17.
     """
