@@ -52,3 +52,7 @@ class ToolError(FpgasnnError):
             f"{head}command {' '.join(self.command)!r} exited with code {returncode}; "
             f"last lines of its output:\n{tail}"
         )
+
+
+class UsageError(FpgasnnError):
+    """A command-line argument or a path given to a command is wrong (names the argument and value)."""

@@ -8,6 +8,10 @@ byte-identical files.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -58,27 +62,103 @@ def merge_plans(*plans: Mapping[str, str | bytes]) -> Plan:
     return out
 
 
-def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool = False) -> list[Path]:
-    """Write ``plan`` under ``outdir``; return the written files in sorted order.
+def _encoded(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
 
-    A non-empty ``outdir`` is refused (OutputExistsError) unless ``force``; with ``force`` the plan's
-    files are overwritten and other files already there are left alone.
+
+def write_file_atomic(path: str | Path, data: str | bytes) -> Path:
+    """Write ``data`` (str as UTF-8) to ``path`` through a temporary file in the same folder and a
+    rename: afterwards ``path`` holds either its old content or the whole new one, never a part."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_encoded(data))
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _write_tree(plan: Mapping[str, str | bytes], root: Path) -> list[Path]:
+    written = []
+    for path in sorted(plan):
+        target = root.joinpath(*path.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_encoded(plan[path]))
+        written.append(target)
+    return written
+
+
+def _sibling_name(outdir: Path, tag: str) -> Path:
+    return outdir.parent / f".{outdir.name}.{tag}-{secrets.token_hex(4)}"
+
+
+def _swap_in(staged: Path, outdir: Path) -> None:
+    """Move the finished folder ``staged`` to ``outdir``; an old ``outdir`` is moved aside first, put
+    back if the move fails, and deleted only once the new folder is in place."""
+    if not outdir.exists():
+        os.rename(staged, outdir)
+        return
+    old = _sibling_name(outdir, "old")
+    os.rename(outdir, old)
+    try:
+        os.rename(staged, outdir)
+    except BaseException:
+        os.rename(old, outdir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool = False, *,
+               replace: bool = False) -> list[Path]:
+    """Write ``plan`` under ``outdir``; return the written files (paths under ``outdir``), sorted.
+
+    Nothing half-written: the plan is written into a temporary folder beside ``outdir`` and renamed
+    into place when complete, so a failure (or an interrupt) leaves no trace and ``outdir`` as it was.
+
+    A non-empty ``outdir`` is refused (OutputExistsError) unless ``force``. With ``force`` and
+    ``replace``, the old folder is replaced whole (files the plan does not name disappear with it);
+    with ``force`` alone, the plan's files are written into it one by one, each replaced atomically,
+    and other files there are left alone. An existing empty folder is filled in place and emptied
+    again if anything fails.
     """
     validate_plan(plan)
     outdir = Path(outdir)
     if outdir.exists() and not outdir.is_dir():
         raise OutputExistsError(f"{outdir}: exists and is not a folder")
-    if outdir.is_dir() and any(outdir.iterdir()) and not force:
+    nonempty = outdir.is_dir() and any(outdir.iterdir())
+    if nonempty and not force:
         raise OutputExistsError(f"{outdir}: folder is not empty; use --force to overwrite")
-    written = []
-    for path in sorted(plan):
-        target = outdir.joinpath(*path.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        content = plan[path]
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        target.write_bytes(data)
-        written.append(target)
-    return written
+    if nonempty and not replace:
+        written = []
+        for path in sorted(plan):
+            target = outdir.joinpath(*path.split("/"))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            written.append(write_file_atomic(target, plan[path]))
+        return written
+    if outdir.is_dir() and not nonempty:
+        # an empty folder (perhaps the current one) is filled in place, and emptied again on failure
+        try:
+            return _write_tree(plan, outdir)
+        except BaseException:
+            for child in outdir.iterdir():
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+            raise
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staged = _sibling_name(outdir.absolute(), "new")
+    os.mkdir(staged)  # not mkdtemp: the project folder gets the usual permissions (umask)
+    try:
+        _write_tree(plan, staged)
+        _swap_in(staged, outdir.absolute())
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    return [outdir.joinpath(*path.split("/")) for path in sorted(plan)]
 
 
-__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan", "write_plan"]
+__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan", "write_file_atomic",
+           "write_plan"]
