@@ -15,6 +15,7 @@ Semantics of :meth:`FloatNet.forward` (float64):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +35,13 @@ def _f64(a, name: str, what: str) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class FInput:
+    """The integer input: ``bits``-bit pixels (signed if ``signed``), each unit worth ``scale``."""
+
     name: str
     shape: tuple[int, ...]
     scale: float = 1.0 / 255.0
     bits: int = 8
+    signed: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,9 +148,11 @@ class FloatNet:
     def activations(self) -> list[FAct]:
         return [a for a in self.layers if isinstance(a, FAct)]
 
-    def forward(self, pixels: np.ndarray, *, quantized: bool = True,
-                keep: bool = False) -> np.ndarray | dict[str, np.ndarray]:
-        """Logits for integer ``pixels`` (N, *shape); with ``keep=True`` every layer's output by name."""
+    def forward(self, pixels: np.ndarray, *, quantized: bool = True, keep: bool = False,
+                plain: Collection[str] = ()) -> np.ndarray | dict[str, np.ndarray]:
+        """Logits for integer ``pixels`` (N, *shape); with ``keep=True`` every layer's output by name.
+        Activations named in ``plain`` compute the unclipped float ReLU ``max(z, 0)`` (what a float
+        Keras ReLU computes; the front end calibrates their thresholds on it)."""
         x = np.asarray(pixels, dtype=np.float64) * self.input.scale
         outs: dict[str, np.ndarray] = {self.input.name: x}
         for layer in self.layers[1:]:
@@ -159,7 +165,7 @@ class FloatNet:
             elif isinstance(layer, FFlatten):
                 x = x.reshape(x.shape[0], -1)
             elif isinstance(layer, FAct):
-                x = layer(x, quantized)
+                x = np.maximum(x, 0.0) if layer.name in plain else layer(x, quantized)
             if keep:
                 outs[layer.name] = x
         return outs if keep else x

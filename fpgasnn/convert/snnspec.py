@@ -241,7 +241,8 @@ def int_params(st: SnnStage, schedule: Schedule,
 
 def integerize(spec: SnnSpec) -> Network:
     """Round every parameter of ``spec`` and build the integer :class:`Network` (no widths yet)."""
-    nodes: list = [Input(spec.input.name, tuple(spec.input.shape), bits=spec.input.bits)]
+    nodes: list = [Input(spec.input.name, tuple(spec.input.shape), bits=spec.input.bits,
+                         signed=spec.input.signed)]
     wmax = (1 << (spec.weight_bits - 1)) - 1
     for st in spec.stages:
         for t in st.transforms:

@@ -140,16 +140,17 @@ def test_plain_relu_needs_calibration(K, digits):
     h = L.ReLU(name="r")(L.Dense(5, name="d")(L.Flatten(name="f")(h)))
     model = K.Model(inp, L.Dense(10, name="out")(h))
     _randomize(model, 1)
-    with pytest.raises(FrontendError, match=r"layer 'c/relu' is a plain ReLU: .* pass calib_images"):
+    with pytest.raises(FrontendError, match=r"plain ReLU layer\(s\) 'c/relu', 'r' take their threshold "
+                                            r"from calibration data; pass calib_images"):
         from_keras(model)
     calib = digits[0][:200]
     net = from_keras(model, calib_images=calib, relu_levels=8)
     probe = K.Model(model.inputs, model.get_layer("r").output)
     r = probe.predict(calib.transpose(0, 2, 3, 1).astype(np.float32) / 255, verbose=0)
     lam = net.meta["relu_thresholds"]["r"]
-    assert lam == pytest.approx(np.percentile(r[r > 0], 99.9), rel=1e-6)
+    assert lam == pytest.approx(np.percentile(r[r > 0], 99.9), rel=1e-4)  # float32 Keras vs float64
     assert [(a.name, a.levels) for a in net.activations()] == [("c/relu", 8), ("r", 8)]
-    assert net.meta["calibration_images"] == 200
+    assert net.meta["relu_calibration_images"] == 200
 
 
 def test_maxpool_error_and_replacement(K, digits):
@@ -160,7 +161,8 @@ def test_maxpool_error_and_replacement(K, digits):
     model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, padding="same", name="c"),
                           ClipFloorShift(name="a"), L.MaxPooling2D(2, name="mp"), L.Flatten(),
                           L.Dense(10, name="out")])
-    with pytest.raises(FrontendError, match=r"layer 'mp' \(MaxPooling2D\).*replace_maxpool=True"):
+    with pytest.raises(UnsupportedLayerError, match=r"'mp' \(MaxPooling2D\): max pooling .*"
+                                                    r"replace_maxpool=True \(CLI: --replace-maxpool"):
         from_keras(model)
     net = from_keras(model, replace_maxpool=True)
     assert isinstance(net.layers[3], FPool) and net.layers[3].pool == 2 and net.meta["replace_maxpool"]
@@ -177,8 +179,10 @@ def test_all_unsupported_layers_in_one_error(K):
     with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
     assert str(e.value) == (
-        "model 'bad' has 3 unsupported layer(s): 'ln' (LayerNormalization: no handler for this layer "
-        "class); 'up' (UpSampling2D: no handler for this layer class); 'ct' (Conv2D: fused activation 'tanh')"
+        "model 'bad' cannot be converted, 3 problem(s):\n"
+        "  'ln' (LayerNormalization): no handler for this layer class\n"
+        "  'up' (UpSampling2D): no handler for this layer class\n"
+        "  'ct' (Conv2D): fused activation 'tanh' (supported: linear, relu, relu6, a final softmax)"
     )
 
 
@@ -188,7 +192,7 @@ def test_nested_model_error(K):
     L = K.layers
     inner = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3)], name="block")
     outer = K.Sequential([L.InputLayer((8, 8, 1)), inner, L.Flatten(), L.Dense(10)], name="outer")
-    with pytest.raises(FrontendError, match=r"layer 'block' \(Sequential\) is a nested model"):
+    with pytest.raises(FrontendError, match=r"'block' \(Sequential\): a nested model"):
         from_keras(outer)
 
 
@@ -201,8 +205,11 @@ def test_branching_graph_error(K):
     b = L.Conv2D(4, 3, padding="same", name="right")(inp)
     s = L.Add(name="sum")([a, b])
     model = K.Model(inp, L.Dense(10)(L.Flatten()(s)))
-    with pytest.raises(FrontendError, match=r"layer 'sum' \(Add\) merges 2 inputs \('left', 'right'\)"):
+    with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
+    assert "'sum' (Add): merges 2 inputs ('left', 'right')" in str(e.value)
+    assert "'sum' (Add): no handler for this layer class" in str(e.value)
+    assert "feeds 2 layers ('left', 'right')" in str(e.value)
     inp = K.Input((8, 8, 1), name="x")
     c = L.Conv2D(4, 3, padding="same", name="shared")(inp)
     model2 = K.Model(inp, [L.Flatten(name="f1")(c), L.Flatten(name="f2")(c)])
@@ -214,13 +221,15 @@ def test_wrong_input_shape(K):
     from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((64,), name="flat_in"), L.Dense(10, name="o")])
-    with pytest.raises(FrontendError, match=r"input layer 'flat_in': expected an image input of shape "
-                                            r"\(None, H, W, C\) with known H, W, C; got \(None, 64\)"):
+    model = K.Sequential([L.InputLayer((8, 8), name="hw_in"), L.Flatten(), L.Dense(10, name="o")])
+    with pytest.raises(FrontendError, match=r"input layer 'hw_in': expected an input of shape "
+                                            r"\(None, H, W, C\) or \(None, F\) with known sizes; "
+                                            r"got \(None, 8, 8\)"):
         from_keras(model)
     model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(2, 3, activation="relu"), L.Flatten(),
                           L.Dense(10)])
-    with pytest.raises(FrontendError, match=r"images of shape \(5, 1, 9, 9\) do not fit the model input"):
+    with pytest.raises(FrontendError, match=r"images of shape \(5, 1, 9, 9\) do not fit the model input; "
+                                            r"expected \(N, 1, 8, 8\)"):
         from_keras(model, calib_images=np.zeros((5, 1, 9, 9), np.uint8))
 
 
@@ -302,5 +311,5 @@ def test_global_average_pooling_and_final_softmax(K, digits):
     assert net.layers[3].pool == 8
     _same_logits(net, model, digits[2], frac=0.99)
     soft = K.Sequential([L.InputLayer((8, 8, 1)), L.Flatten(), L.Softmax(name="sm"), L.Dense(10)], name="s")
-    with pytest.raises(UnsupportedLayerError, match=r"'sm' \(Softmax: softmax before the last layer\)"):
+    with pytest.raises(UnsupportedLayerError, match=r"'sm' \(Softmax\): softmax before the last layer"):
         from_keras(soft)
