@@ -71,7 +71,7 @@ def write_file_atomic(path: str | Path, data: str | bytes) -> Path:
     rename: afterwards ``path`` holds either its old content or the whole new one, never a part."""
     path = Path(path)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as in open()
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(_encoded(data))
@@ -98,8 +98,8 @@ def _sibling_name(outdir: Path, tag: str) -> Path:
 
 
 def _swap_in(staged: Path, outdir: Path) -> None:
-    """Move the finished folder ``staged`` to ``outdir``; an old ``outdir`` is moved aside first, put
-    back if the move fails, and deleted only once the new folder is in place."""
+    """Move the finished folder ``staged`` to ``outdir``; an old ``outdir`` is moved aside first,
+    put back if the move fails, and deleted only once the new folder is in place."""
     if not outdir.exists():
         os.rename(staged, outdir)
         return
@@ -118,7 +118,8 @@ def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool 
     """Write ``plan`` under ``outdir``; return the written files (paths under ``outdir``), sorted.
 
     Nothing half-written: the plan is written into a temporary folder beside ``outdir`` and renamed
-    into place when complete, so a failure (or an interrupt) leaves no trace and ``outdir`` as it was.
+    into place when complete, so a failure (or an interrupt) leaves no trace and ``outdir`` as it
+    was.
 
     A non-empty ``outdir`` is refused (OutputExistsError) unless ``force``. With ``force`` and
     ``replace``, the old folder is replaced whole (files the plan does not name disappear with it);
@@ -146,7 +147,10 @@ def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool 
             return _write_tree(plan, outdir)
         except BaseException:
             for child in outdir.iterdir():
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
             raise
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staged = _sibling_name(outdir.absolute(), "new")
@@ -160,5 +164,5 @@ def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool 
     return [outdir.joinpath(*path.split("/")) for path in sorted(plan)]
 
 
-__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan", "write_file_atomic",
-           "write_plan"]
+__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan",
+           "write_file_atomic", "write_plan"]

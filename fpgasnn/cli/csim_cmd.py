@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
-from fpgasnn.errors import SimulationError
+from fpgasnn.cli.args import (
+    count,
+    input_file,
+    keep_work_dir,
+    load_images,
+    project_dir,
+    project_network,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,31 +22,31 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "installed hls4ml), run all images in one process and compare with the golden "
                     "model bit-exactly: scores, class and (unless --no-trace) every neuron layer's "
                     "spikes at every time step. Exit status 1 on any mismatch.")
-    p.add_argument("project", help="project folder written by `fpgasnn build`")
+    p.add_argument("project", type=project_dir, help="project folder written by `fpgasnn build`")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("-n", "--images", type=int, default=100,
+    src.add_argument("-n", "--images", type=count(1, 1_000_000), default=100,
                      help="number of seeded random images in the input range (default 100)")
-    src.add_argument("--inputs", help=".npy file of integer images (N, *input_shape)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random images (default 0)")
+    src.add_argument("--inputs", type=input_file,
+                     help=".npy file of integer images (N, *input_shape)")
+    p.add_argument("--seed", type=count(0), default=0, help="seed of the random images (default 0)")
     p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
     p.add_argument("--strict", action="store_true",
                    help="ap_int arithmetic everywhere, also for currents and membranes (slower)")
-    p.add_argument("-j", "--threads", type=int, default=1,
+    p.add_argument("-j", "--threads", type=count(1, 256), default=1,
                    help="simulate on this many threads in the one process (untraced runs; default 1)")
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep the scratch folder (compiled simulator, vectors); print where it is")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.backends.hls.csim import run_csim
 
-    images = None
-    if args.inputs:
-        try:
-            images = np.load(args.inputs, allow_pickle=False)
-        except (FileNotFoundError, ValueError, OSError) as e:
-            raise SimulationError(f"{args.inputs}: not a readable .npy inputs file ({e})") from None
-    res = run_csim(args.project, images, n=args.images, seed=args.seed, trace=not args.no_trace,
-                   strict=args.strict, threads=args.threads)
+    _, net = project_network(args.project)
+    images = load_images(args.inputs, net) if args.inputs else None  # before the g++ compile
+    with keep_work_dir(args.keep_work, "fpgasnn_csim_") as work:
+        res = run_csim(args.project, images, n=args.images, seed=args.seed, trace=not args.no_trace,
+                       strict=args.strict, threads=args.threads, workdir=work)
     what = "scores, class and per-step spikes" if res.traced else "scores and class"
     print(f"csim: {res.images} images, {what} compared with the golden model"
           f"{' (strict ap_int build)' if res.strict else ''}")

@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 
+from fpgasnn.cli.args import board_name, count, input_file, method_name, output_dir
+from fpgasnn.data import DATASETS
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -14,17 +17,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "steps with the best calibration, build the project for the board, check it by C "
                     "simulation and Verilator RTL simulation against the golden model, synthesize the "
                     "Verilog with Yosys, and write the report. Exit status 1 if any check fails.")
-    p.add_argument("--dataset", default="mnist", help="mnist (default), fashion_mnist or digits")
-    p.add_argument("-T", "--steps", type=int, default=4, help="wake time steps (default 4)")
-    p.add_argument("--method", default="best", help="conversion method (default best)")
-    p.add_argument("--board", default="pynq-z2", help="board (default pynq-z2)")
+    p.add_argument("--dataset", default="mnist", choices=sorted(DATASETS),
+                   help="mnist (default), fashion_mnist or digits")
+    p.add_argument("-T", "--steps", type=count(1, 64), default=4,
+                   help="wake time steps (default 4)")
+    p.add_argument("--method", default="best", type=method_name,
+                   help="conversion method (default best)")
+    p.add_argument("--board", default="pynq-z2", type=board_name, help="board (default pynq-z2)")
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N|autoB",
                    help="lanes per layer, as for `fpgasnn build` (default auto128: a budget of 128 lanes "
                         "spent where the synaptic events of 16 calibration images are)")
-    p.add_argument("--csim-images", type=int, default=200, help="test images for C simulation (200)")
-    p.add_argument("--rtlsim-images", type=int, default=20, help="test images for RTL simulation (20)")
-    p.add_argument("--model", help="a Keras model file instead of the cached reference model")
-    p.add_argument("-o", "--output", default="demo_out", help="output folder (default demo_out)")
+    p.add_argument("--csim-images", type=count(1, 10_000), default=200,
+                   help="test images for C simulation (200)")
+    p.add_argument("--rtlsim-images", type=count(1, 10_000), default=20,
+                   help="test images for RTL simulation (20)")
+    p.add_argument("--model", type=input_file,
+                   help="a Keras model file instead of the cached reference model")
+    p.add_argument("-o", "--output", default="demo_out", type=output_dir,
+                   help="output folder (default demo_out)")
     p.set_defaults(func=run)
 
 
@@ -35,19 +45,23 @@ def run(args: argparse.Namespace) -> int:
     from fpgasnn.flow import STEPS, FlowConfig, run_flow
 
     cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
-                     lanes=parse_lanes(args.lanes) or "auto128", csim_images=args.csim_images, rtlsim_images=args.rtlsim_images,
-                     model=args.model)
-    bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout, dynamic_ncols=True)
+                     lanes=parse_lanes(args.lanes) or "auto128", csim_images=args.csim_images,
+                     rtlsim_images=args.rtlsim_images, model=args.model)
+    tty = sys.stdout.isatty()  # in a log file: the step lines only, no progress-bar redraws
+    bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout,
+               dynamic_ncols=True, disable=not tty)
     t0 = time.perf_counter()
 
     def on_step(name, result):
         if result is None:
             bar.set_description(f"fpgasnn demo: {name}")
             return
-        bar.write(f"[{name:7s}] {'ok  ' if result.ok else 'FAIL'} {result.seconds:6.1f} s  {result.summary}")
+        status = "ok  " if result.ok else "FAIL"
+        bar.write(f"[{name:7s}] {status} {result.seconds:6.1f} s  {result.summary}",
+                  file=sys.stdout)
         bar.update(1)
 
-    records = run_flow(cfg, args.output, progress=True, on_step=on_step)
+    records = run_flow(cfg, args.output, progress=tty, on_step=on_step)
     bar.close()
     failed = [n for n, r in records.items() if not r.ok]
     print(f"\nfpgasnn demo: {len(records)} steps in {time.perf_counter() - t0:.0f} s; "

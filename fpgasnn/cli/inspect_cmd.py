@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from fpgasnn.ir import annotate_widths, load
+from fpgasnn.cli.args import input_file, load_network
+from fpgasnn.ir import annotate_widths
 from fpgasnn.ir.nodes import OP_NAMES, Conv2D, Dense, Neuron, Output
 
 
@@ -12,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("inspect", help="show layers, shapes, bit widths and parameter counts of a .snn file",
                        description="Show layers, shapes, bit widths (from range analysis) and parameter "
                                    "counts of an integer SNN.")
-    p.add_argument("net", help="the .snn file")
+    p.add_argument("net", type=input_file, help="the .snn file")
     p.set_defaults(func=run)
 
 
@@ -48,5 +49,5 @@ def describe(net) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(describe(load(args.net)))
+    print(describe(load_network(args.net)))
     return 0

