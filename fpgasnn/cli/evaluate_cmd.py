@@ -1,11 +1,25 @@
-"""``fpgasnn evaluate``: convert a Keras model for each T and measure ANN and SNN on the full test set."""
+"""``fpgasnn evaluate``: convert a Keras model for each T and measure ANN and SNN on the test images,
+and the user's model as Keras runs it (``keras_top1_pct``) with the SNN's agreement with it
+(``keras_agree_pct``)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from fpgasnn.cli.convert_cmd import add_common, calibration, load_floatnet
+import numpy as np
+
+from fpgasnn.cli.args import count, output_file
+from fpgasnn.cli.convert_cmd import (
+    MAX_T,
+    add_common,
+    calib_draw,
+    calibration,
+    data_meta,
+    open_source,
+    print_relus,
+    read_floatnet,
+)
 
 
 def _t_list(text: str) -> list[int]:
@@ -13,45 +27,93 @@ def _t_list(text: str) -> list[int]:
         ts = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated step counts, got {text!r}") from None
-    if not ts or min(ts) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive step counts, got {text!r}")
+    if not ts or min(ts) < 1 or max(ts) > MAX_T:
+        raise argparse.ArgumentTypeError(f"expected step counts in [1, {MAX_T}], got {text!r}")
     return ts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="convert for each T and report ANN vs SNN accuracy on a test set",
-                       description="For each T: float ANN, quantized ANN, integer-weight ANN, float SNN "
-                                   "and integer SNN top-1 on the full test split, per-layer spike rates "
-                                   "and off-by-one shares.")
+    p = sub.add_parser("evaluate", help="convert for each T and report Keras, ANN and SNN accuracy",
+                       description="For each T: the Keras model as Keras runs it, float ANN, quantized "
+                                   "ANN, integer-weight ANN, float SNN and integer SNN top-1 on the test "
+                                   "images, the SNN's agreement with Keras, per-layer spike rates and "
+                                   "off-by-one shares.")
     add_common(p)
     p.add_argument("-T", "--steps", type=_t_list, default=[1, 2, 4, 8], help="e.g. 1,2,4,8")
-    p.add_argument("--test-images", type=int, default=None, help="first N test images (default: all)")
+    p.add_argument("--test-images", type=count(1), default=None, help="first N test images (default: all)")
     p.add_argument("--no-float-sim", action="store_true", help="skip the float SNN simulation")
-    p.add_argument("--json", type=Path, default=None, help="write the records as a flat JSON list (per-layer figures as layers.NAME.KEY)")
+    p.add_argument("--json", type=output_file(".json"), default=None,
+                   help="write the records as a flat JSON list (per-layer figures as layers.NAME.KEY)")
     p.set_defaults(func=run)
+
+
+def test_set(src, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
+    """Test images, labels and what they are: the data set's test split, the user's ``x_test``, or the
+    user's ``x`` less the calibration draw."""
+    from fpgasnn.cli.convert_cmd import _encode
+    from fpgasnn.errors import DataError
+
+    if src.user is None:
+        from fpgasnn.data import load_dataset
+        from fpgasnn.data.userdata import to_layout
+
+        x, y = load_dataset(args.dataset, "test")
+        what = f"{args.dataset} test images"
+        x = to_layout(np.asarray(x), src.input_shape, f"data set {args.dataset!r}")
+    else:
+        u = src.user
+        key = "x_test" if u.split else "x"
+        if (u.y_test if u.split else u.y_train) is None:
+            raise DataError(f"--data {args.data}: evaluation needs labels ({'y_test' if u.split else 'y'})")
+        x = _encode(src, u.x_test, f"--data {args.data} ({key!r})", args.input_scale)
+        y = u.y_test
+        what = f"images of {args.data} {key!r}"
+        if not u.split:
+            calib_draw(src, args)
+            keep = np.setdiff1d(np.arange(len(x)), src.calib_idx)
+            if len(keep) == 0:
+                raise DataError(f"--data {args.data}: all {len(x)} images are calibration images; "
+                                "lower --calib-images or give x_train/x_test")
+            x, y = x[keep], y[keep]
+            what += f" not drawn for calibration ({len(src.calib_idx)} were)"
+    if args.test_images:
+        x, y = x[:args.test_images], y[:args.test_images]
+    return x, y, what
 
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.convert.evaluate import evaluate_conversion
-    from fpgasnn.data import load_dataset
+    from fpgasnn.keras.evaluate import keras_logits
     from fpgasnn.records import write_records
 
-    fnet = load_floatnet(args.model)
-    x, y = load_dataset(args.dataset, "test")
-    if args.test_images:
-        x, y = x[:args.test_images], y[:args.test_images]
-    cx, cy = calibration(args)
+    src = open_source(args)
+    x, y, what = test_set(src, args)
+    kcls = np.argmax(keras_logits(src.model, x, input_scale=args.input_scale), axis=1)
+    ktop1 = 100.0 * float(np.mean(kcls == y))
+    print(f"{args.model} on {len(x)} {what}, method {args.method}")
+    print(f"Keras model as Keras runs it: {ktop1:.2f} % top-1")
     records = []
-    print(f"{args.model} on {len(x)} {args.dataset} test images, method {args.method}")
     for T in args.steps:
+        fnet = read_floatnet(src, args, T)
+        cx, cy = calibration(src, args)
         rec = evaluate_conversion(fnet, x, y, T, args.method, calib=cx, calib_labels=cy,
                                   weight_bits=args.weight_bits, seed=args.seed,
                                   res_target_bits=args.res_target_bits,
-                                  float_sim=not args.no_float_sim, dataset=args.dataset)
+                                  float_sim=not args.no_float_sim, dataset=src.data_name,
+                                  keras_classes=kcls)
+        meta = {k: v for k, v in data_meta(src, args).items() if k != "calibration_indices"}
+        rec.update(model=str(args.model), framework=fnet.meta["frontend"], **meta,
+                   relu_levels=fnet.meta["relu_levels"] if fnet.meta["relu_thresholds"] else 0,
+                   relu_thresholds="/".join(f"{k}={v:.6g}"
+                                            for k, v in fnet.meta["relu_thresholds"].items()))
         records.append(rec)
-        line = (f"T={T} (total {rec['total_steps']} steps): ANN float {rec['ann_float_top1_pct']:.2f} %  "
-                f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  ANN int-weight {rec['ann_int_top1_pct']:.2f} %  "
-                f"SNN {rec['snn_top1_pct']:.2f} %  gap {rec['gap_pp']:+.2f} pp")
+        if T == args.steps[0]:
+            print_relus(fnet)
+        line = (f"T={T} (total {rec['total_steps']} steps): Keras {rec['keras_top1_pct']:.2f} %  "
+                f"ANN float {rec['ann_float_top1_pct']:.2f} %  "
+                f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  "
+                f"ANN int-weight {rec['ann_int_top1_pct']:.2f} %  SNN {rec['snn_top1_pct']:.2f} %  "
+                f"gap {rec['gap_pp']:+.2f} pp  SNN = Keras on {rec['keras_agree_pct']:.2f} %")
         if "snn_float_top1_pct" in rec:
             line += (f"  float SNN {rec['snn_float_top1_pct']:.2f} %  float/int agree "
                      f"{rec['float_int_agree_pct']:.2f} %")
@@ -60,6 +122,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {layer['name']:>10s}: spike rate {layer['spike_rate']:.3f}/neuron/step  "
                   f"count != ANN level {layer['offbyone_pct']:.2f} %")
     if args.json:
-        write_records(args.json, records)
+        write_records(Path(args.json), records)
         print(f"wrote {args.json}")
     return 0

@@ -29,9 +29,12 @@ from fpgasnn.ir.nodes import Schedule
 def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, T: int,
                         method: str = "qcfs", *, calib=None, calib_labels=None, weight_bits: int = 8,
                         seed: int = 0, float_sim: bool = True, dataset: str = "",
-                        ann_cache: dict | None = None, res_target_bits: int = RES_TARGET_BITS) -> dict:
+                        ann_cache: dict | None = None, res_target_bits: int = RES_TARGET_BITS,
+                        keras_classes: np.ndarray | None = None) -> dict:
     """Convert ``fnet`` for ``T`` with ``method`` and measure it on ``images`` (a record, JSON-ready).
 
+    ``keras_classes``: the classes the source Keras model itself gives ``images``; the record then has
+    ``keras_top1_pct`` and ``keras_agree_pct`` (share of images on which the SNN agrees with it).
     ``ann_cache``: a dict kept by the caller for ONE (fnet, images, labels); the ANN figures and the
     ANN levels for T (which do not depend on the method) are computed once per T and weight bits."""
     cache = {} if ann_cache is None else ann_cache
@@ -69,6 +72,9 @@ def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, 
         "calibration_images": int(net.meta.get("calibration_images", 0)),
         "convert_s": round(convert_s, 3), "snn_images_per_s": round(len(images) / max(sim_s, 1e-9), 1),
     }
+    if keras_classes is not None:
+        rec["keras_top1_pct"] = top1(keras_classes, labels)
+        rec["keras_agree_pct"] = round(100.0 * float(np.mean(res.classes == keras_classes)), 4)
     if float_sim:
         f = simulate_float(weights_rounded(spec), images)
         rec["snn_float_top1_pct"] = top1(f.classes, labels)

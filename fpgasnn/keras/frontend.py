@@ -53,7 +53,7 @@ def load_model(path: str | Path):
         tfk = tf_keras()
         try:
             model = tfk.models.load_model(str(p), custom_objects=custom_objects(), compile=False)
-        except Exception as e:  # h5py, zipfile, JSON and Keras errors alike: the file is not a model
+        except Exception as e:  # noqa: BLE001 -- h5py, zipfile, JSON, Keras errors: not a model
             first_error = e
         else:
             if not isinstance(model, tfk.Model):
@@ -64,7 +64,7 @@ def load_model(path: str | Path):
         k3 = keras3()
         try:
             model = k3.saving.load_model(str(p), compile=False)
-        except Exception as e:  # the file is not a Keras 3 model either
+        except Exception as e:  # noqa: BLE001 -- not a Keras 3 model either
             first_error = first_error or e
         else:
             if not isinstance(model, k3.Model):
