@@ -146,20 +146,29 @@ def check_outside(work: str | Path, folder: str | Path, arg: str, what: str) -> 
                          "folder there would mix with its files)")
 
 
-def load_images(path: str, net, arg: str = "--inputs"):
-    """The integer images of the .npy file ``path``, checked against ``net``'s input layer (shape,
-    dtype, pixel range) before any compile or simulator build."""
+def read_npy(path: str, arg: str):
+    """The array in the .npy file ``path`` (no pickled objects); UsageError naming ``arg`` otherwise."""
     import numpy as np
 
-    from fpgasnn.errors import SimulationError
-    from fpgasnn.golden.simulate import _check_images
-
     try:
-        x = np.load(path, allow_pickle=False)
+        with open(path, "rb") as f:
+            magic = f.read(6)
+        if magic != b"\x93NUMPY":
+            raise UsageError(f"{arg} {path!r}: not a .npy file (no NumPy array header)")
+        return np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise UsageError(f"{arg} {path!r}: no such file") from None
     except (ValueError, OSError, EOFError) as e:
         raise UsageError(f"{arg} {path!r}: not a readable .npy file ({e})") from None
+
+
+def load_images(path: str, net, arg: str = "--inputs"):
+    """The integer images of the .npy file ``path``, checked against ``net``'s input layer (shape,
+    dtype, pixel range) before any compile or simulator build."""
+    from fpgasnn.errors import SimulationError
+    from fpgasnn.golden.simulate import _check_images
+
+    x = read_npy(path, arg)
     if x.ndim == 0 or len(x) == 0:
         raise UsageError(f"{arg} {path!r}: holds no images (shape {x.shape})")
     try:
@@ -234,4 +243,4 @@ def keep_work_dir(keep: bool, prefix: str):
 
 __all__ = ["board_name", "check_lane_layers", "check_outside", "count", "input_file", "input_path",
            "keep_work_dir", "load_images", "load_network", "method_name", "output_dir", "output_file",
-           "project_dir", "project_network"]
+           "project_dir", "project_network", "read_npy"]

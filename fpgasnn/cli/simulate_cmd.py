@@ -8,7 +8,7 @@ import io
 import numpy as np
 
 from fpgasnn.backends.plan import write_file_atomic
-from fpgasnn.cli.args import input_file, load_images, load_network, output_file
+from fpgasnn.cli.args import input_file, load_images, load_network, output_file, read_npy
 from fpgasnn.errors import UsageError
 from fpgasnn.golden import simulate
 
@@ -30,11 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_labels(path: str, n: int, classes: int, arg: str = "--labels") -> np.ndarray:
     """N integer labels in [0, classes) from the .npy file ``path``."""
-    try:
-        y = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as e:
-        raise UsageError(f"{arg} {path!r}: not a readable .npy file ({e})") from None
-    y = y.reshape(-1)
+    y = read_npy(path, arg).reshape(-1)
     if y.dtype.kind not in "iu":
         raise UsageError(f"{arg} {path!r}: expected integer class labels, got dtype {y.dtype}")
     if len(y) != n:
