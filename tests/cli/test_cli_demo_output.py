@@ -1,0 +1,37 @@
+"""`fpgasnn demo` into a log file: one line per step, no progress-bar redraws, no training bar."""
+
+from __future__ import annotations
+
+import pytest
+
+from fpgasnn import flow
+from fpgasnn.cli import main
+
+
+@pytest.fixture
+def fake_flow(monkeypatch):
+    calls = {}
+
+    def run_flow(cfg, out, *, progress=False, on_step=None):
+        calls["progress"] = progress
+        data = {"model": {"ann_q_top1_pct": 99.0}, "convert": {"T": 4, "total_steps": 4},
+                "golden": {"snn_top1_pct": 98.5}, "report": {"json": "r.json"}}
+        records = {}
+        for name in flow.STEPS:
+            on_step(name, None)
+            records[name] = flow.StepResult(name, True, 1.0, f"{name} done", data.get(name, {}))
+            on_step(name, records[name])
+        return records
+
+    monkeypatch.setattr(flow, "run_flow", run_flow)
+    return calls
+
+
+def test_demo_output_in_a_log_has_no_progress_redraws(fake_flow, tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr()
+    assert fake_flow["progress"] is False  # no training progress bar either
+    assert "\r" not in out.out and "\r" not in out.err
+    lines = out.out.splitlines()
+    assert lines[:len(flow.STEPS)] == [f"[{n:7s}] ok      1.0 s  {n} done" for n in flow.STEPS]
+    assert lines[len(flow.STEPS) + 1].startswith("fpgasnn demo: 9 steps in ")
