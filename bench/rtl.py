@@ -1,19 +1,17 @@
-"""RTL back end benchmark: for each network and lanes setting, simulate the Verilog core on Verilator
-(cocotb bench), check it bit-exactly against the golden model, compare the measured cycles with the
-cycle model and the lower bound, and synthesise it with Yosys (synth_xilinx, xc7) for its resources.
-Also tabulates cycles against the input spike rate (the cycle model, exact by the benches).
+"""RTL benchmark on the TRAINED demo SNN (the reference MNIST CNN, converted as `fpgasnn demo` does:
+method best, T = 4, 512 calibration images): for each hardware setting (lanes policy, parallel taps),
+simulate the Verilog core on Verilator (cocotb bench, images back to back), check it bit-exactly against
+the golden model, compare the measured latency AND interval with the cycle model, and synthesise it with
+Yosys (synth_xilinx, xc7) for its resources. Also the random-weight tiny net as a quick check.
 
-    .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--quick] [--mnist-lanes "16;32;auto128"]
-                                  [--keep]
+    .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--settings "auto128:1;auto128:all;..."]
 
-MNIST lanes settings are separated by ";": a number, LAYER=N pairs (``conv2=32,fc1=64``) or ``autoB``
-(:func:`fpgasnn.backends.rtl.lanes.auto_lanes` with a budget of B lanes, events counted on the images).
-``--keep`` keeps the records of bench/results/rtl.json that this run does not redo.
+A setting is LANES:TAPS (LANES as for ``fpgasnn build --lanes``: N, LAYER=N pairs or autoB; TAPS 1 or
+all). ``auto128:1`` is the core before tap-parallel convolutions (one kernel tap per cycle).
 
-Writes bench/results/rtl.json (flat records: network, lanes -- one number, or per layer "16/32/64/16" with
-lanes_spec and lanes.LAYER --, images, mismatches, cycles_measured, cycles_model, cycles_lower_bound,
-images_per_s, clock_mhz, board, LUT, FF, BRAM_18K, DSP) and bench/results/rtl_spike_rate.json (cycles of the
-MNIST reference SNN at lanes 16 against its spike rate, input images scaled down).
+Writes bench/results/rtl.json: flat records with network, lanes, taps, images, mismatches,
+cycles_measured, cycles_model, cycles_lower_bound, interval_cycles_measured, interval_cycles_model,
+latency_us, images_per_s, clock_mhz, LUT, FF, BRAM_18K, DSP, and where the cycles go (per layer).
 """
 
 from __future__ import annotations
@@ -24,171 +22,115 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fpgasnn.boards import load_board
 
-from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.rtl.check import check
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate
-from fpgasnn.backends.rtl.lanes import auto_lanes
 from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
+from fpgasnn.boards import load_board
 from fpgasnn.data.loaders import load_dataset
-from fpgasnn.ir.examples import reference_mnist, tiny
-from fpgasnn.records import read_records, write_records
+from fpgasnn.hw import HwConfig, HwNetwork, lower
+from fpgasnn.hw.stimulus import random_images
+from fpgasnn.ir.examples import tiny
+from fpgasnn.records import write_records
 
 OUT = Path(__file__).parent / "results" / "rtl.json"
-OUT_RATE = OUT.with_name("rtl_spike_rate.json")
-RATE_LANES = 16
+DEFAULT_SETTINGS = "auto128:1;auto128:all;auto192:all"
 
 
-def mnist_images(n: int) -> np.ndarray:
-    x, _ = load_dataset("mnist", "test")
-    return x[:n].astype(np.int64)
+def demo_snn(work: Path):
+    """The demo's trained, converted SNN (cached reference model; trained on first use) and the
+    training images its automatic lanes count events on."""
+    from fpgasnn.flow import FlowConfig, FlowState, step_convert, step_model
+
+    st = FlowState(FlowConfig(), work / "demo", progress=False)
+    print(step_model(st).summary, flush=True)
+    print(step_convert(st).summary, flush=True)
+    return st.net, st.calib[0][:16]
 
 
-def run_one(name, net, lanes, images, clock_mhz, do_synth, work: Path, spikes: bool) -> dict:
+def run_one(name: str, hw: HwNetwork, images: np.ndarray, clock_mhz: float, do_synth: bool,
+            work: Path) -> dict:
     t0 = time.time()
-    tag = lanes if isinstance(lanes, int) else "_".join(f"{k}{v}" for k, v in lanes.items())
-    sim = RtlSim(net, lanes, work / f"{name}_L{tag}")
+    tag = f"{name}_{hw.lanes_policy}_{'-'.join(str(v) for v in hw.taps.values())}"
+    sim = RtlSim(hw, None, work / tag)
     sim.build()
-    obs = sim.run(images, spikes=spikes)
-    res = check(net, build_context(net, lanes), images, obs, spikes=spikes)
-    sim_s = time.time() - t0
+    obs = sim.run(images, spikes=name == "tiny")
+    res = check(hw.net, build_context(hw), images, obs, spikes=name == "tiny")
+    est = estimate(hw, images)
+    firsts = [obs.in_beats[s] for s in obs.starts]
     meas = float(np.mean(res.cycles_measured))
+    interval = float(np.mean(np.diff(firsts))) if len(firsts) > 1 else float("nan")
     rec = {
-        "network": name, "lanes": lanes, "images": res.images, "mismatches": res.mismatches,
+        "network": name, "lanes": hw.lanes_policy, "taps": "all" if max(hw.taps.values()) > 1 else 1,
+        "images": res.images, "mismatches": res.mismatches,
         "cycles_exact": res.cycles_measured == res.cycles_model,
+        "interval_exact": np.diff(firsts).tolist() == est.interval[:-1].tolist(),
         "cycles_measured": meas, "cycles_model": float(np.mean(res.cycles_model)),
         "cycles_lower_bound": float(np.mean(res.cycles_lower_bound)),
-        "measured_over_bound": meas / max(float(np.mean(res.cycles_lower_bound)), 1.0),
-        "us_per_image": meas / clock_mhz, "images_per_s": clock_mhz * 1e6 / (meas + 1),
-        "clock_mhz": clock_mhz, "spikes_checked": spikes, "sim_s": round(sim_s, 1),
+        "interval_cycles_measured": interval, "interval_cycles_model": float(est.interval[:-1].mean()),
+        "latency_us": meas / clock_mhz, "images_per_s": clock_mhz * 1e6 / interval,
+        "clock_mhz": clock_mhz, "sim_s": round(time.time() - t0, 1),
         "LUT": None, "FF": None, "BRAM_18K": None, "DSP": None,
+        "lanes_per_layer": "/".join(str(v) for v in hw.lanes.values()),
+        "taps_per_layer": "/".join(str(v) for v in hw.taps.values()),
     }
+    for i, s in enumerate(hw.stages):
+        rec[f"layers.{s.name}.cycles"] = float(est.stage_cycles[:, i].mean())
+        rec[f"layers.{s.name}.events"] = float(est.events[:, i].mean())
     if do_synth:
         t1 = time.time()
-        r = synth(net, lanes, work / f"{name}_L{tag}_synth")
+        r = synth(hw, None, work / f"{tag}_synth")
         rec.update(LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1))
     return rec
-
-
-def spike_rate_table(net, images, lanes) -> list[dict]:
-    """Cycles (model) against input density: images scaled by f/8, f = 8..1."""
-    rows = []
-    for f in (8, 6, 4, 3, 2, 1):
-        x = images * f // 8
-        est = estimate(net, x, lanes)
-        from fpgasnn.golden import simulate
-        r = simulate(net, x)
-        neurons = sum(int(np.prod(s.out_shape)) for s in net.stages()[:-1])
-        rate = float(np.mean(sum(r.spike_events.values()))) / (neurons * net.schedule.total)
-        rows.append({"network": "reference_mnist", "lanes": lanes, "images": len(x),
-                     "input_scale": f / 8, "spike_rate": rate, "cycles_model": float(est.cycles.mean()),
-                     "cycles_lower_bound": float(est.lower_bound.mean())})
-    return rows
-
-
-def breakdown(net, images, lanes) -> list[dict]:
-    """Where the cycles go (the exact cycle model): per layer its lanes, synaptic events, events/lanes
-    (its share of the lower bound), scatter and update cycles."""
-    ctx = build_context(net, lanes)
-    est = estimate(net, images, ctx=ctx)
-    steps = net.schedule.total
-    rows = []
-    for i, s in enumerate(ctx.stages):
-        upd = (s.npos * s.och + 2) * steps
-        total = float(est.stage_cycles[:, i].mean())
-        rows.append({"layer": s.name, "lanes": s.lanes, "out_channels": s.out_channels,
-                     "ops_per_event": s.ops, "events": float(est.events[:, i].mean()),
-                     "events_per_lane": float(est.events[:, i].mean()) / s.lanes,
-                     "update_cycles": upd, "other_cycles": total - upd, "cycles": total})
-    rows.append({"layer": "total", "cycles": float(est.cycles.mean()),
-                 "lower_bound": float(est.lower_bound.mean())})
-    return rows
-
-
-def print_breakdown(net, images, spec: str) -> None:
-    rows = breakdown(net, images, parse_spec(spec, net, images))
-    print(f"lanes {spec}: {len(images)} images")
-    print(f"{'layer':8s} {'lanes':>5s} {'O':>4s} {'ops/ev':>6s} {'events':>10s} {'ev/lane':>9s} "
-          f"{'update':>7s} {'scatter+io':>10s} {'cycles':>9s}")
-    for r in rows[:-1]:
-        print(f"{r['layer']:8s} {r['lanes']:5d} {r['out_channels']:4d} {r['ops_per_event']:6d} "
-              f"{r['events']:10.0f} {r['events_per_lane']:9.0f} {r['update_cycles']:7d} "
-              f"{r['other_cycles']:10.0f} {r['cycles']:9.0f}")
-    t = rows[-1]
-    print(f"total {t['cycles']:.0f} cycles, lower bound {t['lower_bound']:.0f} "
-          f"(ratio {t['cycles'] / t['lower_bound']:.2f})")
-
-
-def parse_spec(spec: str, net, images):
-    """"16" -> 16; "conv2=32,fc1=64" -> dict; "auto128" -> auto_lanes(net, images, 128)."""
-    if spec.startswith("auto"):
-        return auto_lanes(net, images, int(spec[4:] or 128))
-    if "=" in spec:
-        return {k: int(v) for k, v in (p.split("=") for p in spec.split(","))}
-    return int(spec)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=50)
     ap.add_argument("--no-synth", action="store_true")
-    ap.add_argument("--quick", action="store_true", help="tiny net only")
-    ap.add_argument("--mnist-lanes", default="16;32;auto128")
-    ap.add_argument("--tiny-lanes", default="1;4")
-    ap.add_argument("--keep", action="store_true", help="keep old records this run does not redo")
-    ap.add_argument("--breakdown", metavar="LANES", help="only print the per-layer cycle breakdown of "
-                    "reference_mnist on the MNIST images for these lanes (cycle model, seconds)")
+    ap.add_argument("--settings", default=DEFAULT_SETTINGS)
     args = ap.parse_args()
-    if args.breakdown:
-        print_breakdown(reference_mnist(), mnist_images(args.images), args.breakdown)
-        return
     board = load_board("pynq-z2")
     clock = float(board.clock_mhz)
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_bench_rtl_"))
     records = []
     tnet = tiny()
-    for lanes in (int(v) for v in filter(None, args.tiny_lanes.split(";"))):
-        records.append(run_one("tiny", tnet, lanes, random_images(tnet, args.images, 0), clock,
-                               not args.no_synth, work, True))
+    for taps in (1, "all"):
+        records.append(run_one("tiny", lower(tnet, HwConfig.make(4, taps=taps)),
+                               random_images(tnet, 20, 0), clock, not args.no_synth, work))
         print(records[-1], flush=True)
-    rate_rows = []
-    if not args.quick:
-        mnet = reference_mnist()
-        x = mnist_images(args.images)
-        for spec in filter(None, args.mnist_lanes.split(";")):
-            lanes = parse_spec(spec, mnet, x)
-            records.append(run_one("reference_mnist", mnet, lanes, x, clock, not args.no_synth, work,
-                                   False))
-            records[-1]["lanes_spec"] = spec
-            print(records[-1], flush=True)
-        rate_rows = spike_rate_table(mnet, x[:10], RATE_LANES)
+    net, calib = demo_snn(work)
+    x, _ = load_dataset("mnist", "test")
+    x = x[: args.images].astype(np.int64)
+    for setting in filter(None, args.settings.split(";")):
+        lanes, _, taps = setting.partition(":")
+        hw = lower(net, HwConfig.make(lanes, taps=taps or "all"), calib)
+        records.append(run_one("mnist_demo_snn", hw, x, clock, not args.no_synth, work))
+        print(records[-1], flush=True)
     for r in records:
         r["board"] = board.name
-        if isinstance(r["lanes"], dict):  # per layer: "16/32/64/16" in layer order, and lanes.LAYER
-            r.update({f"lanes.{k}": v for k, v in r["lanes"].items()})
-            r["lanes"] = "/".join(str(v) for v in r["lanes"].values())
-    if args.keep and OUT.exists():
-        old = read_records(OUT)
-        done = {(r["network"], str(r["lanes"])) for r in records}
-        records = [r for r in old if (r["network"], str(r["lanes"])) not in done] + records
-        if not rate_rows and OUT_RATE.exists():
-            rate_rows = read_records(OUT_RATE)
     write_records(OUT, records)
-    write_records(OUT_RATE, rate_rows)
-    print(f"{'network':16s} {'lanes':>5s} {'imgs':>4s} {'mism':>4s} {'cyc meas':>10s} {'model':>10s} "
-          f"{'bound':>10s} {'meas/bnd':>8s} {'us/img':>8s} {'img/s':>8s} {'LUT':>6s} {'FF':>6s} "
-          f"{'BRAM':>5s} {'DSP':>4s}")
+    print(f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
+          f"{'model':>8s} {'bound':>8s} {'interval':>8s} {'us':>7s} {'img/s':>7s} {'LUT':>6s} "
+          f"{'FF':>6s} {'BRAM':>5s} {'DSP':>4s}")
     for r in records:
-        print(f"{r['network']:16s} {r.get('lanes_spec', r['lanes'])!s:>5s} {r['images']:4d} {r['mismatches']:4d} "
-              f"{r['cycles_measured']:10.0f} {r['cycles_model']:10.0f} {r['cycles_lower_bound']:10.0f} "
-              f"{r['measured_over_bound']:8.2f} {r['us_per_image']:8.1f} {r['images_per_s']:8.0f} "
-              f"{r['LUT']!s:>6s} {r['FF']!s:>6s} {r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}")
-    for row in rate_rows:
-        print(f"spike rate {row['spike_rate']:.3f}: {row['cycles_model']:.0f} cycles "
-              f"(bound {row['cycles_lower_bound']:.0f})")
+        print(f"{r['network']:15s} {r['lanes']:>8s} {r['taps']!s:>4s} {r['images']:4d} "
+              f"{r['mismatches']:4d} {r['cycles_measured']:8.0f} {r['cycles_model']:8.0f} "
+              f"{r['cycles_lower_bound']:8.0f} {r['interval_cycles_measured']:8.0f} "
+              f"{r['latency_us']:7.1f} {r['images_per_s']:7.0f} {r['LUT']!s:>6s} {r['FF']!s:>6s} "
+              f"{r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}")
+    demo = [r for r in records if r["network"] == "mnist_demo_snn"]
+    best = min(demo, key=lambda r: r["cycles_measured"])
+    print(f"\nwhere the cycles go ({best['lanes']}, taps {best['taps']}; exact cycle model, layers run "
+          f"one after another within a step):")
+    for k, v in best.items():
+        if k.startswith("layers.") and k.endswith(".cycles"):
+            name = k.split(".")[1]
+            print(f"  {name:8s} {v:9.0f} cycles  {best[f'layers.{name}.events']:10.0f} synaptic events")
+    print("next lever: layer pipelining (interval = slowest layer instead of the sum) and prefetching "
+          "the next spike word (about 2 cycles per producer word with spikes today)")
 
 
 if __name__ == "__main__":

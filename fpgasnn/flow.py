@@ -21,10 +21,6 @@ Every step returns a :class:`StepResult`; a failed check does not stop the flow 
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.ir.network import Network
 
 
@@ -44,7 +41,7 @@ class FlowConfig:
     board: str = "pynq-z2"
     lanes: int | Mapping[str, int] | str | None = "auto128"
     """Lanes per layer: a number, {layer: n}, or "auto[BUDGET]" (the budget spent where the synaptic
-    events of 16 calibration images are, :func:`fpgasnn.backends.rtl.lanes.auto_lanes`)."""
+    events of 16 calibration images are, :func:`fpgasnn.hw.auto.auto_lanes`)."""
     calib_images: int = 512
     csim_images: int = 200
     rtlsim_images: int = 20
@@ -84,7 +81,7 @@ class FlowState:
     fnet: object | None = None
     calib: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     sweep: list[dict] = field(default_factory=list)
-    lanes: int | Mapping[str, int] | None = None  # cfg.lanes resolved by the build step
+    hw: HwNetwork | None = None  # the lowered network (lanes resolved) of the build step
 
 
 STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
@@ -147,22 +144,21 @@ def step_convert(st: FlowState) -> StepResult:
                        "snn": str(st.out / "net.snn")})
 
 
-def build_project(net: Network, board, out: str | Path, lanes=None, *, force: bool = False,
+def build_project(net: Network | HwNetwork, board, out: str | Path, lanes=None, *, force: bool = False,
                   snn_bytes: bytes | None = None) -> list[Path]:
     """Write the complete project (HLS C++, scripts, test bench, rtl/) for ``board`` (a name or a
-    :class:`~fpgasnn.boards.Board`) into ``out``."""
+    :class:`~fpgasnn.boards.Board`) into ``out``. ``net``: a lowered network, or a Network lowered here
+    with ``lanes`` (a lanes policy or an :class:`~fpgasnn.hw.HwConfig`); both back ends format the
+    same records."""
     from fpgasnn.backends.hls import project_plan
     from fpgasnn.backends.plan import merge_plans, write_plan
     from fpgasnn.backends.rtl import rtl_plan
-    from fpgasnn.backends.rtl.context import resolve_lanes, rtl_lane_map
     from fpgasnn.boards import Board, load_board
 
-    lanes = resolve_lanes(net, lanes)  # "autoB" -> one mapping for both back ends
-    rtl_lanes = rtl_lane_map(net, lanes)
-    plan = project_plan(net, board if isinstance(board, Board) else load_board(board), lanes, snn_bytes=snn_bytes,
-                        rtl_lanes=rtl_lanes)
-    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(net, rtl_lanes).items()})
-    return write_plan(plan, out, force=force)
+    hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
+    plan = project_plan(hw, board if isinstance(board, Board) else load_board(board), snn_bytes=snn_bytes)
+    plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(hw).items()})
+    return write_plan(plan, out, force=force, replace=True)  # --force: the old project goes whole
 
 
 def step_build(st: FlowState) -> StepResult:
@@ -171,18 +167,16 @@ def step_build(st: FlowState) -> StepResult:
 
     cfg = st.cfg
     st.project = st.out / f"{cfg.board}"
-    from fpgasnn.backends.rtl.context import resolve_lanes
-
     images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
-    st.lanes = resolve_lanes(st.net, cfg.lanes, images)
-    files = build_project(st.net, cfg.board, st.project, st.lanes, force=True,
+    st.hw = lower(st.net, HwConfig.make(cfg.lanes), images)
+    files = build_project(st.hw, cfg.board, st.project, force=True,
                           snn_bytes=(st.out / "net.snn").read_bytes())
     _, _, board = read_project(st.project)
     st.synth_future = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yosys").submit(
         synthesize, st.project, board)
     return StepResult("build", True, 0.0,
                       f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
-                      f"{_lanes_text(cfg.lanes, st.lanes)}); Yosys started in the background",
+                      f"{_lanes_text(cfg.lanes, st.hw.lanes)}); Yosys started in the background",
                       {"project": str(st.project), "files": len(files)})
 
 
@@ -252,34 +246,6 @@ def step_csim(st: FlowState) -> StepResult:
                        "csim_images_per_s": res.images_per_s})
 
 
-@contextlib.contextmanager
-def _output_to(log_path: Path):
-    """Send this process's stdout/stderr (file descriptors 1 and 2, so also the simulator's and the
-    compiler's) and the cocotb runner's log messages to ``log_path`` for the duration."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    quiet = [logging.getLogger(n) for n in ("cocotb", "cocotb_tools", "cocotb_tools.runner")]
-    levels = [lg.level for lg in quiet]
-    try:
-        with open(log_path, "ab") as f:
-            os.dup2(f.fileno(), 1)
-            os.dup2(f.fileno(), 2)
-            for lg in quiet:
-                lg.setLevel(logging.WARNING)
-            yield
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in saved:
-            os.close(fd)
-        for lg, lv in zip(quiet, levels):
-            lg.setLevel(lv)
-
-
 def step_rtlsim(st: FlowState) -> StepResult:
     from fpgasnn.backends.rtl.check import check
     from fpgasnn.backends.rtl.context import build_context
@@ -287,16 +253,15 @@ def step_rtlsim(st: FlowState) -> StepResult:
 
     x, _ = _test_split(st)
     x = x[: st.cfg.rtlsim_images]
-    sim = RtlSim(st.net, st.lanes, st.out / "rtlsim")
-    with _output_to(st.out / "rtlsim" / "verilator.log"):
-        sim.build()
-        obs = sim.run(x)
-    res = check(st.net, build_context(st.net, st.lanes), x, obs)
+    sim = RtlSim(st.hw, None, st.out / "rtlsim")
+    sim.build()  # Verilator's and the simulator's output go to rtlsim/sim_build/build.log, run_sim.log
+    obs = sim.run(x)
+    res = check(st.net, build_context(st.hw), x, obs)
     meas = float(np.mean(res.cycles_measured)) if res.cycles_measured else float("nan")
     model = float(np.mean(res.cycles_model)) if res.cycles_model else float("nan")
     exact = res.cycles_measured == res.cycles_model
     msg = (f"{res.images} test images on Verilator: {res.mismatches} mismatches; cycles/image measured "
-           f"{meas:,.1f}, model {model:,.1f} ({'exact' if exact else 'DIFFERENT'}); log rtlsim/verilator.log")
+           f"{meas:,.1f}, model {model:,.1f} ({'exact' if exact else 'DIFFERENT'}); logs in rtlsim/")
     if res.errors:
         msg += f"; first error: {res.errors[0]}"
     return StepResult("rtlsim", res.ok and exact, 0.0, msg,

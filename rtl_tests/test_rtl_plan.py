@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpgasnn.backends.hls.stimulus import random_images
+from fpgasnn.hw import HwConfig, lower
+from fpgasnn.hw.stimulus import random_images
 from fpgasnn.backends.rtl import rtl_plan
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate
@@ -38,9 +39,10 @@ def test_weight_memory_holds_every_weight():
     assert total == int(net.node("fc").weight.sum())
 
 
-def test_lanes_are_powers_of_two_capped_at_channels():
+def test_lanes_are_capped_at_channels_any_count():
     ctx = build_context(reference_mnist(), {"conv1": 6, "conv2": 64, "fc1": 3, "fc2": 16})
-    assert [s.lanes for s in ctx.stages] == [4, 32, 2, 16]
+    assert [s.lanes for s in ctx.stages] == [6, 32, 3, 10]
+    assert [s.och for s in ctx.stages] == [3, 1, 22, 1]
     with pytest.raises(BackendError, match="lanes must be >= 1"):
         build_context(tiny(), 0)
 
@@ -67,26 +69,26 @@ def test_more_lanes_fewer_cycles():
 
 
 def test_auto_lanes_spends_the_budget_where_the_events_are():
-    from fpgasnn.backends.rtl.lanes import auto_lanes
+    from fpgasnn.hw.auto import auto_lanes
 
     net = reference_mnist()
     x = random_images(net, 4, 0)
     est = estimate(net, x, 1)
+    one = lower(net, HwConfig.make(1))
     for budget in (8, 32, 128):
-        lanes = auto_lanes(net, x, budget)
+        lanes = auto_lanes(one, x, budget)
         assert sum(lanes.values()) <= budget
-        assert all(v & (v - 1) == 0 for v in lanes.values())
         # the layer with the most events gets the most lanes, up to its output channels (conv2: 32)
         busiest = [s.synapse.name for s in net.stages()][int(est.events.mean(axis=0).argmax())]
         assert busiest == "conv2"
         assert lanes[busiest] == min(max(lanes.values()), 32)
-    a = estimate(net, x, auto_lanes(net, x, 64)).cycles.mean()
+    a = estimate(net, x, auto_lanes(one, x, 64)).cycles.mean()
     assert a < estimate(net, x, 16).cycles.mean()
-    assert build_context(net, "auto64").stages[1].lanes == auto_lanes(net, None, 64)["conv2"]
+    assert build_context(net, "auto64").stages[1].lanes == auto_lanes(one, None, 64)["conv2"]
     with pytest.raises(BackendError, match="auto"):
         build_context(net, "fast")
     with pytest.raises(BackendError, match="budget"):
-        auto_lanes(net, x, 2)
+        auto_lanes(one, x, 2)
 
 
 def test_cli_parses_auto_and_per_layer_lanes():

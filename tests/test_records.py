@@ -17,9 +17,9 @@ REQUIRED = {
     "conversion.json": {"dataset", "method", "T", "total_steps", "snn_top1_pct", "ann_q_top1_pct", "gap_pp",
                         "offbyone_pct", "calib_s"},
     "csim.json": {"network", "images", "mismatches", "csim_images_per_s"},
-    "rtl.json": {"network", "lanes", "images", "mismatches", "cycles_measured", "cycles_model",
-                 "cycles_lower_bound", "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
-    "rtl_spike_rate.json": {"network", "lanes", "spike_rate", "cycles_model", "cycles_lower_bound"},
+    "rtl.json": {"network", "lanes", "taps", "images", "mismatches", "cycles_measured", "cycles_model",
+                 "cycles_lower_bound", "interval_cycles_measured", "interval_cycles_model", "latency_us",
+                 "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
     "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
     "vs_hls4ml.json": {"system", "top1_pct", "LUT", "FF", "BRAM_18K", "DSP", "cycles", "energy_nj"},
 }

@@ -85,17 +85,18 @@ def resources_section(board: Board, counts: dict, how: str) -> dict:
 def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resources=None) -> dict:
     """The report dict. ``latency``/``resources``: callables (net, lanes, board, images) -> section,
     supplied by the RTL back end (kept injectable so the report does not hard-wire a back end)."""
-    from fpgasnn.backends.hls.project import read_project
+    from fpgasnn.backends.hls.project import project_config, read_project
 
     doc, net, board = read_project(project_dir)
-    lanes = doc.get("rtl_lanes", doc.get("lanes"))  # the Verilog core's (cycles, resources)
+    lanes = project_config(doc)  # the lowering both back ends share (cycles, resources)
     x, y, src = _images(net, opts)
     rep: dict = {
         "project": str(project_dir),
         "board": board.to_dict(),
         "clock_mhz": board.clock_mhz,
         "schedule": doc.get("schedule"),
-        "lanes": lanes,
+        "lanes": doc.get("lanes"),
+        "taps": doc.get("taps"),
         "network_meta": net.meta,
         "layers": layer_rows(net),
     }

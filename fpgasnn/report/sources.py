@@ -33,23 +33,24 @@ CACHE_FILE = "yosys_stat.json"
 
 def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
     """Latency/throughput section (hls4ml key names for the cycle counts)."""
-    from fpgasnn.backends.rtl.context import build_context
     from fpgasnn.backends.rtl.cycles import estimate
+    from fpgasnn.hw import HwConfig, lower
 
-    ctx = build_context(net, lanes)
-    est = estimate(net, images, ctx=ctx)
+    hw = lower(net, HwConfig.make(lanes))
+    est = estimate(hw, images)
     mhz = float(board.clock_mhz)
     mean = float(est.cycles.mean())
     names = [s.activation.name for s in net.stages()]
     per_layer = []
-    for i, (name, st) in enumerate(zip(names, ctx.stages)):
+    for i, (name, st) in enumerate(zip(names, hw.stages)):
         events = float(est.events[:, i].mean())
         per_layer.append({
             "layer": name,
             "cycles": float(est.stage_cycles[:, i].mean()),
-            "lower_bound": float(np.mean(-(-est.events[:, i] // st.lanes))),
+            "lower_bound": float(np.mean(-(-est.events[:, i] // (st.lanes * st.taps)))),
             "synaptic_events": events,
             "lanes": int(st.lanes),
+            "taps": int(st.taps),
         })
     return {
         "BestLatency": int(est.cycles.min()), "WorstLatency": int(est.cycles.max()),
@@ -62,7 +63,7 @@ def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
         "per_layer": per_layer,
         "how": (f"exact cycle model of the Verilog core (RTL simulation asserts measured == model) over "
                 f"{len(est.cycles)} images, first input beat to last output beat, at the board clock "
-                f"{mhz:g} MHz; lower bound = sum over layers of ceil(synaptic events / lanes)"),
+                f"{mhz:g} MHz; lower bound = sum over layers of ceil(synaptic events / (lanes x parallel taps))"),
     }
 
 

@@ -10,17 +10,16 @@ product size (floor(floor(y/a)/b) = floor(y/(ab)), and the kept rows agree).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from fpgasnn.backends.hls.names import unique_identifiers
 from fpgasnn.boards import Board
 from fpgasnn.errors import BackendError
-from fpgasnn.ir.network import Network, Stage
-from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Neuron, NeuronKind, Output
-from fpgasnn.ir.ranges import annotate_widths, signed_bits, weight_shift
+from fpgasnn.hw import HwConfig, HwNetwork, lower
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.nodes import NeuronKind
+from fpgasnn.ir.ranges import signed_bits
 
 TOP_NAME = "snn_top"
 KIND_ENUM = {
@@ -79,6 +78,7 @@ class SynapseCtx:
     out_h: int
     out_w: int
     lanes: int
+    taps: int  # kernel taps of one input event updated together (1, or kh * kw: banked membranes)
     cur_bits: int
     x_bits: int  # first stage: width of the pooled image values
     has_bias: bool
@@ -194,135 +194,80 @@ def rom(name: str, values: np.ndarray) -> RomCtx:
     return RomCtx(name, ctype, int(flat.size), lines)
 
 
-def _chw(shape: tuple[int, ...]) -> tuple[int, int, int]:
-    return (shape[0], 1, 1) if len(shape) == 1 else (shape[0], shape[1], shape[2])
+def _hw(net: HwNetwork | Network, lanes) -> HwNetwork:
+    if isinstance(net, HwNetwork):
+        return net
+    return lower(net, HwConfig.make(lanes))
 
 
-def _pool(st: Stage) -> int:
-    k = 1
-    for t in st.transforms:
-        if isinstance(t, AvgPool2D):
-            k *= t.pool
-    return k
-
-
-def resolve_lanes(net: Network, lanes: int | Mapping[str, int] | None) -> dict[str, int]:
-    """Lanes per synapse layer. An int applies to every layer; a mapping names synapse layers (others
-    get 1). Either way a layer's lanes are capped at its output channels (the RTL back end instead
-    rounds to a power of two and pads). Unknown names or values below 1 raise."""
-    stages = net.stages()
-    chans = {st.synapse.name: st.synapse.out_channels for st in stages}
-    if lanes is None:
-        return {k: 1 for k in chans}
-    if isinstance(lanes, int):
-        if lanes < 1:
-            raise BackendError(f"lanes must be >= 1, got {lanes}")
-        return {k: min(lanes, c) for k, c in chans.items()}
-    unknown = sorted(set(lanes) - set(chans))
-    if unknown:
-        raise BackendError(f"lanes given for unknown layers {unknown}; the synapse layers are {list(chans)}")
-    out = {}
-    for k, c in chans.items():
-        n = int(lanes.get(k, 1))
-        if n < 1:
-            raise BackendError(f"layer {k!r}: lanes must be >= 1, got {n}")
-        out[k] = min(n, c)
-    return out
-
-
-def check_supported(net: Network) -> None:
-    """Raise BackendError listing every construct the HLS back end cannot emit."""
-    problems = []
-    last = net.stages()[-1]
-    if len(last.out_shape) != 1:
-        problems.append(f"output layer {last.activation.name!r}: the last synapse "
-                        f"{last.synapse.name!r} must produce a flat (classes,) vector, got {last.out_shape}")
-    if problems:
-        raise BackendError("the HLS back end cannot emit this network:\n  " + "\n  ".join(problems))
-
-
-def build_context(net: Network, board: Board, lanes: int | Mapping[str, int] | None = None) -> HlsContext:
-    """The template context for ``net`` on ``board`` (range analysis is redone here)."""
-    check_supported(net)
-    net = annotate_widths(net)
-    lane_map = resolve_lanes(net, lanes)
-    ids = unique_identifiers([n.name for n in net.nodes])
-    sched = net.schedule
-    max_count = max(sched.presim, sched.wake + sched.sleep, 1)
-    inp = net.input
-    c, h, w = _chw(inp.shape)
-    in_ctx = InputCtx(inp.name, f"{ids[inp.name]}_config_t", c, h, w, c * h * w, inp.bits, inp.signed,
-                      8 * -(-inp.bits // 8))
+def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsContext:
+    """The template context of a lowered network on ``board`` (a Network is lowered first with
+    ``lanes``; every lane count, width and shift comes from the lowering's records)."""
+    hw = _hw(net, lanes)
+    inp = hw.input
+    in_ctx = InputCtx(inp.name, f"{inp.ident}_config_t", inp.c, inp.h, inp.w, inp.size, inp.bits,
+                      inp.signed, inp.beat_bits)
+    lo, hi = hw.net.input.value_range
     stages: list[StageCtx] = []
     prev: NeuronCtx | None = None
     n_layers = 0
-    for st in net.stages():
-        syn = st.synapse
-        sid = ids[syn.name]
-        in_c, in_h, in_w = _chw(st.in_shape)
-        k = _pool(st)
-        ph, pw = in_h // k, in_w // k
-        out_c, out_h, out_w = _chw(st.out_shape)
-        lanes_n = lane_map[syn.name]
-        w_shift = weight_shift(syn.weight)
-        wgt = syn.weight >> w_shift
-        if isinstance(syn, Conv2D):
-            kh, kw = syn.kernel
-            stride, pad_top, pad_left = syn.stride, syn.padding[0], syn.padding[2]
-        else:
-            kh, kw, stride, pad_top, pad_left = ph, pw, 1, 0, 0
+    for st in hw.stages:
+        sid = st.ident
+        if st.op == "conv":
+            kh, kw = st.kh, st.kw
+        else:  # a Dense layer is the gather kernel with the whole (pooled) input as its window
+            kh, kw = st.pooled_h, st.pooled_w
         if st.is_first:
             kernel = "conv_gather"
-            wrom = wgt.reshape(out_c, -1).T.reshape(-1)  # (C, KH, KW, O); Dense: (F, O), F in C, H, W order
-            lo, hi = inp.value_range
-            x_bits = signed_bits(min(lo, 0) * k * k, max(hi, 0) * k * k)
-        elif isinstance(syn, Conv2D):
+            wrom = st.weight.reshape(st.out_c, -1).T.reshape(-1)  # (C, KH, KW, O); Dense: (F, O)
+            x_bits = signed_bits(min(lo, 0) * st.pool ** 2, max(hi, 0) * st.pool ** 2)
+        elif st.op == "conv":
             kernel = "conv_scatter"
-            wrom = wgt.reshape(out_c, -1).T.reshape(-1)  # (C, KH, KW, O)
+            wrom = st.weight.reshape(st.out_c, -1).T.reshape(-1)  # (C, KH, KW, O)
             x_bits = 0
         else:
             kernel = "dense_scatter"
-            wrom = wgt.T.reshape(-1)  # (F, O)
+            wrom = st.weight.T.reshape(-1)  # (F, O)
             x_bits = 0
-        bias = syn.bias if syn.bias is not None else np.zeros(out_c, dtype=np.int64)
         syn_ctx = SynapseCtx(
-            name=syn.name, ident=sid, cfg=f"{sid}_config_t", kernel=kernel,
-            in_c=in_c, in_h=in_h, in_w=in_w, pool=k, ph=ph, pw=pw, kh=kh, kw=kw, stride=stride,
-            pad_top=pad_top, pad_left=pad_left, out_c=out_c, out_h=out_h, out_w=out_w, lanes=lanes_n,
-            cur_bits=int(syn.current_bits), x_bits=x_bits, has_bias=syn.bias is not None,
-            weight=rom(f"{sid}_w", wrom), bias=rom(f"{sid}_b", bias),
-            in_spike_t=prev.spike_t if prev is not None else "", w_shift=w_shift,
+            name=st.name, ident=sid, cfg=f"{sid}_config_t", kernel=kernel,
+            in_c=st.in_c, in_h=st.in_h, in_w=st.in_w, pool=st.pool, ph=st.pooled_h, pw=st.pooled_w,
+            kh=kh, kw=kw, stride=st.stride, pad_top=st.pad_top, pad_left=st.pad_left,
+            out_c=st.out_c, out_h=st.out_h, out_w=st.out_w, lanes=st.lanes, taps=st.taps,
+            cur_bits=st.current_bits, x_bits=x_bits, has_bias=st.has_bias,
+            weight=rom(f"{sid}_w", wrom), bias=rom(f"{sid}_b", st.bias),
+            in_spike_t=prev.spike_t if prev is not None else "", w_shift=st.w_shift,
         )
-        act = st.activation
-        aid = ids[act.name]
+        aid = st.act_ident
         neuron_ctx = output_ctx = None
-        if isinstance(act, Neuron):
-            if act.per_neuron_v0:
-                v0 = np.asarray(act.v0)
+        if not st.is_output:
+            v0 = st.v0
+            if st.per_neuron_v0:
                 v0 = v0.transpose(1, 2, 0) if v0.ndim == 3 else v0  # internal [H*W][C]
             else:
-                v0 = np.array([act.v0])
+                v0 = v0.reshape(1)
             neuron_ctx = NeuronCtx(
-                name=act.name, ident=aid, cfg=f"{aid}_config_t", layer=n_layers,
-                kind=KIND_ENUM[act.kind], theta=act.theta, theta_bits=signed_bits(0, act.theta),
-                mem_bits=int(act.membrane_bits),
-                calc_bits=max(int(act.membrane_bits), signed_bits(0, act.theta)),
-                cnt_bits=max(1, max_count.bit_length()),
-                spike_t="ap_int<2>" if act.kind.signed else "ap_uint<1>",
-                pixels=out_h * out_w, channels=out_c, lanes=lanes_n,
-                per_neuron_v0=act.per_neuron_v0, counts=act.kind.signed or sched.presim > 0, v0=rom(f"{aid}_v0", v0), shape=tuple(st.out_shape),
+                name=st.act_name, ident=aid, cfg=f"{aid}_config_t", layer=n_layers,
+                kind=KIND_ENUM[st.kind], theta=st.theta, theta_bits=signed_bits(0, st.theta),
+                mem_bits=st.membrane_bits,
+                calc_bits=max(st.membrane_bits, signed_bits(0, st.theta)),
+                cnt_bits=hw.counter_bits,
+                spike_t="ap_int<2>" if st.spike_bits == 2 else "ap_uint<1>",
+                pixels=st.out_positions, channels=st.out_c, lanes=st.lanes,
+                per_neuron_v0=st.per_neuron_v0, counts=st.spike_bits == 2 or hw.presim > 0,
+                v0=rom(f"{aid}_v0", v0), shape=(st.out_c,) if st.op == "dense" else
+                (st.out_c, st.out_h, st.out_w),
             )
             n_layers += 1
-        elif isinstance(act, Output):
-            acc_bits = int(act.acc_bits)
+        else:
             output_ctx = OutputCtx(
-                name=act.name, ident=aid, cfg=f"{aid}_config_t", classes=out_c, lanes=lanes_n,
-                acc_bits=acc_bits, beat_bits=32 if acc_bits <= 32 else 64,
+                name=st.act_name, ident=aid, cfg=f"{aid}_config_t", classes=st.out_c, lanes=st.lanes,
+                acc_bits=st.membrane_bits, beat_bits=32,
             )
         stages.append(StageCtx(st.index, syn_ctx, neuron_ctx, output_ctx, prev))
         prev = neuron_ctx
-    name = str(net.meta.get("name") or net.meta.get("source") or "network")
-    return HlsContext(TOP_NAME, name, board, in_ctx, tuple(stages), sched.presim, sched.wake, sched.sleep)
+    name = str(hw.net.meta.get("name") or hw.net.meta.get("source") or "network")
+    return HlsContext(TOP_NAME, name, board, in_ctx, tuple(stages), hw.presim, hw.wake, hw.sleep)
 
 
 __all__ = [
@@ -335,7 +280,5 @@ __all__ = [
     "StageCtx",
     "SynapseCtx",
     "build_context",
-    "check_supported",
-    "resolve_lanes",
     "rom",
 ]

@@ -21,7 +21,8 @@ import numpy as np
 
 from fpgasnn import toolchain
 from fpgasnn.backends.hls.context import TOP_NAME, HlsContext, build_context
-from fpgasnn.backends.hls.project import project_plan, read_project
+from fpgasnn.backends.hls.project import project_config, project_plan, read_project
+from fpgasnn.hw import HwConfig, lower
 from fpgasnn.backends.hls.stimulus import format_images, parse_outputs, random_images
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.boards import Board, load_board
@@ -246,12 +247,13 @@ def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *,
             net = project
             brd = board if isinstance(board, Board) else load_board(board)
             prj = work / "project"
-            write_plan(project_plan(net, brd, lanes), prj, force=True)
+            hw = lower(net, HwConfig.make(lanes))
+            write_plan(project_plan(hw, brd), prj, force=True)
         else:
             doc, net, brd = read_project(project)
-            lanes = doc.get("lanes")
+            hw = lower(net, project_config(doc))
             prj = Path(project)
-        ctx = build_context(net, brd, lanes)
+        ctx = build_context(hw, brd)
         x = random_images(net, n, seed) if images is None else np.asarray(images)
         build = compile_project(prj, work / "build", trace=trace, strict=strict)
         return run_build(build, net, ctx, x, work, threads)

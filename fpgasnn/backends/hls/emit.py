@@ -10,14 +10,13 @@ Layout (``top`` = snn_top)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from fpgasnn.backends.hls.context import HlsContext, build_context
 from fpgasnn.backends.hls.stimulus import format_images, format_outputs, random_images
 from fpgasnn.backends.hls.templates import KERNEL_HEADERS, read_template_file, render
 from fpgasnn.backends.plan import Plan, validate_plan
 from fpgasnn.boards import Board
 from fpgasnn.golden import simulate
+from fpgasnn.hw import HwNetwork
 from fpgasnn.ir.network import Network
 
 IP = {"vendor": "fpgasnn.org", "library": "fpgasnn", "version": "1.0"}
@@ -41,11 +40,13 @@ def hls_files(ctx: HlsContext) -> Plan:
     return plan
 
 
-def hls_plan(net: Network, board: Board, lanes: int | Mapping[str, int] | None = None, *,
-             tb_images: int = TB_IMAGES, seed: int = 0) -> Plan:
-    """The HLS files plus test-bench vectors (``tb_images`` seeded random images, golden outputs)."""
+def hls_plan(net: HwNetwork | Network, board: Board, lanes=None, *, tb_images: int = TB_IMAGES,
+             seed: int = 0) -> Plan:
+    """The HLS files plus test-bench vectors (``tb_images`` seeded random images, golden outputs).
+    ``net``: a lowered network, or a Network lowered here with ``lanes``."""
     ctx = build_context(net, board, lanes)
     plan = hls_files(ctx)
+    net = net.net if isinstance(net, HwNetwork) else net
     x = random_images(net, tb_images, seed)
     res = simulate(net, x)
     plan["tb_data/inputs.txt"] = format_images(x)

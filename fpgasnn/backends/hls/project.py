@@ -7,14 +7,14 @@ function, file list) so ``fpgasnn csim PRJ/`` and later tools can work from the 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 
-from fpgasnn.backends.hls.context import TOP_NAME, resolve_lanes
+from fpgasnn.backends.hls.context import TOP_NAME
 from fpgasnn.backends.hls.emit import hls_plan
 from fpgasnn.backends.plan import Plan, merge_plans
 from fpgasnn.boards import Board, load_board
 from fpgasnn.errors import BackendError
+from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.ir.network import Network
 from fpgasnn.ir.serialize import dumps, loads
 
@@ -24,32 +24,42 @@ NETWORK_FILE = "network.snn"
 PROJECT_FILE = "project.json"
 
 
-def project_plan(net: Network, board: Board, lanes: int | Mapping[str, int] | None = None, *,
-                 snn_bytes: bytes | None = None, rtl_lanes: Mapping[str, int] | None = None) -> Plan:
-    """Everything ``fpgasnn build`` writes for the HLS flow. ``snn_bytes``: the original .snn file
-    (copied byte for byte); by default the network is serialized afresh. ``rtl_lanes``: the lanes per
-    layer of the Verilog core built beside it (recorded as ``rtl_lanes``; the RTL back end rounds lanes
-    to powers of two, the HLS one caps them at the output channels, so the two maps can differ)."""
-    lane_map = resolve_lanes(net, lanes)
-    hls = hls_plan(net, board, lane_map)
-    sched = net.schedule
+def project_plan(hw: HwNetwork | Network, board: Board, lanes=None, *,
+                 snn_bytes: bytes | None = None) -> Plan:
+    """Everything ``fpgasnn build`` writes for the HLS flow, for the lowered network ``hw`` (a Network is
+    lowered here with ``lanes``).
+    ``snn_bytes``: the original .snn file (copied byte for byte); by default the network is serialized
+    afresh. project.json records the lanes and taps of the lowering, which the Verilog core shares."""
+    if not isinstance(hw, HwNetwork):
+        hw = lower(hw, HwConfig.make(lanes))
+    hls = hls_plan(hw, board)
     doc = {
         "format": PROJECT_FORMAT,
         "version": PROJECT_VERSION,
         "network": NETWORK_FILE,
         "board": board.to_dict(),
-        "lanes": lane_map,
-        **({} if rtl_lanes is None else {"rtl_lanes": dict(rtl_lanes)}),
-        "schedule": {"presim": sched.presim, "wake": sched.wake, "sleep": sched.sleep,
-                     "total": sched.total},
+        "lanes": hw.lanes,
+        "lanes_policy": hw.lanes_policy,
+        "taps": hw.taps,
+        "layers": {s.name: {"ident": s.ident, "activation": s.act_name} for s in hw.stages},
+        "schedule": {"presim": hw.presim, "wake": hw.wake, "sleep": hw.sleep,
+                     "total": hw.total_steps},
         "top": TOP_NAME,
         "hls": {"files": sorted(hls)},
     }
     meta: Plan = {
-        NETWORK_FILE: snn_bytes if snn_bytes is not None else dumps(net),
+        NETWORK_FILE: snn_bytes if snn_bytes is not None else dumps(hw.net),
         PROJECT_FILE: json.dumps(doc, indent=2, sort_keys=True) + "\n",
     }
     return merge_plans(meta, hls)
+
+
+def project_config(doc: dict) -> HwConfig:
+    """The hardware configuration a project was built with (its lanes and taps per layer)."""
+    lanes = doc.get("lanes")
+    if isinstance(doc.get("rtl_lanes"), dict):  # projects built before the shared lowering
+        lanes = doc["rtl_lanes"]
+    return HwConfig.make(lanes, taps=doc.get("taps", 1))
 
 
 def read_project(project_dir: str | Path) -> tuple[dict, Network, Board]:
@@ -72,4 +82,4 @@ def read_project(project_dir: str | Path) -> tuple[dict, Network, Board]:
     return doc, net, board
 
 
-__all__ = ["NETWORK_FILE", "PROJECT_FILE", "project_plan", "read_project"]
+__all__ = ["NETWORK_FILE", "PROJECT_FILE", "project_config", "project_plan", "read_project"]

@@ -33,7 +33,7 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
     """Compare ``obs`` with the golden model; ``timing`` also compares latencies with the cycle model
     (only meaningful without idle cycles and back-pressure)."""
     res = simulate(net, images, trace=True)
-    est = estimate(net, images, ctx=ctx)
+    est = estimate(ctx.hw, images)
     n = len(images)
     ncls = net.num_classes
     errors: list[str] = []

@@ -15,13 +15,13 @@ The steady-state interval between images is the latency + 1. The lower bound is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from fpgasnn.backends.rtl.context import RtlCtx, build_context
 from fpgasnn.golden import simulate
+from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
+from fpgasnn.hw.events import synaptic_events
 from fpgasnn.ir.network import Network
 
 
@@ -50,48 +50,46 @@ def _words(spk: np.ndarray, lanes: int) -> tuple[int, int]:
     return int(words.sum()), int(pad.sum())
 
 
-def estimate(net: Network, images: np.ndarray, lanes: int | Mapping[str, int] | None = None, *,
-             ctx: RtlCtx | None = None) -> CycleEstimate:
-    ctx = ctx or build_context(net, lanes)
+def _ops(st: HwStage) -> int:
+    """Cycles of one input event's scatter: one per (tap group, chunk); a group's taps update in
+    parallel (every tap at once when the membranes are banked, :attr:`HwStage.banks`)."""
+    return st.chunks * st.tap_groups
+
+
+def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleEstimate:
+    """The cycles of ``images`` on the core of ``net`` (a lowered network, or a Network lowered here
+    with ``lanes``)."""
+    hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
     x = np.asarray(images)
-    if x.shape == net.input.shape:
+    if x.shape == hw.net.input.shape:
         x = x[None]
-    res = simulate(net, x, trace=True)
+    res = simulate(hw.net, x, trace=True)
     tr = res.trace
-    st = ctx.stages
+    st = hw.stages
     n = len(x)
-    ncls = st[-1].out_channels
     cycles = np.zeros(n, dtype=np.int64)
-    bound = np.zeros(n, dtype=np.int64)
-    events = np.zeros((n, len(st)), dtype=np.int64)
     per = np.zeros((n, len(st)), dtype=np.int64)
-    names = [s.activation.name for s in net.stages()]
-    npos0 = int(st[0].params["IN_NPOS"])
+    events = synaptic_events(hw, x, res)
+    words = [s.out_positions * s.chunks for s in st]
     for m in range(n):
-        px = x[m].reshape(-1)
-        nz = px != 0
-        ops0 = st[0].ops
+        nz = x[m].reshape(-1) != 0
+        ops0 = _ops(st[0])
         t = int(np.sum(1 + nz[:-1] * ops0)) + 2 + int(nz[-1]) * (ops0 + 1)
         per[m, 0] = t
-        fan0 = np.tile(st[0].fanout, len(px) // npos0)
-        events[m, 0] = int(fan0[nz].sum())
         for k in range(len(tr.phases)):
-            t += st[0].npos * st[0].och + 2
-            per[m, 0] += st[0].npos * st[0].och + 2
+            t += words[0] + 2
+            per[m, 0] += words[0] + 2
             for i in range(1, len(st)):
-                prod = tr.spikes[names[i - 1]][k, m]
-                spk = prod.reshape(prod.shape[0], -1)
-                words, spikes = _words(spk, st[i - 1].lanes)
-                t += 1 + 2 * words + int(words > 0) + spikes * st[i].ops + 2
-                t += st[i].npos * st[i].och + 2
-                per[m, i] += 1 + 2 * words + int(words > 0) + spikes * st[i].ops + 2 + st[i].npos * st[i].och + 2
-                fan = st[i].fanout
-                events[m, i] += int((np.count_nonzero(spk, axis=0) * fan[: spk.shape[1]]).sum()) \
-                    if len(fan) == spk.shape[1] else int(np.count_nonzero(spk) * fan[0])
-        t += ncls
+                prod = tr.spikes[st[i - 1].act_name][k, m]
+                w, spikes = _words(prod.reshape(prod.shape[0], -1), st[i - 1].lanes)
+                c = 1 + 2 * w + int(w > 0) + spikes * _ops(st[i]) + 2 + words[i] + 2
+                t += c
+                per[m, i] += c
+        t += hw.num_classes
         cycles[m] = t + 1
-        per[m, -1] += ncls + 1
-        bound[m] = sum(-(-int(events[m, i]) // s.lanes) for i, s in enumerate(st))
+        per[m, -1] += hw.num_classes + 1
+    lanes_taps = np.array([s.lanes * s.taps for s in st])
+    bound = (-(-events // lanes_taps[None, :])).sum(axis=1)
     return CycleEstimate(cycles, cycles + 1, bound, events, per)
 
 

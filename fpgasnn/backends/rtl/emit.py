@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from importlib import resources
 
 import jinja2
 
 from fpgasnn.backends.plan import Plan, validate_plan
 from fpgasnn.backends.rtl.context import RtlCtx, _ubits, build_context
+from fpgasnn.hw import HwNetwork
 from fpgasnn.ir.network import Network
 
 LIBRARY = ("snn_ctrl.v", "snn_stage.v")
@@ -50,8 +50,9 @@ def rtl_files(ctx: RtlCtx) -> Plan:
     return plan
 
 
-def rtl_plan(net: Network, lanes: int | Mapping[str, int] | None = None) -> Plan:
-    """Every file of the Verilog core for ``net`` (paths relative to the RTL folder), deterministic."""
+def rtl_plan(net: HwNetwork | Network, lanes=None) -> Plan:
+    """Every file of the Verilog core for a lowered network (or a Network lowered here with ``lanes``),
+    paths relative to the RTL folder, deterministic."""
     plan = rtl_files(build_context(net, lanes))
     validate_plan(plan)
     return dict(sorted(plan.items()))

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from fpgasnn.boards import load_board
 
-from fpgasnn.backends.hls import build_context, project_plan, resolve_lanes
+from fpgasnn.backends.hls import build_context, project_plan
+from fpgasnn.hw import HwConfig, lower
 from fpgasnn.backends.hls.stimulus import parse_outputs
 from fpgasnn.cli import main
 from fpgasnn.cli.build_cmd import parse_lanes
@@ -56,10 +57,12 @@ def test_build_refuses_non_empty_folder(snn, tmp_path, capsys):
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     assert main(["build", str(snn), "-o", str(out)]) == 2
-    assert "folder is not empty; use --force to overwrite" in capsys.readouterr().err
+    assert "folder is not empty; use --force to replace it" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
-    assert main(["build", str(snn), "-o", str(out), "--force"]) == 0
-    assert (out / "project.json").is_file() and (out / "keep.txt").read_text() == "mine"
+    # --force replaces only a project folder, whole: a folder of other files is never swept away
+    assert main(["build", str(snn), "-o", str(out), "--force"]) == 2
+    assert "not an fpgasnn project folder" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 
 def test_unknown_board_is_an_error(snn, tmp_path, capsys):
@@ -89,16 +92,20 @@ def test_parse_lanes():
         parse_lanes(["fc1=z"])
 
 
-def test_resolve_lanes_and_pragmas():
+def test_lanes_policy_and_pragmas():
     net = examples.reference_mnist()
-    assert resolve_lanes(net, 16) == {"conv1": 16, "conv2": 16, "fc1": 16, "fc2": 10}
-    assert resolve_lanes(net, {"conv2": 8}) == {"conv1": 1, "conv2": 8, "fc1": 1, "fc2": 1}
+
+    def lanes(policy):
+        return lower(net, HwConfig.make(policy)).lanes
+
+    assert lanes(16) == {"conv1": 16, "conv2": 16, "fc1": 16, "fc2": 10}
+    assert lanes({"conv2": 8}) == {"conv1": 1, "conv2": 8, "fc1": 1, "fc2": 1}
     with pytest.raises(BackendError, match=r"lanes given for unknown layers \['sn1'\]"):
-        resolve_lanes(net, {"sn1": 2})
-    assert resolve_lanes(net, {"fc2": 16})["fc2"] == 10  # capped at the output channels, like a number
+        lanes({"sn1": 2})
+    assert lanes({"fc2": 16})["fc2"] == 10  # capped at the output channels, like a number
     with pytest.raises(BackendError, match=r"layer 'fc2': lanes must be >= 1, got 0"):
-        resolve_lanes(net, {"fc2": 0})
-    plan = project_plan(net, load_board("pynq-z2"), {"conv2": 8})
+        lanes({"fc2": 0})
+    plan = project_plan(lower(net, HwConfig.make({"conv2": 8})), load_board("pynq-z2"))
     top = plan["firmware/snn_top.cpp"]
     assert "HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2" in top
     assert "variable=v_sn1 " not in top
@@ -112,7 +119,7 @@ def test_widths_come_from_range_analysis():
     ann = annotate_widths(net)
     for st, n in zip(ctx.neurons, ann.neurons()):
         assert st.mem_bits == n.membrane_bits
-    text = project_plan(net, load_board("pynq-z2"))["firmware/parameters.h"]
+    text = project_plan(lower(net), load_board("pynq-z2"))["firmware/parameters.h"]
     assert f"typedef ap_int<{ann.neurons()[0].membrane_bits}> mem_t;" in text
     assert f"typedef ap_int<{ann.output.acc_bits}> acc_t;" in text
 
@@ -121,7 +128,7 @@ def test_output_after_conv_is_refused():
     net = Network((Input("x", (1, 4, 4)), Conv2D("c", np.ones((2, 1, 3, 3), dtype=np.int64)), Output("o")),
                   Schedule(wake=1))
     with pytest.raises(BackendError, match=r"output layer 'o': the last synapse 'c' must produce a flat"):
-        project_plan(net, load_board("pynq-z2"))
+        project_plan(lower(net), load_board("pynq-z2"))
 
 
 @pytest.mark.tool
@@ -148,9 +155,9 @@ def test_cli_build_then_csim(tmp_path, capsys):
     assert "compiling the C simulation" in capsys.readouterr().err
 
 
-def test_auto_lanes_build_records_both_back_ends_lanes(tmp_path):
-    # auto lanes are powers of two (fc2: 16 for 10 outputs); the HLS project caps them at the output
-    # channels, the Verilog core pads; project.json records both, and the RTL tools read rtl_lanes
+def test_auto_lanes_build_records_one_lanes_map(tmp_path):
+    # auto lanes are capped at the output channels (fc2: 10 for 10 outputs); project.json records the
+    # lowering's lanes, and both back ends (and the RTL tools) use exactly those
     from fpgasnn.backends.rtl.context import build_context as rtl_context
     from fpgasnn.cli.rtlsim_cmd import project_lanes
     from fpgasnn.flow import build_project
@@ -158,7 +165,7 @@ def test_auto_lanes_build_records_both_back_ends_lanes(tmp_path):
     net = examples.reference_mnist()
     build_project(net, "pynq-z2", tmp_path / "prj", "auto128")
     doc = json.loads((tmp_path / "prj" / "project.json").read_text())
-    assert doc["rtl_lanes"]["fc2"] == 16 and doc["lanes"]["fc2"] == 10
-    assert sum(doc["rtl_lanes"].values()) <= 128
-    assert project_lanes(tmp_path / "prj", []) == doc["rtl_lanes"]
-    assert {s.name: s.lanes for s in rtl_context(net, doc["rtl_lanes"]).stages} == doc["rtl_lanes"]
+    assert doc["lanes"]["fc2"] == 10 and "rtl_lanes" not in doc
+    assert sum(doc["lanes"].values()) <= 128
+    assert dict(project_lanes(tmp_path / "prj", []).lanes.per_layer) == doc["lanes"]
+    assert {s.hw.name: s.lanes for s in rtl_context(net, doc["lanes"]).stages} == doc["lanes"]

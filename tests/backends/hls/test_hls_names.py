@@ -9,7 +9,7 @@ import pytest
 from conftest import need
 
 from fpgasnn.backends.hls.csim import run_csim
-from fpgasnn.backends.hls.names import sanitize, unique_identifiers
+from fpgasnn.hw.names import sanitize, unique_identifiers
 from fpgasnn.ir import Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKind, Output, Schedule
 
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

@@ -62,7 +62,6 @@ module snn_ctrl #(
     localparam integer SB = (NSTAGES > 1) ? $clog2(NSTAGES) : 1;
     localparam integer KB = (NCLS > 1) ? $clog2(NCLS + 1) : 1;
     localparam integer LB = (OUT_L > 1) ? $clog2(OUT_L) : 1;
-    localparam integer LLOG = (OUT_L > 1) ? $clog2(OUT_L) : 0;
     localparam [3:0] C_INIT = 4'd0, C_INITW = 4'd1, C_RX0 = 4'd2, C_RX = 4'd3, C_RXW = 4'd4,
                      C_SC = 4'd5, C_SCW = 4'd6, C_UP = 4'd7, C_UPW = 4'd8, C_TX = 4'd9;
     reg [3:0] st;
@@ -71,6 +70,8 @@ module snn_ctrl #(
     reg [IN_POSB-1:0] pos;
     reg [IN_CB-1:0] c;
     reg [KB-1:0] beat;
+    reg [LB-1:0] lane;            // TX: lane and accumulator word of the score being sent
+    reg [OUT_QA-1:0] tx_word;
     reg signed [31:0] best_v;
     reg [31:0] best_i;
 
@@ -95,8 +96,7 @@ module snn_ctrl #(
     assign m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0 : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
 
     // TX: scores then class
-    wire [LB-1:0] lane = LB'(beat & KB'(OUT_L - 1));
-    assign acc_addr = OUT_QA'(beat >> LLOG);
+    assign acc_addr = tx_word;
     wire signed [OUT_MB-1:0] score = acc_rdata[lane*OUT_MB +: OUT_MB];
     wire signed [31:0] score32 = 32'(score);
     wire sending_class = (beat == KB'(NCLS));
@@ -115,6 +115,8 @@ module snn_ctrl #(
             pos <= '0;
             c <= '0;
             beat <= '0;
+            lane <= '0;
+            tx_word <= '0;
         end else begin
             case (st)
                 C_INIT: st <= C_INITW;
@@ -146,6 +148,8 @@ module snn_ctrl #(
                         si <= '0;
                         if (k == NB'(TOTAL - 1)) begin
                             beat <= '0;
+                            lane <= '0;
+                            tx_word <= '0;
                             st <= C_TX;
                         end else begin
                             k <= k + 1'b1;
@@ -165,6 +169,12 @@ module snn_ctrl #(
                             best_i <= 32'(beat);
                         end
                         beat <= beat + 1'b1;
+                        if (lane == LB'(OUT_L - 1)) begin
+                            lane <= '0;
+                            tx_word <= tx_word + 1'b1;
+                        end else begin
+                            lane <= lane + 1'b1;
+                        end
                     end
                 end
                 default: st <= C_INIT;

@@ -2,7 +2,9 @@
 //
 // Contract (the golden model fpgasnn/golden/simulate.py is the spec):
 //  * Scatter: every input event (producer position POS, channel C, value VAL) adds VAL * W[., C, tap]
-//    into the target memory, LANES output channels per cycle. First stage: VAL is a pixel and the
+//    into the target memory, LANES output channels per cycle, in GROUPS tap groups: the target memory
+//    is split into BANKS banks by output position (umap), and every tap of a group lands in a
+//    different bank (tmap), so a group's taps update in the same cycle (GROUPS = 1: all taps at once). First stage: VAL is a pixel and the
 //    target is the current RAM (kept for the whole image); other stages: VAL is +-1 and the target is
 //    the membrane (or, for the output stage, the accumulator) RAM.
 //  * Update pass, one memory word (LANES neurons) per cycle:
@@ -13,7 +15,8 @@
 //    last presim step: v <- v0 + THETA*[v >= THETA] - THETA*[v < 0 && N > 0], N <- 0.
 //    Output stage: acc += I; last presim step: acc <- 0.
 //  * Init pass (after reset): v <- v0, N <- 0, cur <- 0, acc <- 0; queue emptied.
-// Memory words: address = pos * OCH + chunk; lane l of chunk k is channel k*LANES + l.
+// Memory words: word = pos * OCH + chunk (bank umap[pos].bank, address umap[pos].base + chunk);
+// lane l of chunk k is channel k*LANES + l.
 // All arithmetic on stored values is modulo 2**width; range analysis proves results fit.
 `default_nettype none
 module snn_stage #(
@@ -39,12 +42,15 @@ module snn_stage #(
     parameter integer IN_C = 1,          // producer channels (padded)
     parameter integer IN_CB = 1,         // width of a producer channel index
     parameter integer IN_POSB = 1,       // width of a producer position index
-    parameter integer KT = 1,            // taps (conv)
+    parameter integer GROUPS = 1,        // tap groups per input event (conv; dense: 1)
+    parameter integer BANKS = 1,         // target-memory banks (by output position)
+    parameter integer BWORDS = 1,        // words per bank
     parameter integer RROWS = 1,         // weight rows per chunk (dense)
     parameter integer WDEPTH = 1,
     parameter integer TDEPTH = 1,
     parameter integer PMB = 1,           // width of a position-map base
-    parameter integer TMB = 1,           // width of a tap-map base
+    parameter integer TMB = 1,           // width of an in-bank word address (tap map, update map)
+    parameter integer TWB = 1,           // width of a tap-map weight base
     parameter integer QW = 1,            // width of a producer queue entry
     parameter integer QAB = 1,           // producer queue address width
     parameter integer P_LANES = 1,       // producer lanes (events from the queue)
@@ -53,7 +59,8 @@ module snn_stage #(
     parameter B_FILE = "b.mem",
     parameter V0_FILE = "v0.mem",
     parameter PMAP_FILE = "pmap.mem",
-    parameter TMAP_FILE = "tmap.mem"
+    parameter TMAP_FILE = "tmap.mem",
+    parameter UMAP_FILE = "umap.mem"
 ) (
     input  wire clk,
     input  wire rst,
@@ -88,7 +95,9 @@ module snn_stage #(
     output reg  [LANES-1:0] dbg_pos,
     output reg  [LANES-1:0] dbg_neg,
     // output stage: accumulator read / clear port (TX)
-    input  wire [QA-1:0] acc_addr,
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [QA-1:0] acc_addr,       // (banked stages use the low bits only: never read there)
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire [LANES*MB-1:0] acc_rdata,
     input  wire acc_clear
 );
@@ -102,21 +111,20 @@ module snn_stage #(
     localparam integer PB = (WB + VALB + WSH);            // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
-    localparam integer KTB = (KT > 1) ? $clog2(KT) + 1 : 1;
+    localparam integer KTB = (GROUPS > 1) ? $clog2(GROUPS) + 1 : 1;
+    localparam integer TE = 1 + TWB + TMB;                // tap-map entry of one bank
+    localparam integer UBB = (BANKS > 1) ? $clog2(BANKS) : 1;
+    localparam integer TW = (IS_FIRST != 0) ? CB : MB;    // target words: currents (first) or membranes
     localparam integer PLB = (P_LANES > 1) ? $clog2(P_LANES) : 1;
 
     // ------------------------------------------------------------------ memories
-    reg [LANES*MB-1:0] vmem [0:NWORDS-1];
     reg [LANES*NB-1:0] nmem [0:NWORDS-1];
-    reg [LANES*CB-1:0] cmem [0:NWORDS-1];
-    reg [LANES*WB-1:0] wrom [0:WDEPTH-1];
     reg [LANES*BB-1:0] brom [0:OCH-1];
     reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
     reg [PMB:0] pmap [0:IN_NPOS-1];
-    reg [TMB:0] tmap [0:TDEPTH-1];
+    reg [BANKS*TE-1:0] tmap [0:TDEPTH-1];
     reg [QE-1:0] qmem [0:NWORDS-1];
     initial begin
-        $readmemh(W_FILE, wrom);
         $readmemh(B_FILE, brom);
         $readmemh(PMAP_FILE, pmap);
         if (IS_DENSE == 0) $readmemh(TMAP_FILE, tmap);
@@ -139,13 +147,12 @@ module snn_stage #(
     /* verilator lint_on UNUSEDSIGNAL */
     reg evalid_map;
     reg signed [VALB-1:0] eval;
-    reg [WA-1:0] wa;
+    reg [WA-1:0] wa;              // dense: running weight address
+    reg [IN_CB-1:0] ec;           // conv: the event's channel
+    reg [WA-1:0] ocoff;           // conv: chunk * IN_C
     // pipelined RMW (one op per cycle, executed the cycle after issue)
-    reg pv;
     reg pbusy;                    // an op was issued last cycle (valid or not)
-    reg [QA-1:0] pa;
     reg signed [VALB-1:0] pval;
-    reg [LANES*WB-1:0] wdata;
 
     assign busy = (state != S_IDLE && state != S_EVW) || pbusy || cmd_init || cmd_scatter || cmd_update;
     assign ev_ready = (state == S_EVW);
@@ -164,31 +171,22 @@ module snn_stage #(
         for (li = P_LANES - 1; li >= 0; li = li - 1)
             if (q_any[li]) lane = li[PLB-1:0];
     end
-    localparam integer PLOG = (P_LANES > 1) ? $clog2(P_LANES) : 0;
-    wire [IN_CB-1:0] pick_c = (IN_CB'(q_chunk) << PLOG) | IN_CB'(lane);
+    wire [IN_CB-1:0] pick_c = IN_CB'(q_chunk) * IN_CB'(P_LANES) + IN_CB'(lane);
     assign pq_raddr = QAB'(rptr);
 
     // current event's map entry
     wire [PMB:0] pm = pmap[(IS_FIRST != 0) ? ev_pos : q_pos];
     wire [TA-1:0] ti = TA'(ebase) + TA'(t);
-    wire [TMB:0] tm = tmap[ti];
-    wire op_valid = (IS_DENSE != 0) ? evalid_map : (evalid_map & tm[TMB]);
-    wire [QA-1:0] op_addr = (IS_DENSE != 0) ? QA'(oc) : (QA'(tm[TMB-1:0]) + QA'(oc));
-    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(KT - 1));
-
-    always @(posedge clk) begin
-        if (state == S_OPS) wdata <= wrom[wa];
-    end
+    wire [BANKS*TE-1:0] tm = tmap[ti];
+    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
 
     always @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
-            pv <= 1'b0;
             pbusy <= 1'b0;
             q_count <= '0;
             dbg_we <= 1'b0;
         end else begin
-            pv <= 1'b0;
             pbusy <= (state == S_OPS);
             dbg_we <= 1'b0;
             case (state)
@@ -209,6 +207,12 @@ module snn_stage #(
                 end
                 S_INIT: begin
                     wcnt <= wcnt + 1'b1;
+                    if (uch == CHB'(OCH - 1)) begin
+                        uch <= '0;
+                        upos <= upos + 1'b1;
+                    end else begin
+                        uch <= uch + 1'b1;
+                    end
                     if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
                 end
                 S_EVW: begin  // first stage: wait for pixel events; cmd_scatter again ends
@@ -219,7 +223,9 @@ module snn_stage #(
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
                         eval <= ev_val;
-                        wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(ev_c) : WA'(ev_c);
+                        wa <= WA'(pm[PMB-1:0]) + WA'(ev_c);
+                        ec <= ev_c;
+                        ocoff <= '0;
                         t <= '0;
                         oc <= '0;
                         state <= S_OPS;
@@ -244,7 +250,9 @@ module snn_stage #(
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
                         eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
-                        wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
+                        wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
+                        ec <= pick_c;
+                        ocoff <= '0;
                         t <= '0;
                         oc <= '0;
                         qword[P_LANES + 32'(lane)] <= 1'b0;
@@ -253,15 +261,15 @@ module snn_stage #(
                     end
                 end
                 S_OPS: begin
-                    pv <= op_valid;
-                    pa <= op_addr;
                     pval <= eval;
-                    wa <= wa + ((IS_DENSE != 0) ? WA'(RROWS) : WA'(IN_C));
+                    wa <= wa + WA'(RROWS);
                     if (oc == CHB'(OCH - 1)) begin
                         oc <= '0;
+                        ocoff <= '0;
                         t <= t + 1'b1;
                     end else begin
                         oc <= oc + 1'b1;
+                        ocoff <= ocoff + WA'(IN_C);
                     end
                     if (last_op) begin
                         if (IS_FIRST != 0) begin
@@ -278,7 +286,9 @@ module snn_stage #(
                             // next spike of the same word: picked here, without an S_PICK cycle
                             // (S_PICK cleared the current lane, so ``lane`` is already the next one)
                             eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
-                            wa <= (IS_DENSE != 0) ? WA'(pm[PMB-1:0]) + WA'(pick_c) : WA'(pick_c);
+                            wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
+                            ec <= pick_c;
+                            ocoff <= '0;
                             t <= '0;
                             oc <= '0;
                             qword[P_LANES + 32'(lane)] <= 1'b0;
@@ -310,9 +320,24 @@ module snn_stage #(
 
     // ------------------------------------------------------------------ update datapath
     wire [QA-1:0] ua = QA'(wcnt);
-    wire [LANES*MB-1:0] v_word = vmem[ua];
     wire [LANES*NB-1:0] n_word = nmem[ua];
-    wire [LANES*CB-1:0] c_word = cmem[ua];
+    // the update pass's word in the banked target memory
+    wire [UBB-1:0] ubank;
+    wire [TMB-1:0] uaddr;
+    generate
+        if (BANKS > 1) begin : g_umap
+            reg [UBB+TMB-1:0] umap [0:NPOS-1];
+            initial $readmemh(UMAP_FILE, umap);
+            wire [UBB+TMB-1:0] um = umap[upos];
+            assign ubank = um[UBB+TMB-1:TMB];
+            assign uaddr = um[TMB-1:0] + TMB'(uch);
+        end else begin : g_nomap
+            assign ubank = '0;
+            assign uaddr = TMB'(wcnt);
+        end
+    endgenerate
+    wire [LANES*MB-1:0] v_word;
+    wire [LANES*CB-1:0] c_word;
     wire [LANES*BB-1:0] b_word = brom[uch];
     wire [LANES*MB-1:0] v0_word = (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
     reg [LANES*MB-1:0] v_new;
@@ -371,49 +396,97 @@ module snn_stage #(
         end
     end
 
-    // ------------------------------------------------------------------ scatter datapath
-    reg [LANES*MB-1:0] s_vnew;
-    reg [LANES*CB-1:0] s_cnew;
-    wire [LANES*MB-1:0] s_vold = vmem[pa];
-    wire [LANES*CB-1:0] s_cold = cmem[pa];
-    reg signed [PB-1:0] prod;
-    integer k;
-    always @(*) begin
-        s_vnew = s_vold;
-        s_cnew = s_cold;
-        for (k = 0; k < LANES; k = k + 1) begin
-            if (IS_FIRST != 0)
-                prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
-            else
-                prod = (pval < 0) ? -(PB'($signed(wdata[k*WB +: WB]))) : PB'($signed(wdata[k*WB +: WB]));
-            prod = prod <<< WSH;
-            s_vnew[k*MB +: MB] = s_vold[k*MB +: MB] + MB'(prod);
-            s_cnew[k*CB +: CB] = s_cold[k*CB +: CB] + CB'(prod);
-        end
-    end
-
-    // ------------------------------------------------------------------ memory write ports
+    // ------------------------------------------------------------------ banked target memory
+    // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words.
+    // Each bank has its own copy of the weight ROM, read at its tap's weights during the scatter.
     wire init_we = (state == S_INIT);
     wire upd_we = (state == S_UPD);
-    always @(posedge clk) begin
-        if (init_we) vmem[ua] <= (IS_OUT != 0) ? '0 : v0_word;
-        else if (upd_we) vmem[ua] <= v_new;
-        else if (pv && IS_FIRST == 0) vmem[pa] <= s_vnew;
-        else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
-    end
+    wire [BANKS*LANES*TW-1:0] t_rd_all;
+    wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank)
+    genvar gb;
+    generate
+        for (gb = 0; gb < BANKS; gb = gb + 1) begin : g_bank
+            reg [LANES*TW-1:0] mem [0:BWORDS-1];
+            reg [LANES*WB-1:0] wrom [0:WDEPTH-1];
+            initial $readmemh(W_FILE, wrom);
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [TE-1:0] e = tm[gb*TE +: TE];
+            /* verilator lint_on UNUSEDSIGNAL */
+            wire [WA-1:0] wab = (IS_DENSE != 0) ? wa : (WA'(e[TMB +: TWB]) + ocoff + WA'(ec));
+            reg pv;
+            reg [TMB-1:0] pa;
+            reg [LANES*WB-1:0] wdata;
+            always @(posedge clk) begin
+                if (state == S_OPS) wdata <= wrom[wab];
+            end
+            always @(posedge clk) begin
+                if (rst) begin
+                    pv <= 1'b0;
+                end else begin
+                    pv <= (state == S_OPS) && evalid_map && ((IS_DENSE != 0) || e[TE-1]);
+                    pa <= (IS_DENSE != 0) ? TMB'(oc) : (e[TMB-1:0] + TMB'(oc));
+                end
+            end
+            wire [LANES*TW-1:0] s_old = mem[pa];
+            reg [LANES*TW-1:0] s_new;
+            reg signed [PB-1:0] prod;
+            integer k;
+            always @(*) begin
+                for (k = 0; k < LANES; k = k + 1) begin
+                    if (IS_FIRST != 0)
+                        prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
+                    else
+                        prod = (pval < 0) ? -(PB'($signed(wdata[k*WB +: WB])))
+                                          : PB'($signed(wdata[k*WB +: WB]));
+                    prod = prod <<< WSH;
+                    s_new[k*TW +: TW] = s_old[k*TW +: TW] + TW'(prod);
+                end
+            end
+            wire here = (ubank == UBB'(gb));
+            always @(posedge clk) begin
+                if (init_we && here)
+                    mem[uaddr] <= (IS_OUT != 0 || IS_FIRST != 0) ? '0 : (LANES*TW)'(v0_word);
+                else if (upd_we && here && IS_FIRST == 0)
+                    mem[uaddr] <= (LANES*TW)'(v_new);
+                else if (upd_we && here && m_last)
+                    mem[uaddr] <= '0;
+                else if (pv)
+                    mem[pa] <= s_new;
+                else if (acc_clear && IS_OUT != 0 && gb == 0)
+                    mem[TMB'(acc_addr)] <= '0;
+            end
+            assign t_rd_all[gb*LANES*TW +: LANES*TW] = mem[uaddr];
+            if (gb == 0) begin : g_acc
+                assign acc_word = mem[TMB'(acc_addr)];
+            end
+        end
+    endgenerate
+    wire [LANES*TW-1:0] t_word = t_rd_all[ubank*LANES*TW +: LANES*TW];
+    generate
+        if (IS_FIRST != 0) begin : g_vfirst
+            reg [LANES*MB-1:0] vmem [0:NWORDS-1];
+            assign v_word = vmem[ua];
+            assign c_word = (LANES*CB)'(t_word);
+            always @(posedge clk) begin
+                if (init_we) vmem[ua] <= v0_word;
+                else if (upd_we) vmem[ua] <= v_new;
+            end
+        end else begin : g_vbank
+            assign v_word = (LANES*MB)'(t_word);
+            assign c_word = '0;
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ memory write ports
     always @(posedge clk) begin
         if (init_we || (upd_we && m_last)) nmem[ua] <= '0;
         else if (upd_we) nmem[ua] <= n_new;
-    end
-    always @(posedge clk) begin
-        if (init_we || (upd_we && m_last)) cmem[ua] <= '0;
-        else if (pv && IS_FIRST != 0) cmem[pa] <= s_cnew;
     end
     always @(posedge clk) begin
         if (upd_we && (|(upd_pos | upd_neg)))
             qmem[q_count[QA-1:0]] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
         q_rdata <= qmem[q_raddr];
     end
-    assign acc_rdata = vmem[acc_addr];
+    assign acc_rdata = (LANES*MB)'(acc_word);
 endmodule
 `default_nettype wire
