@@ -177,18 +177,6 @@ def load_images(path: str, net, arg: str = "--inputs"):
         raise UsageError(f"{arg} {path!r}: {e}") from None
 
 
-def check_lane_layers(net, lanes, arg: str = "--lanes") -> None:
-    """A ``{layer: n}`` lanes mapping names synapse layers of ``net`` only."""
-    if not isinstance(lanes, dict):
-        return
-    layers = [st.synapse.name for st in net.stages()]
-    unknown = sorted(set(lanes) - set(layers) - {st.activation.name for st in net.stages()})
-    if unknown:
-        raise UsageError(f"{arg}: no synapse layer named {', '.join(map(repr, unknown))}; the "
-                         f"network's are {', '.join(layers)}")
-
-
-
 def load_network(path: str | Path):
     """The network in the .snn file ``path``. A file whose values the IR rejects with a plain
     ValueError / TypeError (e.g. a ``wake`` of "abc") is reported as a bad file, not as a bug."""
@@ -241,6 +229,6 @@ def keep_work_dir(keep: bool, prefix: str):
     return scope()
 
 
-__all__ = ["board_name", "check_lane_layers", "check_outside", "count", "input_file", "input_path",
+__all__ = ["board_name", "check_outside", "count", "input_file", "input_path",
            "keep_work_dir", "load_images", "load_network", "method_name", "output_dir", "output_file",
            "project_dir", "project_network", "read_npy"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
-from fpgasnn.errors import BackendError, SerializationError
+from fpgasnn.cli.args import board_name, input_file, load_network, output_dir
+from fpgasnn.errors import BackendError, UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,20 +17,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "spiking core, its C test bench with vectors, a Vitis HLS script (csim, csynth, "
                     "cosim, export) and a Vivado script (project + block design), project.json and a "
                     "copy of the network. Building twice gives byte-identical files.")
-    p.add_argument("net", help="the .snn file")
-    p.add_argument("--board", default="pynq-z2", help="board name (see boards/*.json; default pynq-z2)")
-    p.add_argument("-o", "--output", required=True, help="project folder to write")
+    p.add_argument("net", type=input_file, help="the .snn file")
+    p.add_argument("--board", default="pynq-z2", type=board_name,
+                   help="board name (see boards/*.json; default pynq-z2)")
+    p.add_argument("-o", "--output", required=True, type=output_dir,
+                   help="project folder to write (built beside it and moved in when complete)")
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
                    help="parallel channels per layer: one number for every layer (capped at its "
                         "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
                         "a budget of lanes (default 128) spent where the synaptic events are")
-    p.add_argument("--force", action="store_true", help="write into a non-empty folder")
+    p.add_argument("--taps", default="all", choices=["all", "1"],
+                   help="kernel taps of one input event a convolution updates per cycle: all "
+                        "(membranes banked by output position; default) or 1 (smaller, slower)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing project folder whole (it stays as it was if the build "
+                        "fails)")
     p.set_defaults(func=run)
 
 
 def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
     """``["4"]`` -> 4; ``["conv1=4,fc1=2"]`` or ``["conv1=4", "fc1=2"]`` -> {"conv1": 4, "fc1": 2};
-    ``["auto"]`` / ``["auto64"]`` -> the string (resolved by the RTL back end's ``resolve_lanes``)."""
+    ``["auto"]`` / ``["auto64"]`` -> the string (resolved by the hardware lowering, :mod:`fpgasnn.hw`)."""
     if not items:
         return None
     if len(items) == 1 and items[0].strip().lower().startswith("auto"):
@@ -51,22 +60,37 @@ def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
     return out
 
 
+def check_output(out: Path, force: bool) -> None:
+    """Before anything is built: a non-empty ``out`` needs ``force`` and must be an fpgasnn project
+    (``--force`` replaces the folder whole, so a folder of other files is never swept away)."""
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not force:
+        raise UsageError(f"-o {str(out)!r}: folder is not empty; use --force to replace it")
+    if not (out / "project.json").is_file():
+        raise UsageError(f"-o {str(out)!r}: not an fpgasnn project folder (no project.json); "
+                         "--force replaces only a project folder: choose a new or empty folder")
+    if Path.cwd().resolve().is_relative_to(out.resolve()):
+        raise UsageError(f"-o {str(out)!r}: is the current folder or holds it; --force cannot "
+                         "replace it from inside")
+    parent = out.absolute().parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {str(out)!r}: its folder {str(parent)!r} is not writable (--force "
+                         "builds the new project beside the old one)")
+
+
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.boards import load_board
     from fpgasnn.flow import build_project
-    from fpgasnn.ir.serialize import loads
 
+    check_output(Path(args.output), args.force)
     path = Path(args.net)
-    try:
-        snn_bytes = path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError):
-        raise SerializationError(f"{path}: no such .snn file") from None
-    net = loads(snn_bytes, str(path))
+    net = load_network(path)
+    snn_bytes = path.read_bytes()
     board = load_board(args.board)
-    from fpgasnn.backends.rtl.context import resolve_lanes
+    from fpgasnn.hw import HwConfig, lower
 
-    lanes = resolve_lanes(net, parse_lanes(args.lanes))
-    written = build_project(net, board, args.output, lanes, force=args.force,
-                            snn_bytes=snn_bytes)
+    hw = lower(net, HwConfig.make(parse_lanes(args.lanes), taps=args.taps))
+    written = build_project(hw, board, args.output, force=args.force, snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     return 0

@@ -4,12 +4,21 @@ with the golden model bit-exactly and print cycles measured vs the cycle model v
 from __future__ import annotations
 
 import argparse
-import tempfile
+import contextlib
 from pathlib import Path
 
-import numpy as np
-
-from fpgasnn.errors import SimulationError
+from fpgasnn.cli.args import (
+    check_outside,
+    count,
+    input_file,
+    input_path,
+    keep_work_dir,
+    load_images,
+    load_network,
+    output_dir,
+    project_network,
+)
+from fpgasnn.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,20 +27,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(cocotb bench), compare scores, class and every layer's per-step "
                                    "spikes with the golden model, and print the cycles measured, the "
                                    "cycle model's and the lower bound. Exit status 1 on any mismatch.")
-    p.add_argument("project", help="project folder written by `fpgasnn build` (its .snn) or a .snn file")
+    p.add_argument("project", type=input_path,
+                   help="project folder written by `fpgasnn build` (its network.snn) or .snn file")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("-n", "--images", type=int, default=10, help="seeded random images (default 10)")
-    src.add_argument("--inputs", help=".npy file of integer images (N, *input_shape)")
-    p.add_argument("--seed", type=int, default=0)
+    src.add_argument("-n", "--images", type=count(1, 100_000), default=10,
+                     help="seeded random images (default 10)")
+    src.add_argument("--inputs", type=input_file,
+                     help=".npy file of integer images (N, *input_shape)")
+    p.add_argument("--seed", type=count(0), default=0)
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
                    help="lanes per layer (default: the project's, else 8)")
-    p.add_argument("--workdir", help="build folder (default: a temporary one)")
+    p.add_argument("--workdir", type=output_dir,
+                   help="build folder, kept afterwards; outside the project (default: a temporary "
+                        "folder, removed when the command ends)")
+    p.add_argument("--keep-work", action="store_true",
+                   help="keep the temporary build folder and print where it is")
     p.set_defaults(func=run)
 
 
 def project_lanes(path: Path, given: list[str]):
-    """``--lanes`` if given, else the Verilog core's lanes recorded in the project folder's project.json
-    (``rtl_lanes``; older projects: ``lanes``), else 8."""
+    """``--lanes`` if given, else the hardware configuration recorded in the project folder's
+    project.json (lanes and parallel taps per layer), else 8 lanes."""
     from fpgasnn.cli.build_cmd import parse_lanes
 
     if given:
@@ -40,41 +56,50 @@ def project_lanes(path: Path, given: list[str]):
     if path.is_dir() and pj.is_file():
         import json
 
+        from fpgasnn.backends.hls.project import project_config
+
         doc = json.loads(pj.read_text())
-        lanes = doc.get("rtl_lanes", doc.get("lanes"))
-        if lanes is not None:
-            return lanes
+        if doc.get("lanes") is not None:
+            return project_config(doc)  # the project's lanes and parallel taps
     return 8
 
 
-def find_snn(path: Path) -> Path:
-    if path.is_file():
-        return path
-    cands = sorted(path.glob("*.snn")) + sorted(path.glob("**/*.snn"))
-    if not cands:
-        raise SimulationError(f"{path}: no .snn file found (give a project folder or a .snn file)")
-    return cands[0]
+def load_target(path: Path):
+    """The network of ``path``: a .snn file, or the one a project folder's project.json names."""
+    if path.is_dir():
+        return project_network(path)[1]
+    return load_network(path)
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from fpgasnn.backends.hls.stimulus import random_images
     from fpgasnn.backends.rtl.check import check
     from fpgasnn.backends.rtl.context import build_context
     from fpgasnn.backends.rtl.sim import RtlSim
-    from fpgasnn.ir.serialize import loads
+    from fpgasnn.hw import HwConfig, lower
 
-    snn = find_snn(Path(args.project))
-    net = loads(snn.read_bytes(), str(snn))
+    target = Path(args.project)
+    if args.workdir:
+        project = target if target.is_dir() else target.parent
+        if (project / "project.json").is_file():
+            check_outside(args.workdir, project, "--workdir", "the project folder")
+        if args.keep_work:
+            raise UsageError("--keep-work: a --workdir is always kept; give one or the other")
+    net = load_target(target)
     if args.inputs:
-        images = np.load(args.inputs, allow_pickle=False)
+        images = load_images(args.inputs, net)
     else:
         images = random_images(net, args.images, args.seed)
-    lanes = project_lanes(Path(args.project), args.lanes)
-    work = args.workdir or tempfile.mkdtemp(prefix="fpgasnn_rtlsim_")
-    sim = RtlSim(net, lanes, work)
-    sim.build()
-    obs = sim.run(images)
-    res = check(net, build_context(net, lanes), images, obs)
+    hw = lower(net, HwConfig.make(project_lanes(target, args.lanes)))  # checks the lanes too
+    lanes = hw.lanes
+    with (contextlib.nullcontext(Path(args.workdir)) if args.workdir
+          else keep_work_dir(args.keep_work, "fpgasnn_rtlsim_")) as work:
+        sim = RtlSim(hw, None, work)
+        sim.build()
+        obs = sim.run(images)
+    res = check(net, build_context(hw), images, obs)
     meas, model, lb = (np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound))
     print(f"rtlsim: {res.images} images, lanes {lanes}, {res.mismatches} mismatches")
     if len(meas):

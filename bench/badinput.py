@@ -1,0 +1,490 @@
+"""Every bad argument and broken file a new user tries: one clear line, no traceback, nothing touched.
+
+Each case runs ``python -m fpgasnn ...`` in a fresh process inside a workspace of real files (a tiny
+``.snn``, a built project, good and broken ``.npy``/``.snn``/JSON files, a read-only folder) and records
+
+- ``exit_code``: the command's exit status (2 for every user mistake);
+- ``clear_error``: stderr is exactly one line, ``fpgasnn CMD: error: ...``, with no traceback, that
+  names the argument, file or layer at fault (``names``) and equals the case's expected first line;
+- ``files_intact``: every file of the workspace has the checksum it had before and no file or folder
+  appeared (the process's TMPDIR included, so no scratch folder is left behind);
+- ``seconds_to_error``: wall-clock time from the start of the process to its exit.
+
+``kind`` is ``argument`` for mistakes found from the command line alone (before any TensorFlow import
+or compile), ``file`` for mistakes found by reading a file the user gave. The issue's acceptance: all
+``clear_error`` and ``files_intact`` true, median ``seconds_to_error`` under 2 s for ``argument``.
+
+When run as root, the commands run as the user ``nobody`` (setpriv) so that the read-only folder is
+read-only to them. Writes bench/results/badinput.json.
+
+Run: .venv/bin/python bench/badinput.py [--only SUBSTRING]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    case: str
+    argv: tuple[str, ...]
+    first_line: str
+    names: str
+    kind: str = "argument"
+    root_ok: bool = True
+    """False: the case needs a real read-only folder (meaningless for root, which may write anyway)."""
+
+
+def _help(cmd: str) -> str:
+    return f" (see `fpgasnn {cmd} --help`)"
+
+
+def C(case: str, argv: str, first_line: str, names: str, kind: str = "argument",
+      root_ok: bool = True) -> Case:
+    return Case(case, tuple(argv.split()), first_line, names, kind, root_ok)
+
+
+E = "fpgasnn {}: error: "
+CASES: list[Case] = [
+    # the command line itself
+    C("no_command", "", "fpgasnn: error: the following arguments are required: COMMAND (see "
+      "`fpgasnn --help`)", "COMMAND"),
+    C("unknown_command", "simulat t.snn x.npy",
+      "fpgasnn: error: argument COMMAND: invalid choice: 'simulat' (choose from 'demo', 'train', "
+      "'convert', 'evaluate', 'inspect', 'simulate', 'build', 'csim', 'rtlsim', 'synth', 'pnr', "
+      "'report') (see `fpgasnn --help`)", "simulat"),
+    # inspect
+    C("inspect_missing", "inspect nothere.snn",
+      E.format("inspect") + "argument net: no such file: 'nothere.snn'" + _help("inspect"), "nothere.snn"),
+    C("inspect_folder", "inspect prj",
+      E.format("inspect") + "argument net: 'prj' is a folder, expected a file" + _help("inspect"), "prj"),
+    C("inspect_garbage", "inspect garbage.snn",
+      E.format("inspect") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
+      "foreign file)", "garbage.snn", "file"),
+    C("inspect_wake_abc", "inspect wake.snn",
+      E.format("inspect") + "wake.snn: malformed network (ValueError: invalid literal for int() with "
+      "base 10: 'abc')", "wake.snn", "file"),
+    # simulate
+    C("simulate_missing_net", "simulate nothere.snn x.npy",
+      E.format("simulate") + "argument net: no such file: 'nothere.snn'" + _help("simulate"), "nothere.snn"),
+    C("simulate_missing_inputs", "simulate t.snn nothere.npy",
+      E.format("simulate") + "argument inputs: no such file: 'nothere.npy'" + _help("simulate"),
+      "nothere.npy"),
+    C("simulate_inputs_shape", "simulate t.snn x_shape.npy",
+      E.format("simulate") + "inputs 'x_shape.npy': input layer 'input' expects images of shape "
+      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+    C("simulate_inputs_float", "simulate t.snn x_float.npy",
+      E.format("simulate") + "inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), "
+      "got dtype float32", "x_float.npy", "file"),
+    C("simulate_inputs_range", "simulate t.snn x_range.npy",
+      E.format("simulate") + "inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], "
+      "got [0, 16]", "x_range.npy", "file"),
+    C("simulate_inputs_empty", "simulate t.snn x_empty.npy",
+      E.format("simulate") + "inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))",
+      "x_empty.npy", "file"),
+    C("simulate_inputs_not_npy", "simulate t.snn x_bad.npy",
+      E.format("simulate") + "inputs 'x_bad.npy': not a .npy file (no NumPy array header)",
+      "x_bad.npy", "file"),
+    C("simulate_labels_not_npy", "simulate t.snn x.npy --labels existing.txt",
+      E.format("simulate") + "--labels 'existing.txt': not a .npy file (no NumPy array header)",
+      "existing.txt", "file"),
+    C("simulate_labels_float", "simulate t.snn x.npy --labels y_float.npy",
+      E.format("simulate") + "--labels 'y_float.npy': expected integer class labels, got dtype float64",
+      "y_float.npy", "file"),
+    C("simulate_labels_count", "simulate t.snn x.npy --labels y_short.npy",
+      E.format("simulate") + "--labels 'y_short.npy': 2 labels for 3 images", "y_short.npy", "file"),
+    C("simulate_labels_range", "simulate t.snn x.npy --labels y_range.npy",
+      E.format("simulate") + "--labels 'y_range.npy': labels must lie in [0, 9], got [0, 99]",
+      "y_range.npy", "file"),
+    C("simulate_out_missing_dir", "simulate t.snn x.npy --out missing_dir/x.npz",
+      E.format("simulate") + "argument --out: folder '{ws}/missing_dir' of 'missing_dir/x.npz' does "
+      "not exist" + _help("simulate"), "missing_dir"),
+    C("simulate_out_folder", "simulate t.snn x.npy --out plain.npz",
+      E.format("simulate") + "argument --out: 'plain.npz' is a folder, expected a file name"
+      + _help("simulate"), "plain.npz"),
+    C("simulate_out_suffix", "simulate t.snn x.npy --out existing.txt",
+      E.format("simulate") + "argument --out: expected a .npz file name, got 'existing.txt'"
+      + _help("simulate"), "existing.txt"),
+    C("simulate_out_readonly", "simulate t.snn x.npy --out ro/x.npz",
+      E.format("simulate") + "argument --out: folder '{ws}/ro' of 'ro/x.npz' is not writable"
+      + _help("simulate"), "ro", root_ok=False),
+    # build
+    C("build_missing_net", "build nothere.snn -o new",
+      E.format("build") + "argument net: no such file: 'nothere.snn'" + _help("build"), "nothere.snn"),
+    C("build_net_folder", "build prj -o new",
+      E.format("build") + "argument net: 'prj' is a folder, expected a file" + _help("build"), "prj"),
+    C("build_garbage_net", "build garbage.snn -o new",
+      E.format("build") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
+      "foreign file)", "garbage.snn", "file"),
+    C("build_unknown_board", "build t.snn -o new --board pynq-z3",
+      E.format("build") + "argument --board: unknown board 'pynq-z3'; known boards: alveo-u250, "
+      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("build"), "pynq-z3"),
+    C("build_output_is_file", "build t.snn -o existing.txt",
+      E.format("build") + "argument -o/--output: 'existing.txt' exists and is not a folder"
+      + _help("build"), "existing.txt"),
+    C("build_output_missing_parent", "build t.snn -o missing_dir/prj",
+      E.format("build") + "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/prj' does "
+      "not exist" + _help("build"), "missing_dir"),
+    C("build_output_not_empty", "build t.snn -o plain.npz",
+      E.format("build") + "-o 'plain.npz': folder is not empty; use --force to replace it", "plain.npz"),
+    C("build_project_no_force", "build t.snn -o prj",
+      E.format("build") + "-o 'prj': folder is not empty; use --force to replace it", "prj"),
+    C("build_force_non_project", "build t.snn -o plain.npz --force",
+      E.format("build") + "-o 'plain.npz': not an fpgasnn project folder (no project.json); --force "
+      "replaces only a project folder: choose a new or empty folder", "plain.npz"),
+    C("build_force_current_folder", "build t.snn -o . --force",
+      E.format("build") + "-o '.': not an fpgasnn project folder (no project.json); --force replaces "
+      "only a project folder: choose a new or empty folder", "'.'"),
+    C("build_readonly_parent", "build t.snn -o ro/prj",
+      E.format("build") + "argument -o/--output: folder '{ws}/ro' of 'ro/prj' is not writable"
+      + _help("build"), "ro", root_ok=False),
+    C("build_lanes_text", "build t.snn -o new --lanes many",
+      E.format("build") + "--lanes: expected a number or LAYER=N pairs, got 'many'", "many"),
+    C("build_lanes_pair_value", "build t.snn -o new --lanes conv1=x",
+      E.format("build") + "--lanes: layer 'conv1': expected an integer, got 'x'", "conv1"),
+    C("build_lanes_unknown_layer", "build t.snn -o new --lanes conv9=3",
+      E.format("build") + "lanes given for unknown layers ['conv9']; the synapse layers are "
+      "['conv1', 'fc']", "conv9", "file"),
+    C("build_lanes_zero", "build t.snn -o new --lanes 0",
+      E.format("build") + "lanes must be >= 1, got 0", "0"),
+    # csim
+    C("csim_missing_project", "csim nothere",
+      E.format("csim") + "argument project: no such project folder: 'nothere'" + _help("csim"), "nothere"),
+    C("csim_project_is_file", "csim t.snn",
+      E.format("csim") + "argument project: 't.snn' is not a folder; give a project folder written by "
+      "`fpgasnn build`" + _help("csim"), "t.snn"),
+    C("csim_not_a_project", "csim plain.npz",
+      E.format("csim") + "argument project: 'plain.npz' is not an fpgasnn project (no project.json); "
+      "run `fpgasnn build` first" + _help("csim"), "plain.npz"),
+    C("csim_n_zero", "csim prj -n 0",
+      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got '0'"
+      + _help("csim"), "-n"),
+    C("csim_n_negative", "csim prj -n -5",
+      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got '-5'"
+      + _help("csim"), "-5"),
+    C("csim_n_text", "csim prj -n ten",
+      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got 'ten'"
+      + _help("csim"), "ten"),
+    C("csim_threads_zero", "csim prj -j 0",
+      E.format("csim") + "argument -j/--threads: expected an integer in [1, 256], got '0'"
+      + _help("csim"), "-j"),
+    C("csim_seed_negative", "csim prj --seed -1",
+      E.format("csim") + "argument --seed: expected an integer >= 0, got '-1'" + _help("csim"), "--seed"),
+    C("csim_n_and_inputs", "csim prj -n 3 --inputs x.npy",
+      E.format("csim") + "argument --inputs: not allowed with argument -n/--images" + _help("csim"),
+      "--inputs"),
+    C("csim_inputs_missing", "csim prj --inputs nothere.npy",
+      E.format("csim") + "argument --inputs: no such file: 'nothere.npy'" + _help("csim"), "nothere.npy"),
+    C("csim_inputs_shape", "csim prj --inputs x_shape.npy",
+      E.format("csim") + "--inputs 'x_shape.npy': input layer 'input' expects images of shape "
+      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+    C("csim_inputs_float", "csim prj --inputs x_float.npy",
+      E.format("csim") + "--inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), "
+      "got dtype float32", "x_float.npy", "file"),
+    C("csim_inputs_empty", "csim prj --inputs x_empty.npy",
+      E.format("csim") + "--inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))",
+      "x_empty.npy", "file"),
+    C("csim_inputs_range", "csim prj --inputs x_range.npy",
+      E.format("csim") + "--inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], "
+      "got [0, 16]", "x_range.npy", "file"),
+    C("csim_project_bad_json", "csim badprj",
+      E.format("csim") + "badprj/project.json: not valid JSON (Expecting value: line 1 column 1 "
+      "(char 0))", "project.json", "file"),
+    # rtlsim
+    C("rtlsim_missing_project", "rtlsim nothere",
+      E.format("rtlsim") + "argument project: no such file or folder: 'nothere'" + _help("rtlsim"),
+      "nothere"),
+    C("rtlsim_not_a_project", "rtlsim plain.npz",
+      E.format("rtlsim") + "'plain.npz' is not an fpgasnn project (no project.json); run `fpgasnn "
+      "build` first", "plain.npz"),
+    C("rtlsim_workdir_is_project", "rtlsim prj --workdir prj",
+      E.format("rtlsim") + "--workdir 'prj': must lie outside the project folder 'prj' (a scratch "
+      "folder there would mix with its files)", "--workdir"),
+    C("rtlsim_workdir_in_project", "rtlsim prj --workdir prj/sim",
+      E.format("rtlsim") + "--workdir 'prj/sim': must lie outside the project folder 'prj' (a scratch "
+      "folder there would mix with its files)", "prj/sim"),
+    C("rtlsim_workdir_and_keep", "rtlsim prj --workdir new --keep-work",
+      E.format("rtlsim") + "--keep-work: a --workdir is always kept; give one or the other",
+      "--keep-work"),
+    C("rtlsim_workdir_is_file", "rtlsim prj --workdir existing.txt",
+      E.format("rtlsim") + "argument --workdir: 'existing.txt' exists and is not a folder"
+      + _help("rtlsim"), "existing.txt"),
+    C("rtlsim_n_zero", "rtlsim prj -n 0",
+      E.format("rtlsim") + "argument -n/--images: expected an integer in [1, 100000], got '0'"
+      + _help("rtlsim"), "-n"),
+    C("rtlsim_inputs_missing", "rtlsim prj --inputs nothere.npy",
+      E.format("rtlsim") + "argument --inputs: no such file: 'nothere.npy'" + _help("rtlsim"),
+      "nothere.npy"),
+    C("rtlsim_inputs_shape", "rtlsim prj --inputs x_shape.npy",
+      E.format("rtlsim") + "--inputs 'x_shape.npy': input layer 'input' expects images of shape "
+      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+    C("rtlsim_lanes_unknown_layer", "rtlsim prj --lanes conv9=3",
+      E.format("rtlsim") + "lanes given for unknown layers ['conv9']; the synapse layers are "
+      "['conv1', 'fc']", "conv9", "file"),
+    C("rtlsim_garbage_net", "rtlsim garbage.snn",
+      E.format("rtlsim") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
+      "foreign file)", "garbage.snn", "file"),
+    # synth
+    C("synth_missing", "synth nothere",
+      E.format("synth") + "argument project: no such file or folder: 'nothere'" + _help("synth"),
+      "nothere"),
+    C("synth_not_a_project", "synth plain.npz",
+      E.format("synth") + "project 'plain.npz': not an fpgasnn project (no project.json); give a "
+      "project folder written by `fpgasnn build` or a .snn file", "plain.npz"),
+    C("synth_project_with_lanes", "synth prj --lanes 4",
+      E.format("synth") + "project 'prj': a project is synthesised with its own lanes and board in "
+      "its report/ folder; --lanes, --board, --workdir and --keep-work are for a .snn file (rebuild "
+      "with `fpgasnn build` to change them)", "--lanes"),
+    C("synth_unknown_board", "synth t.snn --board zedboard",
+      E.format("synth") + "argument --board: unknown board 'zedboard'; known boards: alveo-u250, "
+      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("synth"), "zedboard"),
+    C("synth_workdir_and_keep", "synth t.snn --workdir new --keep-work",
+      E.format("synth") + "--keep-work: a --workdir is always kept; give one or the other",
+      "--keep-work"),
+    C("synth_workdir_in_project", "synth prj/network.snn --workdir prj/w",
+      E.format("synth") + "--workdir 'prj/w': must lie outside the project folder 'prj' (a scratch "
+      "folder there would mix with its files)", "prj/w"),
+    # report
+    C("report_n_zero", "report prj -n 0",
+      E.format("report") + "argument -n/--images: expected an integer >= 1, got '0'" + _help("report"),
+      "-n"),
+    C("report_n_negative", "report prj -n -5",
+      E.format("report") + "argument -n/--images: expected an integer >= 1, got '-5'"
+      + _help("report"), "-5"),
+    C("report_cycle_images_zero", "report prj --cycle-images 0",
+      E.format("report") + "argument --cycle-images: expected an integer in [1, 100000], got '0'"
+      + _help("report"), "--cycle-images"),
+    C("report_unknown_dataset", "report prj --dataset cifar10",
+      E.format("report") + "argument --dataset: invalid choice: 'cifar10' (choose from 'digits', "
+      "'fashion_mnist', 'mnist')" + _help("report"), "cifar10"),
+    C("report_missing_project", "report nothere",
+      E.format("report") + "argument project: no such project folder: 'nothere'" + _help("report"),
+      "nothere"),
+    C("report_accuracy_json_missing", "report prj --accuracy-json nothere.json",
+      E.format("report") + "argument --accuracy-json: no such file: 'nothere.json'" + _help("report"),
+      "nothere.json"),
+    C("report_accuracy_json_garbage", "report prj --accuracy-json existing.txt",
+      E.format("report") + "--accuracy-json 'existing.txt': cannot read accuracy records: Expecting "
+      "value: line 1 column 1 (char 0)", "existing.txt", "file"),
+    C("report_accuracy_json_object", "report prj --accuracy-json acc_obj.json",
+      E.format("report") + "--accuracy-json 'acc_obj.json': expected a JSON list of records",
+      "acc_obj.json", "file"),
+    C("report_out_is_file", "report prj -o existing.txt",
+      E.format("report") + "argument -o/--out: 'existing.txt' exists and is not a folder"
+      + _help("report"), "existing.txt"),
+    # convert / evaluate (their checks: issue 13; here to hold them to the same line)
+    C("convert_T_too_large", "convert m.h5 -o x.snn -T 1000",
+      E.format("convert") + "argument -T/--steps: expected an integer in [1, 64], got '1000'"
+      + _help("convert"), "1000"),
+    C("convert_res_bits_negative", "convert m.h5 -o x.snn --res-target-bits -3",
+      E.format("convert") + "argument --res-target-bits: expected an integer in [0, 24], got '-3'"
+      + _help("convert"), "--res-target-bits"),
+    C("convert_output_txt", "convert m.h5 -o existing.txt",
+      E.format("convert") + "argument -o/--output: expected a .snn file name, got 'existing.txt'"
+      + _help("convert"), "existing.txt"),
+    C("convert_output_missing_dir", "convert m.h5 -o missing_dir/x.snn",
+      E.format("convert") + "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/x.snn' "
+      "does not exist" + _help("convert"), "missing_dir"),
+    C("convert_output_folder", "convert m.h5 -o prj",
+      E.format("convert") + "argument -o/--output: expected a .snn file name, got 'prj'"
+      + _help("convert"), "prj"),
+    C("convert_calib_negative", "convert m.h5 -o x.snn --calib-images -5",
+      E.format("convert") + "argument --calib-images: expected an integer in [1, 1000000], got '-5'"
+      + _help("convert"), "--calib-images"),
+    C("convert_unknown_method", "convert m.h5 -o x.snn --method fastest",
+      E.format("convert") + "argument --method: unknown conversion method 'fastest'; known: best, "
+      "qcfs, fastsnn, casc, cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, "
+      "twostage_signed" + _help("convert"), "fastest"),
+    C("convert_weight_bits_zero", "convert m.h5 -o x.snn --weight-bits 0",
+      E.format("convert") + "argument --weight-bits: expected an integer in [2, 16], got '0'"
+      + _help("convert"), "--weight-bits"),
+    C("convert_missing_model", "convert nothere.h5 -o x.snn",
+      E.format("convert") + "argument model: no such file or folder: 'nothere.h5'" + _help("convert"),
+      "nothere.h5"),
+    C("convert_not_a_model", "convert m.h5 -o x.snn",
+      E.format("convert") + "'m.h5' is not a readable Keras model file: OSError: Unable to "
+      "synchronously open file (file signature not found)", "m.h5", "file"),
+    C("evaluate_T_zero", "evaluate m.h5 -T 0",
+      E.format("evaluate") + "argument -T/--steps: expected step counts in [1, 64], got '0'"
+      + _help("evaluate"), "-T"),
+    C("evaluate_T_text", "evaluate m.h5 -T 1,x",
+      E.format("evaluate") + "argument -T/--steps: expected comma-separated step counts, got '1,x'"
+      + _help("evaluate"), "1,x"),
+    # demo (everything checked before the model is trained or loaded)
+    C("demo_T_zero", "demo -T 0",
+      E.format("demo") + "argument -T/--steps: expected an integer in [1, 64], got '0'" + _help("demo"),
+      "-T"),
+    C("demo_unknown_method", "demo --method fastest",
+      E.format("demo") + "argument --method: unknown conversion method 'fastest'; known: best, qcfs, "
+      "fastsnn, casc, cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, "
+      "twostage_signed" + _help("demo"), "fastest"),
+    C("demo_unknown_board", "demo --board pynq",
+      E.format("demo") + "argument --board: unknown board 'pynq'; known boards: alveo-u250, "
+      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("demo"), "pynq"),
+    C("demo_unknown_dataset", "demo --dataset svhn",
+      E.format("demo") + "argument --dataset: invalid choice: 'svhn' (choose from 'digits', "
+      "'fashion_mnist', 'mnist')" + _help("demo"), "svhn"),
+    C("demo_csim_images_zero", "demo --csim-images 0",
+      E.format("demo") + "argument --csim-images: expected an integer in [1, 10000], got '0'"
+      + _help("demo"), "--csim-images"),
+    C("demo_missing_model", "demo --model nothere.h5",
+      E.format("demo") + "argument --model: no such file: 'nothere.h5'" + _help("demo"), "nothere.h5"),
+    C("demo_output_is_file", "demo -o existing.txt",
+      E.format("demo") + "argument -o/--output: 'existing.txt' exists and is not a folder"
+      + _help("demo"), "existing.txt"),
+]
+
+
+def _snn_with(doc_edit, base: bytes) -> bytes:
+    zin = zipfile.ZipFile(io.BytesIO(base))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zo:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "network.json":
+                doc = json.loads(data)
+                doc_edit(doc)
+                data = json.dumps(doc).encode()
+            zo.writestr(name, data)
+    return out.getvalue()
+
+
+def make_workspace(ws: Path) -> None:
+    """The files the cases point at (see the module docstring); ``prj`` is built by ``fpgasnn build``."""
+    from fpgasnn.cli import main
+    from fpgasnn.ir import examples, save
+    from fpgasnn.ir.serialize import dumps
+
+    ws.mkdir(parents=True, exist_ok=True)
+    net = examples.tiny()
+    save(net, ws / "t.snn")
+    (ws / "garbage.snn").write_bytes(b"this is not a network\n")
+    (ws / "wake.snn").write_bytes(_snn_with(lambda d: d["schedule"].__setitem__("wake", "abc"),
+                                            dumps(net)))
+    rng = np.random.default_rng(0)
+    np.save(ws / "x.npy", rng.integers(0, 16, size=(3, 1, 8, 8)))
+    np.save(ws / "x_shape.npy", np.zeros((2, 28, 28), dtype=np.uint8))
+    np.save(ws / "x_float.npy", np.zeros((3, 1, 8, 8), dtype=np.float32))
+    np.save(ws / "x_range.npy", np.concatenate([np.zeros((1, 1, 8, 8)), np.full((1, 1, 8, 8), 16)])
+            .astype(np.int64))
+    np.save(ws / "x_empty.npy", np.zeros((0, 1, 8, 8), dtype=np.int64))
+    (ws / "x_bad.npy").write_bytes(b"not numpy at all")
+    np.save(ws / "y_float.npy", np.array([0.0, 1.0, 2.0]))
+    np.save(ws / "y_short.npy", np.array([0, 1]))
+    np.save(ws / "y_range.npy", np.array([0, 5, 99]))
+    (ws / "acc_obj.json").write_text('{"T": 4}\n')
+    (ws / "existing.txt").write_text("keep me\n")
+    (ws / "m.h5").write_text("not an HDF5 file\n")
+    (ws / "plain.npz").mkdir()
+    (ws / "plain.npz" / "notes.txt").write_text("a folder of someone's files\n")
+    (ws / "badprj").mkdir()
+    (ws / "badprj" / "project.json").write_text("")
+    (ws / "ro").mkdir()
+    (ws / "ro" / "inside.txt").write_text("read-only folder\n")
+    cwd = os.getcwd()
+    try:
+        os.chdir(ws)
+        if main(["build", "t.snn", "-o", "prj", "--lanes", "2"]) != 0:
+            raise SystemExit("could not build the workspace's project")
+    finally:
+        os.chdir(cwd)
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """{relative path: sha256 (files) or "dir"} of everything under ``root``."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        out[rel] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def clear(case: Case, ws: Path, code: int, err: str) -> bool:
+    """Exit status 2, one line on stderr, no traceback, naming ``case.names``, as expected."""
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    return (code == 2 and len(lines) == 1 and "Traceback" not in err and case.names in lines[0]
+            and lines[0] == case.first_line.replace("{ws}", str(ws)))
+
+
+def _drop_privileges() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise SystemExit("running as root needs setpriv to run the cases as nobody")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+
+
+def run_case(case: Case, ws: Path, tmp: Path, prefix: list[str]) -> dict:
+    env = dict(os.environ, TMPDIR=str(tmp), HOME=str(ws.parent / "home"),
+               FPGASNN_CACHE=str(ws.parent / "home" / "cache"))
+    before = snapshot(ws)
+    t0 = time.perf_counter()
+    r = subprocess.run([*prefix, sys.executable, "-m", "fpgasnn", *case.argv], cwd=ws, env=env,
+                       capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - t0
+    intact = snapshot(ws) == before and not any(tmp.iterdir())
+    return {"case": case.case, "command": "fpgasnn " + " ".join(case.argv), "kind": case.kind,
+            "exit_code": r.returncode, "clear_error": clear(case, ws, r.returncode, r.stderr),
+            "files_intact": intact, "seconds_to_error": round(seconds, 3),
+            "first_line": (r.stderr.strip().splitlines() or [""])[0]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", help="run only the cases whose name contains this")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "badinput.json"))
+    args = ap.parse_args()
+    prefix = _drop_privileges()
+    cases = [c for c in CASES if not args.only or args.only in c.case]
+    with tempfile.TemporaryDirectory(prefix="fpgasnn_badinput_") as top:
+        top = Path(top)
+        ws, tmp = top / "ws", top / "tmp"
+        make_workspace(ws)
+        tmp.mkdir()
+        (top / "home").mkdir()
+        if prefix:
+            subprocess.run(["chown", "-R", "65534:65534", str(top)], check=True)
+            os.chmod(top, 0o755)
+        os.chmod(ws / "ro", 0o555)
+        records = []
+        for case in cases:
+            if prefix == [] and os.geteuid() == 0 and not case.root_ok:
+                continue
+            rec = run_case(case, ws, tmp, prefix)
+            records.append(rec)
+            mark = "ok " if rec["clear_error"] and rec["files_intact"] else "BAD"
+            print(f"{mark} {rec['seconds_to_error']:6.2f} s  rc={rec['exit_code']}  {rec['command']}\n"
+                  f"        {rec['first_line']}", flush=True)
+    arg_s = [r["seconds_to_error"] for r in records if r["kind"] == "argument"]
+    bad = [r["case"] for r in records if not (r["clear_error"] and r["files_intact"])]
+    print(f"\n{len(records)} cases; clear and intact: {len(records) - len(bad)}; median seconds_to_error "
+          f"(argument mistakes, {len(arg_s)}): {statistics.median(arg_s):.2f} s" if arg_s else "")
+    if bad:
+        print("NOT clear or not intact: " + ", ".join(bad))
+    if not args.only:
+        from fpgasnn.records import write_records
+
+        write_records(args.out, [{k: v for k, v in r.items() if k != "first_line"} for r in records])
+        print(f"wrote {args.out}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
