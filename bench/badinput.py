@@ -39,6 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fpgasnn.cli import COMMAND_MODULES
+
 
 @dataclass(frozen=True)
 class Case:
@@ -66,9 +68,9 @@ CASES: list[Case] = [
     C("no_command", "", "fpgasnn: error: the following arguments are required: COMMAND (see "
       "`fpgasnn --help`)", "COMMAND"),
     C("unknown_command", "simulat t.snn x.npy",
-      "fpgasnn: error: argument COMMAND: invalid choice: 'simulat' (choose from 'demo', 'train', "
-      "'convert', 'evaluate', 'inspect', 'simulate', 'build', 'csim', 'rtlsim', 'synth', 'pnr', "
-      "'report') (see `fpgasnn --help`)", "simulat"),
+      "fpgasnn: error: argument COMMAND: invalid choice: 'simulat' (choose from "
+      + ", ".join(repr(m.rsplit(".", 1)[1].removesuffix("_cmd")) for m in COMMAND_MODULES)
+      + ") (see `fpgasnn --help`)", "simulat"),
     # inspect
     C("inspect_missing", "inspect nothere.snn",
       E.format("inspect") + "argument net: no such file: 'nothere.snn'" + _help("inspect"), "nothere.snn"),
