@@ -82,7 +82,9 @@ def _check(model, graph, replace_maxpool: bool) -> None:
     from fpgasnn.keras.tf_env import is_keras3
 
     k3 = is_keras3(model)
-    problems = [(p.layer, p.cls, p.reason) for p in graph.problems]
+    found: dict[str, tuple[str, list[str]]] = {}  # layer name -> (class, reasons), in model order
+    for p in graph.problems:
+        found.setdefault(p.layer, (p.cls, []))[1].append(p.reason)
     last = len(graph.layers) - 1
     for i, layer in enumerate(graph.layers):
         h = handler_for(layer, k3)
@@ -92,11 +94,14 @@ def _check(model, graph, replace_maxpool: bool) -> None:
             why = h.check(layer, Where(is_last=i == last and graph.is_chain,
                                        replace_maxpool=replace_maxpool))
         if why is not None:
-            problems.append((layer.name, type(layer).__name__, why))
-    if problems:
-        lines = "\n".join(f"  {name!r} ({cls}): {why}" for name, cls, why in problems)
-        raise UnsupportedLayerError(f"model {model.name!r} cannot be converted, "
-                                    f"{len(problems)} problem(s):\n{lines}")
+            found.setdefault(layer.name, (type(layer).__name__, []))[1].append(why)
+    if found:
+        order = [model.name] + [x.name for x in (graph.input_layer, *graph.layers) if x is not None]
+        names = sorted(found, key=lambda n: order.index(n) if n in order else len(order))
+        lines = "\n".join(f"  {n!r} ({found[n][0]}): {'; '.join(found[n][1])}" for n in names)
+        chain = " (a model converts only as one chain of layers)" if graph.problems else ""
+        raise UnsupportedLayerError(f"model {model.name!r} cannot be converted, {len(found)} "
+                                    f"layer(s) with problems{chain}:\n{lines}")
 
 
 def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray, percentile: float,

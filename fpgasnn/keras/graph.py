@@ -87,8 +87,7 @@ def read_graph(model) -> Graph:
         ins = calls[0]
         if len(ins) > 1:
             names = ", ".join(repr(i.name) for i in ins)
-            problems.append(Problem(layer.name, _cls(layer), f"merges {len(ins)} inputs ({names}); "
-                                                            "only single-chain models convert"))
+            problems.append(Problem(layer.name, _cls(layer), f"merges {len(ins)} inputs ({names})"))
         for i in ins:
             consumers.setdefault(id(i), []).append(layer)
     for layer in [input_layer, *body]:
@@ -96,8 +95,7 @@ def read_graph(model) -> Graph:
         if len(users) > 1:
             names = ", ".join(repr(u.name) for u in users)
             problems.append(Problem(layer.name, _cls(layer), f"its output feeds {len(users)} layers "
-                                                            f"({names}); only single-chain models "
-                                                            "convert"))
+                                                            f"({names})"))
     if problems:
         return Graph(input_layer, tuple(body), tuple(problems), False)
     chain = []

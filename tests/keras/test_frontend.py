@@ -179,7 +179,7 @@ def test_all_unsupported_layers_in_one_error(K):
     with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
     assert str(e.value) == (
-        "model 'bad' cannot be converted, 3 problem(s):\n"
+        "model 'bad' cannot be converted, 3 layer(s) with problems:\n"
         "  'ln' (LayerNormalization): no handler for this layer class\n"
         "  'up' (UpSampling2D): no handler for this layer class\n"
         "  'ct' (Conv2D): fused activation 'tanh' (supported: linear, relu, relu6, a final softmax)"
@@ -207,9 +207,10 @@ def test_branching_graph_error(K):
     model = K.Model(inp, L.Dense(10)(L.Flatten()(s)))
     with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
-    assert "'sum' (Add): merges 2 inputs ('left', 'right')" in str(e.value)
-    assert "'sum' (Add): no handler for this layer class" in str(e.value)
-    assert "feeds 2 layers ('left', 'right')" in str(e.value)
+    assert "(a model converts only as one chain of layers):\n" in str(e.value)
+    assert "\n  'sum' (Add): merges 2 inputs ('left', 'right'); no handler for this layer class" \
+        in str(e.value)
+    assert "(InputLayer): its output feeds 2 layers ('left', 'right')\n" in str(e.value)
     inp = K.Input((8, 8, 1), name="x")
     c = L.Conv2D(4, 3, padding="same", name="shared")(inp)
     model2 = K.Model(inp, [L.Flatten(name="f1")(c), L.Flatten(name="f2")(c)])
