@@ -119,7 +119,7 @@ def test_maxpool_needs_the_flag(tmp_path, capsys):
 def _run_cli(*argv, cwd):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     return subprocess.run([sys.executable, "-m", "fpgasnn", *argv], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+                          cwd=cwd, env=env, timeout=300, check=False)
 
 
 def test_unsupported_layers_one_clean_error_nothing_written(tmp_path):
@@ -139,8 +139,8 @@ def test_unsupported_layers_one_clean_error_nothing_written(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines == [
-        "fpgasnn convert: error: model 'four' cannot be converted, 5 layer(s) with problems (a model "
-        "converts only as one chain of layers):",
+        ("fpgasnn convert: error: model 'four' cannot be converted, 5 layer(s) with problems (a model "
+         "converts only as one chain of layers):"),
         "  'img' (InputLayer): its output feeds 2 layers ('a', 'b')",
         "  'leaky' (LeakyReLU): no handler for this layer class",
         "  'tanh' (Activation): activation 'tanh' (supported: linear, relu, relu6, a final softmax)",
@@ -170,7 +170,7 @@ def test_bad_arguments_fail_before_tensorflow(tmp_path):
     (tmp_path / "m.h5").write_text("placeholder")
     (tmp_path / "existing.txt").write_text("keep me")
     r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, check=True)
     assert r.stdout.split() == ["2"] * 8 + ["clean"]
     err = r.stderr.splitlines()
     assert "argument -T/--steps: expected an integer in [1, 64], got '1000'" in err[0]
