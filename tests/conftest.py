@@ -16,6 +16,8 @@ _FINDERS = {
     "ap_types": toolchain.ap_types_include,
     "verilator": toolchain.verilator_bin_dir,
     "yosys": toolchain.yosys,
+    "nextpnr": toolchain.nextpnr_ecp5,
+    "ecppack": toolchain.ecppack,
 }
 
 
