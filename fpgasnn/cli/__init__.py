@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "fpgasnn.cli.csim_cmd",
     "fpgasnn.cli.rtlsim_cmd",
     "fpgasnn.cli.synth_cmd",
+    "fpgasnn.cli.pnr_cmd",
     "fpgasnn.cli.report_cmd",
 ]
 

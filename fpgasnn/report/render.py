@@ -52,6 +52,10 @@ def terminal_table(rep: dict) -> str:
     if res:
         cells = ", ".join(f"{k} {_fmt(res[k])} ({res['pct'][k]:.1f} %)" for k in RESOURCE_KEYS if k in res)
         lines.append(f"resources : {cells}; {'fits' if res['fits'] else 'DOES NOT FIT'} [{res['how']}]")
+    if rep.get("post_route"):
+        from fpgasnn.report.postroute import post_route_lines
+
+        lines.extend(post_route_lines(rep["post_route"]))
     en = rep.get("energy")
     if en:
         lines.append(f"energy    : {en['energy_nj']:.2f} nJ/image ({_fmt(en['sop'])} accumulates + "
@@ -146,7 +150,7 @@ def html_page(rep: dict) -> str:
     for title, png in _plots(rep):
         parts.append(f"<h2>{esc(title)}</h2><img alt='{esc(title)}' src='data:image/png;base64,{png}'>")
     parts.append("<h2>How each figure was obtained</h2><ul>")
-    for key in ("accuracy", "latency", "resources", "energy"):
+    for key in ("accuracy", "latency", "resources", "post_route", "energy"):
         if rep.get(key):
             parts.append(f"<li><b>{key}</b>: {esc(rep[key]['how'])}</li>")
     parts.append("</ul></body></html>\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fpgasnn.report import sources
 from fpgasnn.report.collect import ReportOptions, collect
+from fpgasnn.report.postroute import post_route_section
 from fpgasnn.report.render import html_page, terminal_table
 
 
@@ -16,6 +17,9 @@ def write_report(project_dir: str | Path, opts: ReportOptions, out_dir: str | Pa
     step name -> {ok, summary, ...}) are added before writing."""
     rep = collect(project_dir, opts, latency=sources.latency_section(),
                   resources=sources.resources_section_fn())
+    post_route = post_route_section(project_dir, rep)
+    if post_route:
+        rep["post_route"] = post_route
     rep.update(extra or {})
     out = Path(out_dir) if out_dir else Path(project_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
