@@ -1,0 +1,118 @@
+"""Place and route the Verilog core on ECP5 with the open flow (Yosys synth_ecp5, nextpnr-ecp5, ecppack):
+post-route utilization, the achieved fmax against the board clock, the critical path, and the
+latency at the ACHIEVED fmax.
+
+    .venv/bin/python bench/pnr.py [--only digits_mlp|mnist] [--board ulx3s-85f] [--seed 1]
+                                  [--clock-mhz 100] [--images 100] [--keep]
+
+Networks (random integer weights, seeded: place and route depends on the architecture, the lanes and
+the widths range analysis derives, not on trained values):
+- ``digits_mlp``: the 64-32-10 MLP of issue 14 (8x8 digits input, 8-bit pixels), lanes 16;
+- ``mnist``: the MNIST demo architecture (``fpgasnn.ir.examples.reference_mnist``: conv16-pool,
+  conv32-pool, fc128, fc10), lanes 16 -- a setting that fits the LFE5U-85F's 208 EBR.
+``cycles`` is the exact cycle model's mean over the first ``--images`` test images of the network's
+data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the achieved post-route clock, not
+``clock_mhz``). ``clock_mhz`` is the clock checked (pynq-z2's 100 MHz, the clock the project reports
+assume); ``met`` says whether fmax reached it. The critical path's start/end signal, logic levels and
+the Verilog lines it runs through are in the record. ``--keep`` keeps the records this run does not
+redo.
+
+Writes bench/results/pnr.json (flat records: network, lanes, board, device, LUT4, FF, EBR, MULT18,
+fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed, critical_path.*).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from fpgasnn.boards import load_board, load_ecp5_board
+
+from fpgasnn.backends.rtl.emit import TOP, rtl_plan
+from fpgasnn.data.loaders import load_dataset
+from fpgasnn.ir.examples import reference_mnist
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.nodes import Dense, Flatten, Input, Neuron, NeuronKind, Output, Schedule
+from fpgasnn.pnr.flow import place_and_route
+from fpgasnn.records import read_records, write_records
+from fpgasnn.report.sources import latency
+
+OUT = Path(__file__).parent / "results" / "pnr.json"
+LANES = 16
+
+
+def digits_mlp(seed: int = 0, T: int = 4) -> Network:
+    """64-32-10 MLP on 8x8 8-bit images, random weights in [-7, 7]."""
+    rng = np.random.default_rng(seed)
+    w1 = rng.integers(-7, 8, size=(32, 64))
+    w2 = rng.integers(-7, 8, size=(10, 32))
+    th = 2048
+    nodes = [
+        Input("input", (1, 8, 8), bits=8),
+        Flatten("flatten"),
+        Dense("fc1", w1, rng.integers(-64, 65, 32)),
+        Neuron("sn1", NeuronKind.IF, th, th // 2),
+        Dense("fc2", w2, rng.integers(-8, 9, 10)),
+        Output("out"),
+    ]
+    return Network(tuple(nodes), Schedule(wake=T), {"source": "bench/pnr.py digits_mlp", "seed": seed})
+
+
+NETWORKS = {"digits_mlp": (digits_mlp, "digits"), "mnist": (reference_mnist, "mnist")}
+
+
+def run_one(name: str, board_name: str, seed: int, clock_mhz: float, n_images: int, work: Path) -> dict:
+    make, dataset = NETWORKS[name]
+    net = make()
+    x, _ = load_dataset(dataset, "test")
+    cycles = latency(net, LANES, load_board("pynq-z2"), x[:n_images].astype(np.int64))["cycles_mean"]
+    board = load_ecp5_board(board_name)
+    res = place_and_route(rtl_plan(net, LANES), board, work / f"{name}_{board_name}",
+                          clock_mhz=clock_mhz, seed=seed, top=TOP)
+    cp = res.critical_path
+    counts = res.counts()
+    return {
+        "network": name, "lanes": LANES, "board": board.name, "device": board.part, "seed": seed,
+        **{k: counts[k] for k in ("LUT4", "FF", "EBR", "MULT18")},
+        "fmax_mhz": res.fmax_mhz, "clock_mhz": clock_mhz, "met": res.met,
+        "cycles": cycles, "latency_us": cycles / res.fmax_mhz,
+        "bitstream_bytes": res.bitstream_bytes, "pnr_s": res.pnr_s, "synth_s": res.synth_s,
+        "critical_path": {
+            "start": cp.start, "end": cp.end, "delay_ns": cp.delay_ns, "logic_levels": cp.logic_levels,
+            "logic_ns": cp.logic_ns, "routing_ns": cp.routing_ns, "sources": " ".join(cp.sources),
+        } if cp else None,
+        "check": res.check(),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", choices=sorted(NETWORKS), action="append")
+    ap.add_argument("--board", default="ulx3s-85f")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--clock-mhz", type=float, default=100.0)
+    ap.add_argument("--images", type=int, default=100)
+    ap.add_argument("--keep", action="store_true", help="keep the records this run does not redo")
+    args = ap.parse_args()
+    names = args.only or list(NETWORKS)
+    records = []
+    with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_pnr_") as tmp:
+        for name in names:
+            t0 = time.time()
+            rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp))
+            print(f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, EBR {rec['EBR']}, "
+                  f"MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = {rec['latency_us']:.1f} us "
+                  f"at {rec['fmax_mhz']} MHz ({time.time() - t0:.0f} s)", flush=True)
+            records.append(rec)
+    if args.keep and OUT.is_file():
+        done = {(r["network"], r["board"]) for r in records}
+        records = [r for r in read_records(OUT) if (r["network"], r["board"]) not in done] + records
+    write_records(OUT, records)
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
