@@ -53,6 +53,10 @@ class Case:
     """False: the case needs a real read-only folder (meaningless for root, which may write anyway)."""
 
 
+TIMEOUT_S = 60
+"""A case still running after this long has started real work (training, compiling): it fails."""
+
+
 def _help(cmd: str) -> str:
     return f" (see `fpgasnn {cmd} --help`)"
 
@@ -345,6 +349,9 @@ CASES: list[Case] = [
     C("demo_csim_images_zero", "demo --csim-images 0",
       E.format("demo") + "argument --csim-images: expected an integer in [1, 10000], got '0'"
       + _help("demo"), "--csim-images"),
+    C("demo_lanes_zero", "demo --lanes 0", E.format("demo") + "lanes must be >= 1, got 0", "lanes"),
+    C("demo_lanes_text", "demo --lanes auto-x",
+      E.format("demo") + "lanes: expected auto followed by a lane budget, got 'auto-x'", "auto-x"),
     C("demo_missing_model", "demo --model nothere.h5",
       E.format("demo") + "argument --model: no such file: 'nothere.h5'" + _help("demo"), "nothere.h5"),
     C("demo_output_is_file", "demo -o existing.txt",
@@ -438,8 +445,11 @@ def run_case(case: Case, ws: Path, tmp: Path, prefix: list[str]) -> dict:
                FPGASNN_CACHE=str(ws.parent / "home" / "cache"))
     before = snapshot(ws)
     t0 = time.perf_counter()
-    r = subprocess.run([*prefix, sys.executable, "-m", "fpgasnn", *case.argv], cwd=ws, env=env,
-                       capture_output=True, text=True, check=False)
+    try:
+        r = subprocess.run([*prefix, sys.executable, "-m", "fpgasnn", *case.argv], cwd=ws, env=env,
+                           capture_output=True, text=True, check=False, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired as e:  # it went on to real work: not an early, clear error
+        r = subprocess.CompletedProcess(e.cmd, -1, "", f"timed out after {TIMEOUT_S} s")
     seconds = time.perf_counter() - t0
     intact = snapshot(ws) == before and not any(tmp.iterdir())
     return {"case": case.case, "command": "fpgasnn " + " ".join(case.argv), "kind": case.kind,

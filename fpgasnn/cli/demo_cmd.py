@@ -44,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
     from fpgasnn.cli.build_cmd import parse_lanes
     from fpgasnn.flow import STEPS, FlowConfig, run_flow
 
+    from fpgasnn.hw import HwConfig
+
+    lanes = parse_lanes(args.lanes)
+    lanes = "auto128" if lanes is None else lanes
+    HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
     cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
-                     lanes=parse_lanes(args.lanes) or "auto128", csim_images=args.csim_images,
+                     lanes=lanes, csim_images=args.csim_images,
                      rtlsim_images=args.rtlsim_images, model=args.model)
     tty = sys.stdout.isatty()  # in a log file: the step lines only, no progress-bar redraws
     bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout,

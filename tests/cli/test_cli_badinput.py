@@ -4,6 +4,7 @@ outputs of build --force, report and simulate --out."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -43,8 +44,24 @@ def scratch(tmp_path, monkeypatch):
     return tmp
 
 
+EXPENSIVE = [("fpgasnn.flow", "run_flow"), ("fpgasnn.backends.hls.csim", "run_csim"),
+             ("fpgasnn.backends.rtl.sim", "RtlSim"), ("fpgasnn.backends.rtl.synth", "synth"),
+             ("fpgasnn.report.sources", "synthesize"), ("fpgasnn.report.write", "write_report")]
+
+
+@pytest.fixture
+def no_expensive_step(monkeypatch):
+    """A mistake must be found before any of these runs (were one reached, the test fails at once
+    instead of training, compiling or simulating for minutes)."""
+    for module, name in EXPENSIVE:
+        def reached(*a, _what=f"{module}.{name}", **k):
+            raise AssertionError(f"the command reached {_what} before finding the mistake")
+        monkeypatch.setattr(importlib.import_module(module), name, reached)
+
+
 @pytest.mark.parametrize("case", IN_PROCESS, ids=[c.case for c in IN_PROCESS])
-def test_bad_input_gives_one_clear_line_and_touches_nothing(case, ws, scratch, monkeypatch, capsys):
+def test_bad_input_gives_one_clear_line_and_touches_nothing(case, ws, scratch, no_expensive_step,
+                                                            monkeypatch, capsys):
     if not case.root_ok and os.geteuid() == 0:
         pytest.skip("root may write into a read-only folder; bench/badinput.py runs it as nobody")
     monkeypatch.chdir(ws)
