@@ -37,6 +37,16 @@ def _positive_float(name: str, hi: float | None = None):
     return parse
 
 
+def _percentile(text: str) -> float | str:
+    if text == "auto":
+        return text
+    try:
+        return _positive_float("percentile", 100.0)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 100] or auto, got {text!r}") \
+            from None
+
+
 def eval_fraction(text: str) -> float:
     """``"0.5"``, ``"1/255"``: a number or a fraction of two numbers."""
     if "/" in text:
@@ -64,9 +74,10 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=count(0), default=0, help="seed of the calibration draw (default 0)")
     p.add_argument("--relu-levels", type=count(1, 256), default=None, metavar="L",
                    help="levels of the quantizer that replaces each plain (float) ReLU (default: T)")
-    p.add_argument("--relu-percentile", type=_positive_float("percentile", 100.0), default=99.9,
-                   metavar="P", help="a plain ReLU's threshold is the P-th percentile of its positive "
-                                     "outputs on the calibration images (default 99.9)")
+    p.add_argument("--relu-percentile", type=_percentile, default="auto", metavar="P|auto",
+                   help="a plain ReLU's threshold is the P-th percentile of its positive outputs on "
+                        "the calibration images; auto (default): per layer, the percentile among "
+                        "95..100 whose quantized network agrees best with the float one on them")
     p.add_argument("--replace-maxpool", action="store_true",
                    help="replace MaxPooling2D by average pooling (accuracy may drop; measure it)")
     p.add_argument("--res-target-bits", type=count(0, 24), default=RES_TARGET_BITS, metavar="B",
@@ -181,10 +192,11 @@ def data_meta(src: Source, args: argparse.Namespace) -> dict:
 def print_relus(fnet) -> None:
     lams = fnet.meta.get("relu_thresholds", {})
     if lams:
-        print(f"plain ReLU thresholds ({fnet.meta['relu_percentile']:g}th percentile of the positive "
-              f"outputs on {fnet.meta['relu_calibration_source']}; {fnet.meta['relu_levels']} levels):")
+        how = "chosen per layer" if fnet.meta["relu_percentile"] == "auto" else "given"
+        print(f"plain ReLU thresholds (percentile {how}, of the positive outputs on "
+              f"{fnet.meta['relu_calibration_source']}; {fnet.meta['relu_levels']} levels):")
         for name, lam in lams.items():
-            print(f"  {name}: {lam:.6g}")
+            print(f"  {name}: {lam:.6g} ({fnet.meta['relu_percentiles'][name]:g}th percentile)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

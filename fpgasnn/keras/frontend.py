@@ -104,30 +104,62 @@ def _check(model, graph, replace_maxpool: bool) -> None:
                                     f"layer(s) with problems{chain}:\n{lines}")
 
 
-def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray, percentile: float,
-                    batch: int = 256) -> dict[str, float]:
-    """Per plain ReLU named in ``pending``: the ``percentile``-th percentile of its positive outputs on
-    ``images`` when every pending ReLU computes the unclipped float ReLU (the Keras model's forward)."""
+AUTO_PERCENTILES = (95.0, 98.0, 99.0, 99.5, 99.9, 99.99, 100.0)
+"""The candidates ``relu_percentile="auto"`` chooses from, per layer."""
+
+
+def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray,
+                    percentile: float | str, batch: int = 256) -> tuple[dict[str, float], dict]:
+    """Thresholds of the plain ReLUs named in ``pending``, and the percentile chosen for each.
+
+    A number P: each threshold is the P-th percentile of the layer's positive outputs on ``images``
+    when every pending ReLU computes the unclipped float ReLU (the Keras model's forward).
+    ``"auto"``: layer by layer in network order, the candidate of :data:`AUTO_PERCENTILES` whose
+    threshold makes the network (earlier layers quantized with their chosen thresholds, later ones
+    still float) pick the float network's class on most images; ties go to the higher percentile.
+    """
+    cands = AUTO_PERCENTILES if percentile == "auto" else (float(percentile),)
     pos: dict[str, list[np.ndarray]] = {n: [] for n in pending}
+    ref = []
     for i in range(0, len(images), batch):
         outs = fnet.forward(images[i:i + batch], keep=True, plain=pending)
+        ref.append(np.argmax(outs[fnet.layers[-1].name], axis=1))
         for n in pending:
             v = outs[n]
             pos[n].append(v[v > 0])
-    lams = {}
-    for layer in fnet.layers:
-        if layer.name in pending:
-            vals = np.concatenate(pos[layer.name])
-            if vals.size == 0:
-                raise FrontendError(f"layer {layer.name!r}: no positive activation on the "
-                                    f"{len(images)} calibration images; cannot choose its threshold")
-            lams[layer.name] = float(np.percentile(vals, percentile))
-    return lams
+    ref_cls = np.concatenate(ref)
+    order = [a.name for a in fnet.activations() if a.name in pending]
+    lams: dict[str, float] = {}
+    chosen: dict[str, float] = {}
+    layers = list(fnet.layers)
+    for k, name in enumerate(order):
+        vals = np.concatenate(pos[name])
+        if vals.size == 0:
+            raise FrontendError(f"layer {name!r}: no positive activation on the {len(images)} "
+                                "calibration images; cannot choose its threshold")
+        options = [(p, float(np.percentile(vals, p))) for p in cands]
+        best = options[-1]
+        if len(options) > 1:
+            scores = []
+            for p, lam in options:
+                trial = [FAct(a.name, a.levels, lam, a.shift) if isinstance(a, FAct) and a.name == name
+                         else a for a in layers]
+                net = FloatNet(tuple(trial))
+                later = set(order[k + 1:])
+                got = np.concatenate([np.argmax(net.forward(images[i:i + batch], plain=later), axis=1)
+                                      for i in range(0, len(images), batch)])
+                scores.append((float(np.mean(got == ref_cls)), p, lam))
+            _, p, lam = max(scores)
+            best = (p, lam)
+        chosen[name], lams[name] = best
+        layers = [FAct(a.name, a.levels, best[1], a.shift) if isinstance(a, FAct) and a.name == name
+                  else a for a in layers]
+    return lams, chosen
 
 
 def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | None = None,
                replace_maxpool: bool = False, input_scale: float = INPUT_SCALE,
-               relu_levels: int = 4, relu_percentile: float = 99.9,
+               relu_levels: int = 4, relu_percentile: float | str = 99.9,
                calib_source: str = "") -> FloatNet:
     """Read a tf_keras / QKeras / Keras 3 model (or the path of a saved one) into a FloatNet.
 
@@ -142,7 +174,7 @@ def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | N
 
     if not 1 <= int(relu_levels) <= 1 << 16:
         raise FrontendError(f"relu_levels must be in 1..65536, got {relu_levels}")
-    if not 0 < float(relu_percentile) <= 100:
+    if relu_percentile != "auto" and not 0 < float(relu_percentile) <= 100:
         raise FrontendError(f"relu_percentile must be in (0, 100], got {relu_percentile}")
     source = None
     if isinstance(model, (str, Path)):
@@ -161,6 +193,7 @@ def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | N
         raise FrontendError(f"model {model.name!r} must end with a Conv2D/Dense producing the "
                             f"logits; its last layer is {graph.layers[-1].name!r}")
     lams: dict[str, float] = {}
+    chosen: dict[str, float] = {}
     n_calib = 0
     if b.pending:
         if calib_images is None:
@@ -171,7 +204,8 @@ def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | N
         images = calib_images() if callable(calib_images) else calib_images
         images = as_model_input(images, finput.shape)
         n_calib = len(images)
-        lams = calibrate_relus(FloatNet(tuple(b.layers)), b.pending, images, relu_percentile)
+        lams, chosen = calibrate_relus(FloatNet(tuple(b.layers)), b.pending, images,
+                                       relu_percentile)
     layers = tuple(FAct(a.name, a.levels, lams[a.name], a.shift)
                    if isinstance(a, FAct) and a.name in lams else a for a in b.layers)
     meta: dict[str, Any] = {
@@ -181,7 +215,8 @@ def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | N
         "input_scale": float(input_scale),
         "replace_maxpool": bool(replace_maxpool),
         "relu_levels": int(relu_levels),
-        "relu_percentile": float(relu_percentile),
+        "relu_percentile": relu_percentile if relu_percentile == "auto" else float(relu_percentile),
+        "relu_percentiles": chosen,
         "relu_thresholds": lams,
         "relu_calibration_images": n_calib,
         "relu_calibration_source": calib_source if lams else "",

@@ -57,7 +57,7 @@ def test_convert_float_relu_records_thresholds_and_images(float_cnn, tmp_path, c
     want = {n: float(np.percentile(o[o > 0], 99)) for n, o in zip(["c1/relu", "r2"], outs)}
     assert net.meta["relu_thresholds"] == pytest.approx(want, rel=1e-4)
     text = capsys.readouterr().out
-    assert f"  c1/relu: {net.meta['relu_thresholds']['c1/relu']:.6g}\n" in text
+    assert f"  c1/relu: {net.meta['relu_thresholds']['c1/relu']:.6g} (99th percentile)\n" in text
     assert "calibration images: 100 of the digits training split (seed 5;" in text
 
 

@@ -197,3 +197,28 @@ def test_keras3_file_loads(K3, tmp_path, digits):
     net = from_keras(path)
     assert net.meta["source"] == str(path) and net.meta["frontend"] == "keras3"
     _logits_agree(net, loaded, digits[2], quantized=False)
+
+
+def test_auto_percentile_picks_the_best_candidate(K, digits):
+    """One plain ReLU: "auto" keeps the candidate whose quantized network agrees most with the float
+    network on the calibration images."""
+    from fpgasnn.keras.frontend import AUTO_PERCENTILES, from_keras
+
+    L = K.layers
+    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, activation="relu", name="c"),
+                          L.Flatten(), L.Dense(10, name="o")], name="auto")
+    model.compile(K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(digits[0].transpose(0, 2, 3, 1) / 255.0, digits[1], epochs=2, verbose=0)
+    calib = digits[0][:300]
+    ref = from_keras(model, calib_images=calib, relu_percentile=100).forward(calib, quantized=False)
+    ref = ref.argmax(1)  # threshold at the maximum: the clipped view is the float network
+
+    def agree(net):
+        return np.mean(net.forward(calib).argmax(1) == ref)
+
+    auto = from_keras(model, calib_images=calib, relu_levels=2, relu_percentile="auto")
+    chosen = auto.meta["relu_percentiles"]["c/relu"]
+    assert chosen in AUTO_PERCENTILES and auto.meta["relu_percentile"] == "auto"
+    for p in AUTO_PERCENTILES:
+        assert agree(auto) >= agree(from_keras(model, calib_images=calib, relu_levels=2,
+                                               relu_percentile=p))
