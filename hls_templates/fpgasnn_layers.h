@@ -10,6 +10,11 @@
 // Internal layout: a (C, H, W) tensor is stored as [H * W][C] ("pixel, channel"), so the innermost
 // loop runs over output channels and `lanes` of them are updated in parallel (cyclic partition on the
 // channel dimension). A Dense layer's output (O,) is [1][O].
+// A layer's synaptic current is banked by output position like the Verilog membranes:
+// cur[bank_rows][bank_cols][bank_words][C], position (oy, ox) in bank [oy % bank_rows][ox % bank_cols]
+// at word (oy / bank_rows) * bank_w + ox / bank_cols. With every tap in parallel (taps > 1), the
+// bank grid is (ceil(kh / stride), ceil(kw / stride)), so the taps of one input event reach distinct
+// banks and update in the same cycle; with one tap per cycle (and for Dense layers) it is 1 x 1.
 #ifndef FPGASNN_LAYERS_H_
 #define FPGASNN_LAYERS_H_
 
@@ -70,7 +75,7 @@ inline void add_scaled(A &acc, const T &v, bool positive = true) {
 
 template <class CFG>
 void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
-                 typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
+                 typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
                  const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
                  const typename CFG::bias_t b[CFG::out_c]) {
     FPGASNN_LANES(CFG)
@@ -94,7 +99,8 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
                         }
                     }
                 }
-                cur[yo * CFG::out_w + xo][o] = acc;
+                cur[yo % CFG::bank_rows][xo % CFG::bank_cols]
+                   [(yo / CFG::bank_rows) * CFG::bank_w + xo / CFG::bank_cols][o] = acc;
             }
         }
     }
@@ -106,15 +112,18 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
 // (y, x) belongs to the window (y / pool, x / pool); rows/columns past the last full window are dropped).
 
 template <class CFG>
-void init_current(typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
+void init_current(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     FPGASNN_LANES(CFG)
-    FPGASNN_LOOP(init_current_pixels)
-    for (unsigned p = 0; p < CFG::out_h * CFG::out_w; p++) {
+    FPGASNN_LOOP(init_current_words)
+    for (unsigned p = 0; p < CFG::bank_words; p++) {
         for (unsigned o = 0; o < CFG::out_c; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
-            cur[p][o] = (CFG::has_bias && bias_on) ? b[o] : typename CFG::bias_t(0);
+            const typename CFG::cur_t v = (CFG::has_bias && bias_on) ? b[o] : typename CFG::bias_t(0);
+            for (unsigned r = 0; r < CFG::bank_rows; r++) {
+                for (unsigned q = 0; q < CFG::bank_cols; q++) cur[r][q][p][o] = v;  // every bank at once
+            }
         }
     }
 }
@@ -141,37 +150,115 @@ void add_row(typename CFG::cur_t cur[CFG::out_c], const typename CFG::weight_t w
     }
 }
 
-// Conv2D on (pooled) spikes: weights stored (C, KH, KW, O) so one event reads one contiguous row.
+// Conv2D, one input event at pooled position (yp, xp), channel c: the weights are stored [KH*KW][C*O]
+// (one ROM bank per tap, each event reads one contiguous row of it).
+// taps > 1: every tap at once. The output rows an event reaches are the ceil(kh / stride) = bank_rows
+// candidates hy - bank_rows + 1 .. hy (hy = (yp + pad_top) / stride); the one in bank row r is
+// hy - (hy - r) mod bank_rows, and its tap row is i = yp + pad_top - yo * stride (valid when < kh).
+// Likewise for columns. Each bank (r, q) is updated by at most one tap, `lanes` channels per cycle.
+template <class CFG>
+void conv_event_banked(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
+                       const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
+                       unsigned yp, unsigned xp, unsigned c, bool positive) {
+    FPGASNN_LANES(CFG)
+    const unsigned ay = yp + CFG::pad_top, ax = xp + CFG::pad_left;
+    const unsigned hy = ay / CFG::stride, hx = ax / CFG::stride;
+    bool ok[CFG::bank_rows][CFG::bank_cols];
+    unsigned word[CFG::bank_rows][CFG::bank_cols], tap[CFG::bank_rows][CFG::bank_cols];
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=ok complete dim=0)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=word complete dim=0)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=tap complete dim=0)
+    FPGASNN_LOOP(bank_rows)
+    for (unsigned r = 0; r < CFG::bank_rows; r++) {
+        FPGASNN_HLS(HLS UNROLL)
+        const int yo = int(hy) - int((hy + CFG::bank_rows - r) % CFG::bank_rows);
+        const unsigned i = ay - unsigned(yo) * CFG::stride;
+        for (unsigned q = 0; q < CFG::bank_cols; q++) {
+            FPGASNN_HLS(HLS UNROLL)
+            const int xo = int(hx) - int((hx + CFG::bank_cols - q) % CFG::bank_cols);
+            const unsigned j = ax - unsigned(xo) * CFG::stride;
+            ok[r][q] = yo >= 0 && xo >= 0 && unsigned(yo) < CFG::out_h && unsigned(xo) < CFG::out_w &&
+                       i < CFG::kh && j < CFG::kw;
+            word[r][q] = ok[r][q] ? (unsigned(yo) / CFG::bank_rows) * CFG::bank_w + unsigned(xo) / CFG::bank_cols
+                                  : 0;
+            tap[r][q] = ok[r][q] ? i * CFG::kw + j : 0;
+        }
+    }
+#ifdef __SYNTHESIS__
+    // One chunk of `lanes` channels per cycle, in every bank at once.
+    FPGASNN_LOOP(banked_lanes)
+    for (unsigned o = 0; o < CFG::out_c; o++) {
+        FPGASNN_HLS(HLS UNROLL factor=lanes)
+        FPGASNN_HLS(HLS PIPELINE II=1)
+        for (unsigned r = 0; r < CFG::bank_rows; r++) {
+            FPGASNN_HLS(HLS UNROLL)
+            for (unsigned q = 0; q < CFG::bank_cols; q++) {
+                FPGASNN_HLS(HLS UNROLL)
+                if (ok[r][q]) add_scaled<CFG>(cur[r][q][word[r][q]][o], w[tap[r][q]][c * CFG::out_c + o], positive);
+            }
+        }
+    }
+#else
+    // C simulation: the same additions (each bank's word gets its tap's row), bank by bank, so that
+    // g++ runs contiguous channel loops (the order of these independent additions changes nothing).
+    for (unsigned r = 0; r < CFG::bank_rows; r++) {
+        for (unsigned q = 0; q < CFG::bank_cols; q++) {
+            if (ok[r][q]) add_row<CFG>(cur[r][q][word[r][q]], &w[tap[r][q]][c * CFG::out_c], positive);
+        }
+    }
+#endif
+}
+
+// taps == 1: the kernel taps one after another (a single bank).
+template <class CFG>
+void conv_event_serial(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
+                       const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
+                       unsigned yp, unsigned xp, unsigned c, bool positive) {
+    FPGASNN_LOOP(tap_rows)
+    for (unsigned i = 0; i < CFG::kh; i++) {
+        const int ty = int(yp) + int(CFG::pad_top) - int(i);
+        if (ty < 0 || ty % int(CFG::stride) != 0) continue;
+        const unsigned yo = unsigned(ty) / CFG::stride;
+        if (yo >= CFG::out_h) continue;
+        FPGASNN_LOOP(tap_cols)
+        for (unsigned j = 0; j < CFG::kw; j++) {
+            const int tx = int(xp) + int(CFG::pad_left) - int(j);
+            if (tx < 0 || tx % int(CFG::stride) != 0) continue;
+            const unsigned xo = unsigned(tx) / CFG::stride;
+            if (xo >= CFG::out_w) continue;
+            add_row<CFG>(cur[yo % CFG::bank_rows][xo % CFG::bank_cols]
+                            [(yo / CFG::bank_rows) * CFG::bank_w + xo / CFG::bank_cols],
+                         &w[i * CFG::kw + j][c * CFG::out_c], positive);
+        }
+    }
+}
+
+template <class CFG>
+inline void conv_event(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
+                       const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
+                       unsigned yp, unsigned xp, unsigned c, bool positive) {
+    if (CFG::taps > 1) {
+        conv_event_banked<CFG>(cur, w, yp, xp, c, positive);
+    } else {
+        conv_event_serial<CFG>(cur, w, yp, xp, c, positive);
+    }
+}
+
+// Conv2D on (pooled) spikes.
 template <class CFG>
 void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
-                  typename CFG::cur_t cur[CFG::out_h * CFG::out_w][CFG::out_c],
-                  const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
+                  typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
+                  const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     init_current<CFG>(cur, b, bias_on);
     FPGASNN_LOOP(scatter_rows)
     for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
-        const int yp = int(y / CFG::pool);
         for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
-            const int xp = int(x / CFG::pool);
             FPGASNN_LOOP(scatter_events)
             for (unsigned c = 0; c < CFG::in_c; c++) {
                 const int sp = s[y * CFG::in_w + x][c].to_int();
                 if (sp == 0) continue;
-                for (unsigned i = 0; i < CFG::kh; i++) {
-                    const int ty = yp + int(CFG::pad_top) - int(i);
-                    if (ty < 0 || ty % int(CFG::stride) != 0) continue;
-                    const unsigned yo = unsigned(ty) / CFG::stride;
-                    if (yo >= CFG::out_h) continue;
-                    for (unsigned j = 0; j < CFG::kw; j++) {
-                        const int tx = xp + int(CFG::pad_left) - int(j);
-                        if (tx < 0 || tx % int(CFG::stride) != 0) continue;
-                        const unsigned xo = unsigned(tx) / CFG::stride;
-                        if (xo >= CFG::out_w) continue;
-                        const unsigned row = ((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c;
-                        const unsigned q = yo * CFG::out_w + xo;
-                        add_row<CFG>(cur[q], &w[row], sp > 0);
-                    }
-                }
+                conv_event<CFG>(cur, w, y / CFG::pool, x / CFG::pool, c, sp > 0);
             }
         }
     }
@@ -181,7 +268,7 @@ void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::i
 // stored (F, O).
 template <class CFG>
 void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
-                   typename CFG::cur_t cur[1][CFG::out_c],
+                   typename CFG::cur_t cur[1][1][1][CFG::out_c],
                    const typename CFG::weight_t w[CFG::in_c * CFG::ph * CFG::pw * CFG::out_c],
                    const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     init_current<CFG>(cur, b, bias_on);
@@ -194,7 +281,7 @@ void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::
             for (unsigned c = 0; c < CFG::in_c; c++) {
                 const int sp = s[y * CFG::in_w + x][c].to_int();
                 if (sp == 0) continue;
-                add_row<CFG>(cur[0], &w[((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c], sp > 0);
+                add_row<CFG>(cur[0][0][0], &w[((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c], sp > 0);
             }
         }
     }
@@ -253,8 +340,8 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
 template <class CFG>
 void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                  typename CFG::cnt_t n[CFG::pixels][CFG::channels],
-                 const typename CFG::cur_t cur[CFG::pixels][CFG::channels], bool add_current,
-                 unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
+                 const typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::channels],
+                 bool add_current, unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
     FPGASNN_LANES(CFG)
     typedef typename CFG::mem_calc_t calc_t;
     typedef typename CFG::cnt_calc_t count_t;
@@ -262,12 +349,15 @@ void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
     const count_t wake = t_wake;
     FPGASNN_LOOP(neuron_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
+        const unsigned y = p / CFG::width, x = p % CFG::width;
+        const typename CFG::cur_t *in = cur[y % CFG::bank_rows][x % CFG::bank_cols]
+                                           [(y / CFG::bank_rows) * CFG::bank_w + x / CFG::bank_cols];
         FPGASNN_LOOP(neuron_lanes)
         for (unsigned o = 0; o < CFG::channels; o++) {
             FPGASNN_HLS(HLS UNROLL factor=lanes)
             FPGASNN_HLS(HLS PIPELINE II=1)
             calc_t vv = v[p][o];
-            if (add_current) vv += cur[p][o];
+            if (add_current) vv += in[o];
             const count_t nn = CFG::counts ? count_t(n[p][o]) : count_t(0);
             bool pos = vv >= theta;
             if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < wake;
@@ -309,13 +399,13 @@ void output_init(typename CFG::acc_t acc[CFG::classes]) {
 }
 
 template <class CFG>
-void output_accumulate(typename CFG::acc_t acc[CFG::classes], const typename CFG::cur_t cur[1][CFG::classes]) {
+void output_accumulate(typename CFG::acc_t acc[CFG::classes], const typename CFG::cur_t cur[1][1][1][CFG::classes]) {
     FPGASNN_LANES(CFG)
     FPGASNN_LOOP(output_accumulate_classes)
     for (unsigned o = 0; o < CFG::classes; o++) {
         FPGASNN_HLS(HLS UNROLL factor=lanes)
         FPGASNN_HLS(HLS PIPELINE II=1)
-        acc[o] += cur[0][o];
+        acc[o] += cur[0][0][0][o];
     }
 }
 

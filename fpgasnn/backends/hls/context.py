@@ -32,12 +32,21 @@ _VALUES_PER_LINE = 24
 
 @dataclass(frozen=True)
 class RomCtx:
-    """A constant integer array (a ROM in hardware) in the weights header."""
+    """A constant integer array (a ROM in hardware) in the weights header: 1-D (``dims`` = (size,)) or
+    2-D (``dims`` = (rows, columns), e.g. one row per kernel tap so the taps can be partitioned apart).
+    ``rows``: the values' text, one tuple of lines per leading index (a single one for a 1-D ROM)."""
 
     name: str
     ctype: str
     size: int
-    lines: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    dims: tuple[int, ...]
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The text of a 1-D ROM."""
+        assert len(self.dims) == 1
+        return self.rows[0]
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class SynapseCtx:
     out_w: int
     lanes: int
     taps: int  # kernel taps of one input event updated together (1, or kh * kw: banked membranes)
+    bank_rows: int  # HwStage.bank_grid: output position (oy, ox) lives in bank
+    bank_cols: int  # (oy mod bank_rows, ox mod bank_cols), word (oy / bank_rows, ox / bank_cols)
+    bank_h: int  # rows of output positions per bank: ceil(out_h / bank_rows)
+    bank_w: int  # columns per bank: ceil(out_w / bank_cols)
     cur_bits: int
     x_bits: int  # first stage: width of the pooled image values
     has_bias: bool
@@ -90,6 +103,21 @@ class SynapseCtx:
     @property
     def out_pixels(self) -> int:
         return self.out_h * self.out_w
+
+    @property
+    def banks(self) -> int:
+        return self.bank_rows * self.bank_cols
+
+    @property
+    def weight_layout(self) -> str:
+        """The weight ROM's layout, as the kernel reads it."""
+        return {"dense_scatter": "(F, O)", "conv_scatter": "[KH*KW][C*O]"}.get(self.kernel,
+                                                                              "(C, KH, KW, O)")
+
+    @property
+    def bank_words(self) -> int:
+        """Output positions per bank (the last row/column of banks may hold unused words)."""
+        return self.bank_h * self.bank_w
 
 
 @dataclass(frozen=True)
@@ -184,14 +212,22 @@ def _literal(v: int, ctype: str) -> str:
     return str(v)
 
 
-def rom(name: str, values: np.ndarray) -> RomCtx:
+def _text_lines(values: np.ndarray, ctype: str) -> tuple[str, ...]:
+    items = [_literal(int(v), ctype) for v in values]
+    return tuple(", ".join(items[i:i + _VALUES_PER_LINE]) for i in range(0, len(items), _VALUES_PER_LINE))
+
+
+def rom(name: str, values: np.ndarray, rows: int | None = None) -> RomCtx:
+    """A ROM of ``values`` (flattened); ``rows``: declare it 2-D as [rows][size / rows]."""
     flat = np.asarray(values, dtype=np.int64).reshape(-1)
     if flat.size == 0:
         flat = np.zeros(1, dtype=np.int64)
     ctype = _ctype(flat)
-    items = [_literal(int(v), ctype) for v in flat]
-    lines = tuple(", ".join(items[i:i + _VALUES_PER_LINE]) for i in range(0, len(items), _VALUES_PER_LINE))
-    return RomCtx(name, ctype, int(flat.size), lines)
+    if rows is None:
+        return RomCtx(name, ctype, int(flat.size), (_text_lines(flat, ctype),), (int(flat.size),))
+    table = flat.reshape(rows, -1)
+    return RomCtx(name, ctype, int(flat.size), tuple(_text_lines(r, ctype) for r in table),
+                  (rows, int(table.shape[1])))
 
 
 def _hw(net: HwNetwork | Network, lanes) -> HwNetwork:
@@ -213,6 +249,7 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
     n_layers = 0
     for st in hw.stages:
         sid = st.ident
+        rows, cols = st.bank_grid
         if st.op == "conv":
             kh, kw = st.kh, st.kw
         else:  # a Dense layer is the gather kernel with the whole (pooled) input as its window
@@ -223,7 +260,7 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
             x_bits = signed_bits(min(lo, 0) * st.pool ** 2, max(hi, 0) * st.pool ** 2)
         elif st.op == "conv":
             kernel = "conv_scatter"
-            wrom = st.weight.reshape(st.out_c, -1).T.reshape(-1)  # (C, KH, KW, O)
+            wrom = st.weight.transpose(2, 3, 1, 0).reshape(-1)  # [KH*KW][C*O]: a bank of ROM per tap
             x_bits = 0
         else:
             kernel = "dense_scatter"
@@ -235,7 +272,9 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
             kh=kh, kw=kw, stride=st.stride, pad_top=st.pad_top, pad_left=st.pad_left,
             out_c=st.out_c, out_h=st.out_h, out_w=st.out_w, lanes=st.lanes, taps=st.taps,
             cur_bits=st.current_bits, x_bits=x_bits, has_bias=st.has_bias,
-            weight=rom(f"{sid}_w", wrom), bias=rom(f"{sid}_b", st.bias),
+            bank_rows=rows, bank_cols=cols, bank_h=-(-st.out_h // rows), bank_w=-(-st.out_w // cols),
+            weight=rom(f"{sid}_w", wrom, st.kh * st.kw if kernel == "conv_scatter" else None),
+            bias=rom(f"{sid}_b", st.bias),
             in_spike_t=prev.spike_t if prev is not None else "", w_shift=st.w_shift,
         )
         aid = st.act_ident

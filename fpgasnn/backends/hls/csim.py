@@ -22,12 +22,12 @@ import numpy as np
 from fpgasnn import toolchain
 from fpgasnn.backends.hls.context import TOP_NAME, HlsContext, build_context
 from fpgasnn.backends.hls.project import project_config, project_plan, read_project
-from fpgasnn.hw import HwConfig, lower
 from fpgasnn.backends.hls.stimulus import format_images, parse_outputs, random_images
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.boards import Board, load_board
 from fpgasnn.errors import SimulationError, ToolError
 from fpgasnn.golden import simulate
+from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir.network import Network
 
 CXXFLAGS = ("-O3", "-std=c++17", "-Wall", "-Wextra", "-pthread")
@@ -235,10 +235,10 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
 
 def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *, n: int = 100,
              seed: int = 0, trace: bool = True, strict: bool = False, board: str | Board = "pynq-z2",
-             lanes: int | Mapping[str, int] | None = None, threads: int = 1,
-             workdir: str | Path | None = None) -> CsimResult:
+             lanes: int | Mapping[str, int] | None = None, taps: str | int | Mapping = "all",
+             threads: int = 1, workdir: str | Path | None = None) -> CsimResult:
     """Compile and run the C simulation of a project folder (or of a network, built into a temporary
-    project for ``board``/``lanes``) on ``images`` (default: ``n`` seeded random images) and compare it
+    project for ``board``/``lanes``/``taps``, see :meth:`HwConfig.make`) on ``images`` (default: ``n`` seeded random images) and compare it
     with the golden model. ``threads``: simulate untraced runs on several threads in the one process."""
     with tempfile.TemporaryDirectory(prefix="fpgasnn_csim_") as tmp:
         work = Path(workdir) if workdir is not None else Path(tmp)
@@ -247,7 +247,7 @@ def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *,
             net = project
             brd = board if isinstance(board, Board) else load_board(board)
             prj = work / "project"
-            hw = lower(net, HwConfig.make(lanes))
+            hw = lower(net, HwConfig.make(lanes, taps))
             write_plan(project_plan(hw, brd), prj, force=True)
         else:
             doc, net, brd = read_project(project)

@@ -10,12 +10,12 @@ import pytest
 from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan
-from fpgasnn.hw import HwConfig, lower
 from fpgasnn.backends.hls.stimulus import parse_outputs
 from fpgasnn.cli import main
 from fpgasnn.cli.build_cmd import parse_lanes
 from fpgasnn.errors import BackendError
 from fpgasnn.golden import simulate
+from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir import Conv2D, Input, Network, Output, Schedule, examples, save
 
 EXPECTED_FILES = {

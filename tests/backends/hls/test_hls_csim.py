@@ -149,7 +149,7 @@ def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
     for pragma in ("#pragma HLS INTERFACE axis port=pixels_in", "#pragma HLS INTERFACE axis port=scores_out",
                    "#pragma HLS INTERFACE s_axilite port=return bundle=control",
                    "#pragma HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2",
-                   "#pragma HLS ARRAY_PARTITION variable=cur_fc1 cyclic factor=4 dim=2",
+                   "#pragma HLS ARRAY_PARTITION variable=cur_fc1 cyclic factor=4 dim=4",
                    "#pragma HLS UNROLL factor=lanes", "#pragma HLS PIPELINE II=1"):
         assert pragma in text
     assert "const unsigned lanes = CFG::lanes;" in text
