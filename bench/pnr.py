@@ -1,24 +1,26 @@
-"""Place and route the Verilog core on ECP5 with the open flow (Yosys synth_ecp5, nextpnr-ecp5, ecppack):
-post-route utilization, the achieved fmax against the board clock, the critical path, and the
-latency at the ACHIEVED fmax.
+"""Place and route the Verilog core on ECP5 with the open flow (Yosys synth_ecp5, nextpnr-ecp5,
+ecppack): post-route utilization, the achieved fmax against the board clock, the critical path,
+and the latency at the ACHIEVED fmax.
 
     .venv/bin/python bench/pnr.py [--only digits_mlp|mnist] [--board ulx3s-85f] [--seed 1]
                                   [--clock-mhz 100] [--images 100] [--keep]
 
-Networks (random integer weights, seeded: place and route depends on the architecture, the lanes and
-the widths range analysis derives, not on trained values):
+Networks (random integer weights, seeded: place and route depends on the architecture, the lanes
+and the widths range analysis derives, not on trained values):
 - ``digits_mlp``: the 64-32-10 MLP of issue 14 (8x8 digits input, 8-bit pixels), lanes 16;
 - ``mnist``: the MNIST demo architecture (``fpgasnn.ir.examples.reference_mnist``: conv16-pool,
   conv32-pool, fc128, fc10), lanes 16 -- a setting that fits the LFE5U-85F's 208 EBR.
-``cycles`` is the exact cycle model's mean over the first ``--images`` test images of the network's
-data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the achieved post-route clock, not
-``clock_mhz``). ``clock_mhz`` is the clock checked (pynq-z2's 100 MHz, the clock the project reports
-assume); ``met`` says whether fmax reached it. The critical path's start/end signal, logic levels and
-the Verilog lines it runs through are in the record. ``--keep`` keeps the records this run does not
-redo.
+
+``cycles`` is the exact cycle model's mean over the first ``--images`` test images of the
+network's data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the achieved post-route
+clock, not ``clock_mhz``). ``clock_mhz`` is the clock checked (pynq-z2's 100 MHz, the clock the
+project reports assume); ``met`` says whether fmax reached it. The critical path's start/end
+signal, logic levels and the Verilog lines it runs through are in the record. ``--keep`` keeps the
+records this run does not redo.
 
 Writes bench/results/pnr.json (flat records: network, lanes, board, device, LUT4, FF, EBR, MULT18,
-fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed, critical_path.*).
+fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed,
+critical_path.*).
 """
 
 from __future__ import annotations
@@ -58,32 +60,60 @@ def digits_mlp(seed: int = 0, T: int = 4) -> Network:
         Dense("fc2", w2, rng.integers(-8, 9, 10)),
         Output("out"),
     ]
-    return Network(tuple(nodes), Schedule(wake=T), {"source": "bench/pnr.py digits_mlp", "seed": seed})
+    return Network(
+        tuple(nodes), Schedule(wake=T), {"source": "bench/pnr.py digits_mlp", "seed": seed}
+    )
 
 
 NETWORKS = {"digits_mlp": (digits_mlp, "digits"), "mnist": (reference_mnist, "mnist")}
 
 
-def run_one(name: str, board_name: str, seed: int, clock_mhz: float, n_images: int, work: Path) -> dict:
+def run_one(
+    name: str, board_name: str, seed: int, clock_mhz: float, n_images: int, work: Path
+) -> dict:
     make, dataset = NETWORKS[name]
     net = make()
     x, _ = load_dataset(dataset, "test")
-    cycles = latency(net, LANES, load_board("pynq-z2"), x[:n_images].astype(np.int64))["cycles_mean"]
+    cycles = latency(net, LANES, load_board("pynq-z2"), x[:n_images].astype(np.int64))[
+        "cycles_mean"
+    ]
     board = load_ecp5_board(board_name)
-    res = place_and_route(rtl_plan(net, LANES), board, work / f"{name}_{board_name}",
-                          clock_mhz=clock_mhz, seed=seed, top=TOP)
+    res = place_and_route(
+        rtl_plan(net, LANES),
+        board,
+        work / f"{name}_{board_name}",
+        clock_mhz=clock_mhz,
+        seed=seed,
+        top=TOP,
+    )
     cp = res.critical_path
     counts = res.counts()
     return {
-        "network": name, "lanes": LANES, "board": board.name, "device": board.part, "seed": seed,
+        "network": name,
+        "lanes": LANES,
+        "board": board.name,
+        "device": board.part,
+        "seed": seed,
         **{k: counts[k] for k in ("LUT4", "FF", "EBR", "MULT18")},
-        "fmax_mhz": res.fmax_mhz, "clock_mhz": clock_mhz, "met": res.met,
-        "cycles": cycles, "latency_us": cycles / res.fmax_mhz,
-        "bitstream_bytes": res.bitstream_bytes, "pnr_s": res.pnr_s, "synth_s": res.synth_s,
+        "fmax_mhz": res.fmax_mhz,
+        "clock_mhz": clock_mhz,
+        "met": res.met,
+        "cycles": cycles,
+        "latency_us": cycles / res.fmax_mhz,
+        "bitstream_bytes": res.bitstream_bytes,
+        "pnr_s": res.pnr_s,
+        "synth_s": res.synth_s,
         "critical_path": {
-            "start": cp.start, "end": cp.end, "delay_ns": cp.delay_ns, "logic_levels": cp.logic_levels,
-            "logic_ns": cp.logic_ns, "routing_ns": cp.routing_ns, "sources": " ".join(cp.sources),
-        } if cp else None,
+            "start": cp.start,
+            "end": cp.end,
+            "delay_ns": cp.delay_ns,
+            "logic_levels": cp.logic_levels,
+            "logic_ns": cp.logic_ns,
+            "routing_ns": cp.routing_ns,
+            "sources": " ".join(cp.sources),
+        }
+        if cp
+        else None,
         "check": res.check(),
     }
 
@@ -103,9 +133,12 @@ def main() -> None:
         for name in names:
             t0 = time.time()
             rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp))
-            print(f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, EBR {rec['EBR']}, "
-                  f"MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = {rec['latency_us']:.1f} us "
-                  f"at {rec['fmax_mhz']} MHz ({time.time() - t0:.0f} s)", flush=True)
+            print(
+                f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, EBR {rec['EBR']}, "
+                f"MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = {rec['latency_us']:.1f} us "
+                f"at {rec['fmax_mhz']} MHz ({time.time() - t0:.0f} s)",
+                flush=True,
+            )
             records.append(rec)
     if args.keep and OUT.is_file():
         done = {(r["network"], r["board"]) for r in records}

@@ -10,8 +10,9 @@ read by :func:`load_ecp5_board` / :func:`list_ecp5_boards` into :class:`Ecp5Boar
 ``nextpnr`` (``device`` -- the nextpnr-ecp5 device flag without dashes, e.g. ``85k`` --,
 ``package``, ``speed``), ``clock_port`` / ``clock_pin`` / ``clock_mhz`` (the board oscillator:
 top-level port name, ball and frequency), ``lpf`` (the constraint file beside the JSON: pin facts
-only, no FREQUENCY line -- the flow adds the clock it checks) and ``resources`` (LUT4, FF, EBR,
-MULT18 available on the part).
+only, no FREQUENCY line -- the flow adds the clock it checks), ``resources`` (LUT4, FF, EBR, MULT18
+available on the part) and, optional (default false), ``led_active_low`` / ``btn_active_low`` (the
+polarity of the ``led[i]`` and ``btn`` pins, for the self-test top).
 
 (The loader lives here, in the package that ships the data files, so ``fpgasnn.boards`` is both the
 module to import and the resource package.)
@@ -79,6 +80,8 @@ class Ecp5Board:
     clock_mhz: float
     lpf: str
     resources: Mapping[str, int]
+    led_active_low: bool = False
+    btn_active_low: bool = False
 
     @property
     def nextpnr_args(self) -> list[str]:
@@ -96,6 +99,7 @@ class Ecp5Board:
                                                "speed": self.speed},
             "clock_port": self.clock_port, "clock_pin": self.clock_pin, "clock_mhz": self.clock_mhz,
             "lpf": self.lpf, "resources": dict(self.resources),
+            "led_active_low": self.led_active_low, "btn_active_low": self.btn_active_low,
         }
 
 
@@ -203,6 +207,8 @@ def _parse_ecp5(name: str, doc: dict) -> Ecp5Board:
         speed=int(npr["speed"]), clock_port=str(doc["clock_port"]), clock_pin=str(doc["clock_pin"]),
         clock_mhz=clock, lpf=lpf,
         resources=MappingProxyType({k: int(res[k]) for k in ECP5_RESOURCE_KEYS}),
+        led_active_low=bool(doc.get("led_active_low", False)),
+        btn_active_low=bool(doc.get("btn_active_low", False)),
     )
 
 

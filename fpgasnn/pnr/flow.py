@@ -165,9 +165,13 @@ def place_and_route(
     clock_mhz: float,
     seed: int = 1,
     top: str = "snn_top",
+    params: Mapping[str, int] | None = None,
+    allow_unconstrained: bool = True,
     timeout: float | None = None,
 ) -> PnrResult:
-    """Synthesise, place, route and pack the core in ``plan`` for ``board`` (module docstring)."""
+    """Synthesise, place, route and pack the core in ``plan`` for ``board`` (module docstring).
+    ``params`` set the top module's parameters; ``allow_unconstrained=False`` (a board design) makes
+    a port without a pin in the board's LPF an error."""
     validate_plan(plan)
     sources = sorted(p for p in plan if p.endswith(".v") and "/" not in p)
     if not sources:
@@ -182,7 +186,16 @@ def place_and_route(
     work.chmod(0o755)  # mkdtemp's 0700 would become the output folder's mode
     try:
         result = _run(
-            plan, sources, board, work, clock_mhz=clock_mhz, seed=seed, top=top, timeout=timeout
+            plan,
+            sources,
+            board,
+            work,
+            clock_mhz=clock_mhz,
+            seed=seed,
+            top=top,
+            params=dict(params or {}),
+            free_io=allow_unconstrained,
+            timeout=timeout,
         )
         _replace_dir(work, out)
     except BaseException:
@@ -192,12 +205,14 @@ def place_and_route(
 
 
 def _run(
-    plan, sources, board: Ecp5Board, work: Path, *, clock_mhz, seed, top, timeout
+    plan, sources, board: Ecp5Board, work: Path, *, clock_mhz, seed, top, params, free_io, timeout
 ) -> PnrResult:
     write_plan(plan, work, force=True)
     (work / "board.lpf").write_text(board_lpf(board, clock_mhz))
     script = (
-        f"read_verilog -defer -sv {' '.join(sources)}; hierarchy -top {top}; "
+        f"read_verilog -defer -sv {' '.join(sources)}; hierarchy -top {top}"
+        + "".join(f" -chparam {k} {int(v)}" for k, v in sorted(params.items()))
+        + "; "
         f"synth_ecp5 -top {top} -json synth.json"
     )
     t0 = time.perf_counter()
@@ -213,7 +228,7 @@ def _run(
         "synth.json",
         "--lpf",
         "board.lpf",
-        "--lpf-allow-unconstrained",
+        *(["--lpf-allow-unconstrained"] if free_io else []),
         "--freq",
         f"{clock_mhz:g}",
         "--seed",
@@ -248,7 +263,7 @@ def _run(
         bitstream=bit,
         bitstream_bytes=len(data),
         bitstream_sha256=hashlib.sha256(data).hexdigest(),
-        digest=plan_digest(plan, board.name, float(clock_mhz), seed, top),
+        digest=plan_digest(plan, board.name, float(clock_mhz), seed, top, *sorted(params.items())),
         synth_s=round(t1 - t0, 1),
         pnr_s=round(t2 - t1, 1),
         pack_s=round(t3 - t2, 1),

@@ -64,6 +64,8 @@ def project_results(project_dir: str | Path) -> list[tuple[PnrResult, bool]]:
     plan = rtl_folder_plan(rtl) if (rtl / f"{TOP}.v").is_file() else {}
     for folder in sorted((root / "pnr").glob(f"*/{RESULT_FILE}")):
         res = read_result(folder.parent)
+        if res.top != TOP:  # a self-test top (fpgasnn pnr --selftest), not the bare core
+            continue
         current = plan_digest(plan, res.board, res.clock_mhz, res.seed, res.top) == res.digest
         out.append((res, current))
     return out

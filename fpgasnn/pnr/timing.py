@@ -63,7 +63,8 @@ class CriticalPath:
         where = f"; through {', '.join(self.sources[:6])}" if self.sources else ""
         return (
             f"{self.start} -> {self.end}: {self.delay_ns:.2f} ns "
-            f"({self.logic_levels} logic levels, {self.logic_ns:.2f} ns logic + {self.routing_ns:.2f} ns routing){where}"
+            f"({self.logic_levels} logic levels, {self.logic_ns:.2f} ns logic + "
+            f"{self.routing_ns:.2f} ns routing){where}"
         )
 
     def to_dict(self) -> dict:
