@@ -157,9 +157,12 @@ CASES: list[Case] = [
     C("build_force_current_folder", "build t.snn -o . --force",
       E.format("build") + "-o '.': not an fpgasnn project folder (no project.json); --force replaces "
       "only a project folder: choose a new or empty folder", "'.'"),
-    C("build_readonly_parent", "build t.snn -o ro/prj",
-      E.format("build") + "argument -o/--output: folder '{ws}/ro' of 'ro/prj' is not writable"
-      + _help("build"), "ro", root_ok=False),
+    C("build_readonly_parent", "build t.snn -o ro/new",
+      E.format("build") + "argument -o/--output: folder '{ws}/ro' of 'ro/new' is not writable"
+      + _help("build"), "ro/new", root_ok=False),
+    C("build_force_readonly_parent", "build t.snn -o ro/prj --force",
+      E.format("build") + "-o 'ro/prj': its folder '{ws}/ro' is not writable (--force builds the new "
+      "project beside the old one)", "ro/prj", root_ok=False),
     C("build_lanes_text", "build t.snn -o new --lanes many",
       E.format("build") + "--lanes: expected a number or LAYER=N pairs, got 'many'", "many"),
     C("build_lanes_pair_value", "build t.snn -o new --lanes conv1=x",
@@ -231,6 +234,9 @@ CASES: list[Case] = [
     C("rtlsim_workdir_is_file", "rtlsim prj --workdir existing.txt",
       E.format("rtlsim") + "argument --workdir: 'existing.txt' exists and is not a folder"
       + _help("rtlsim"), "existing.txt"),
+    C("rtlsim_workdir_readonly", "rtlsim prj --workdir ro/w",
+      E.format("rtlsim") + "argument --workdir: folder '{ws}/ro' of 'ro/w' is not writable"
+      + _help("rtlsim"), "ro/w", root_ok=False),
     C("rtlsim_n_zero", "rtlsim prj -n 0",
       E.format("rtlsim") + "argument -n/--images: expected an integer in [1, 100000], got '0'"
       + _help("rtlsim"), "-n"),
@@ -409,8 +415,9 @@ def make_workspace(ws: Path) -> None:
     cwd = os.getcwd()
     try:
         os.chdir(ws)
-        if main(["build", "t.snn", "-o", "prj", "--lanes", "2"]) != 0:
-            raise SystemExit("could not build the workspace's project")
+        for out in ("prj", "ro/prj"):
+            if main(["build", "t.snn", "-o", out, "--lanes", "2"]) != 0:
+                raise SystemExit(f"could not build the workspace's project {out}")
     finally:
         os.chdir(cwd)
 
