@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -183,3 +185,28 @@ def test_verilator_runner_environment_is_per_call(require, monkeypatch):
     assert "VERILATOR_ROOT" not in runner.env
     assert runner.executable == str(toolchain.verilator_bin_dir() / "verilator")
     assert dict(os.environ) == before
+
+
+READ_ONLY = [c for c in badinput.CASES if not c.root_ok]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="the read-only cases run in-process above when not root")
+def test_read_only_folders_as_nobody():
+    """As root, the read-only-folder cases run as the user nobody, as bench/badinput.py does."""
+    top = Path(tempfile.mkdtemp(prefix="fpgasnn_readonly_test_"))
+    try:
+        ws, tmp = top / "ws", top / "tmp"
+        badinput.make_workspace(ws)
+        tmp.mkdir()
+        (top / "home").mkdir()
+        subprocess.run(["chown", "-R", "65534:65534", str(top)], check=True)
+        os.chmod(top, 0o755)
+        os.chmod(ws / "ro", 0o555)
+        prefix = badinput._drop_privileges()
+        recs = [badinput.run_case(c, ws, tmp, prefix) for c in READ_ONLY]
+    finally:
+        shutil.rmtree(top)
+    assert len(recs) == 4
+    assert [(r["case"], r["exit_code"], r["clear_error"], r["files_intact"]) for r in recs] == [
+        (c.case, 2, True, True) for c in READ_ONLY]
