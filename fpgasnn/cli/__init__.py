@@ -85,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     except FpgasnnError as e:
         print(f"fpgasnn {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `fpgasnn inspect net.snn | head`: the reader has gone, say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as e:  # the file system said no: a user's folder, not a bug
         where = f": {e.filename!r}" if e.filename else ""
         print(f"fpgasnn {args.command}: error: {e.strerror or e}{where}", file=sys.stderr)
