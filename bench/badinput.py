@@ -1,7 +1,9 @@
-"""Every bad argument and broken file a new user tries: one clear line, no traceback, nothing touched.
+"""Every bad argument and broken file a new user tries: one clear line, no traceback, nothing
+touched.
 
-Each case runs ``python -m fpgasnn ...`` in a fresh process inside a workspace of real files (a tiny
-``.snn``, a built project, good and broken ``.npy``/``.snn``/JSON files, a read-only folder) and records
+Each case runs ``python -m fpgasnn ...`` in a fresh process inside a workspace of real files (a
+tiny ``.snn``, a built project, good and broken ``.npy``/``.snn``/JSON files, a read-only folder)
+and records
 
 - ``exit_code``: the command's exit status (2 for every user mistake);
 - ``clear_error``: stderr is exactly one line, ``fpgasnn CMD: error: ...``, with no traceback, that
@@ -10,9 +12,10 @@ Each case runs ``python -m fpgasnn ...`` in a fresh process inside a workspace o
   appeared (the process's TMPDIR included, so no scratch folder is left behind);
 - ``seconds_to_error``: wall-clock time from the start of the process to its exit.
 
-``kind`` is ``argument`` for mistakes found from the command line alone (before any TensorFlow import
-or compile), ``file`` for mistakes found by reading a file the user gave. The issue's acceptance: all
-``clear_error`` and ``files_intact`` true, median ``seconds_to_error`` under 2 s for ``argument``.
+``kind`` is ``argument`` for mistakes found from the command line alone (before any TensorFlow
+import or compile), ``file`` for mistakes found by reading a file the user gave. The issue's
+acceptance: all ``clear_error`` and ``files_intact`` true, median ``seconds_to_error`` under 2 s
+for ``argument``.
 
 When run as root, the commands run as the user ``nobody`` (setpriv) so that the read-only folder is
 read-only to them. Writes bench/results/badinput.json.
@@ -50,319 +53,288 @@ class Case:
     names: str
     kind: str = "argument"
     root_ok: bool = True
-    """False: the case needs a real read-only folder (meaningless for root, which may write anyway)."""
+    """False: the case needs a real read-only folder (root may write there anyway)."""
 
 
 TIMEOUT_S = 60
 """A case still running after this long has started real work (training, compiling): it fails."""
 
 
-def _help(cmd: str) -> str:
-    return f" (see `fpgasnn {cmd} --help`)"
+def C(case: str, argv: str, message: str, names: str, kind: str = "argument", root_ok: bool = True,
+      usage: bool = False) -> Case:
+    """A case whose expected stderr is ``fpgasnn CMD: error: MESSAGE`` (``usage``: argparse found it
+    and points to ``--help``)."""
+    words = tuple(argv.split())
+    cmd = words[0] if words and f"fpgasnn.cli.{words[0]}_cmd" in COMMAND_MODULES else ""
+    prog = f"fpgasnn {cmd}" if cmd else "fpgasnn"
+    hint = f" (see `{prog} --help`)" if usage else ""
+    return Case(case, words, f"{prog}: error: {message}{hint}", names, kind, root_ok)
 
 
-def C(case: str, argv: str, first_line: str, names: str, kind: str = "argument",
-      root_ok: bool = True) -> Case:
-    return Case(case, tuple(argv.split()), first_line, names, kind, root_ok)
-
-
-E = "fpgasnn {}: error: "
 CASES: list[Case] = [
     # the command line itself
-    C("no_command", "", "fpgasnn: error: the following arguments are required: COMMAND (see "
-      "`fpgasnn --help`)", "COMMAND"),
+    C("no_command", "", "the following arguments are required: COMMAND", "COMMAND", usage=True),
     C("unknown_command", "simulat t.snn x.npy",
-      "fpgasnn: error: argument COMMAND: invalid choice: 'simulat' (choose from "
+      "argument COMMAND: invalid choice: 'simulat' (choose from "
       + ", ".join(repr(m.rsplit(".", 1)[1].removesuffix("_cmd")) for m in COMMAND_MODULES)
-      + ") (see `fpgasnn --help`)", "simulat"),
+      + ")", "simulat", usage=True),
     # inspect
     C("inspect_missing", "inspect nothere.snn",
-      E.format("inspect") + "argument net: no such file: 'nothere.snn'" + _help("inspect"), "nothere.snn"),
+      "argument net: no such file: 'nothere.snn'", "nothere.snn", usage=True),
     C("inspect_folder", "inspect prj",
-      E.format("inspect") + "argument net: 'prj' is a folder, expected a file" + _help("inspect"), "prj"),
+      "argument net: 'prj' is a folder, expected a file", "prj", usage=True),
     C("inspect_garbage", "inspect garbage.snn",
-      E.format("inspect") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
-      "foreign file)", "garbage.snn", "file"),
+      "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or foreign file)",
+      "garbage.snn", kind="file"),
     C("inspect_wake_abc", "inspect wake.snn",
-      E.format("inspect") + "wake.snn: malformed network (ValueError: invalid literal for int() with "
-      "base 10: 'abc')", "wake.snn", "file"),
+      "wake.snn: malformed network (ValueError: invalid literal for int() with base 10: 'abc')",
+      "wake.snn", kind="file"),
     # simulate
     C("simulate_missing_net", "simulate nothere.snn x.npy",
-      E.format("simulate") + "argument net: no such file: 'nothere.snn'" + _help("simulate"), "nothere.snn"),
+      "argument net: no such file: 'nothere.snn'", "nothere.snn", usage=True),
     C("simulate_missing_inputs", "simulate t.snn nothere.npy",
-      E.format("simulate") + "argument inputs: no such file: 'nothere.npy'" + _help("simulate"),
-      "nothere.npy"),
+      "argument inputs: no such file: 'nothere.npy'", "nothere.npy", usage=True),
     C("simulate_inputs_shape", "simulate t.snn x_shape.npy",
-      E.format("simulate") + "inputs 'x_shape.npy': input layer 'input' expects images of shape "
-      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+      "inputs 'x_shape.npy': input layer 'input' expects images of shape (N, 1, 8, 8), got (2, 28, "
+      "28)", "x_shape.npy", kind="file"),
     C("simulate_inputs_float", "simulate t.snn x_float.npy",
-      E.format("simulate") + "inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), "
-      "got dtype float32", "x_float.npy", "file"),
+      "inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), got dtype float32",
+      "x_float.npy", kind="file"),
     C("simulate_inputs_range", "simulate t.snn x_range.npy",
-      E.format("simulate") + "inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], "
-      "got [0, 16]", "x_range.npy", "file"),
+      "inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], got [0, 16]",
+      "x_range.npy", kind="file"),
     C("simulate_inputs_empty", "simulate t.snn x_empty.npy",
-      E.format("simulate") + "inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))",
-      "x_empty.npy", "file"),
+      "inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))", "x_empty.npy", kind="file"),
     C("simulate_inputs_not_npy", "simulate t.snn x_bad.npy",
-      E.format("simulate") + "inputs 'x_bad.npy': not a .npy file (no NumPy array header)",
-      "x_bad.npy", "file"),
+      "inputs 'x_bad.npy': not a .npy file (no NumPy array header)", "x_bad.npy", kind="file"),
     C("simulate_labels_not_npy", "simulate t.snn x.npy --labels existing.txt",
-      E.format("simulate") + "--labels 'existing.txt': not a .npy file (no NumPy array header)",
-      "existing.txt", "file"),
+      "--labels 'existing.txt': not a .npy file (no NumPy array header)",
+      "existing.txt", kind="file"),
     C("simulate_labels_float", "simulate t.snn x.npy --labels y_float.npy",
-      E.format("simulate") + "--labels 'y_float.npy': expected integer class labels, got dtype float64",
-      "y_float.npy", "file"),
+      "--labels 'y_float.npy': expected integer class labels, got dtype float64",
+      "y_float.npy", kind="file"),
     C("simulate_labels_count", "simulate t.snn x.npy --labels y_short.npy",
-      E.format("simulate") + "--labels 'y_short.npy': 2 labels for 3 images", "y_short.npy", "file"),
+      "--labels 'y_short.npy': 2 labels for 3 images", "y_short.npy", kind="file"),
     C("simulate_labels_range", "simulate t.snn x.npy --labels y_range.npy",
-      E.format("simulate") + "--labels 'y_range.npy': labels must lie in [0, 9], got [0, 99]",
-      "y_range.npy", "file"),
+      "--labels 'y_range.npy': labels must lie in [0, 9], got [0, 99]", "y_range.npy", kind="file"),
     C("simulate_out_missing_dir", "simulate t.snn x.npy --out missing_dir/x.npz",
-      E.format("simulate") + "argument --out: folder '{ws}/missing_dir' of 'missing_dir/x.npz' does "
-      "not exist" + _help("simulate"), "missing_dir"),
+      "argument --out: folder '{ws}/missing_dir' of 'missing_dir/x.npz' does not exist",
+      "missing_dir", usage=True),
     C("simulate_out_folder", "simulate t.snn x.npy --out plain.npz",
-      E.format("simulate") + "argument --out: 'plain.npz' is a folder, expected a file name"
-      + _help("simulate"), "plain.npz"),
+      "argument --out: 'plain.npz' is a folder, expected a file name", "plain.npz", usage=True),
     C("simulate_out_suffix", "simulate t.snn x.npy --out existing.txt",
-      E.format("simulate") + "argument --out: expected a .npz file name, got 'existing.txt'"
-      + _help("simulate"), "existing.txt"),
+      "argument --out: expected a .npz file name, got 'existing.txt'", "existing.txt", usage=True),
     C("simulate_out_readonly", "simulate t.snn x.npy --out ro/x.npz",
-      E.format("simulate") + "argument --out: folder '{ws}/ro' of 'ro/x.npz' is not writable"
-      + _help("simulate"), "ro", root_ok=False),
+      "argument --out: folder '{ws}/ro' of 'ro/x.npz' is not writable",
+      "ro", usage=True, root_ok=False),
     # build
     C("build_missing_net", "build nothere.snn -o new",
-      E.format("build") + "argument net: no such file: 'nothere.snn'" + _help("build"), "nothere.snn"),
+      "argument net: no such file: 'nothere.snn'", "nothere.snn", usage=True),
     C("build_net_folder", "build prj -o new",
-      E.format("build") + "argument net: 'prj' is a folder, expected a file" + _help("build"), "prj"),
+      "argument net: 'prj' is a folder, expected a file", "prj", usage=True),
     C("build_garbage_net", "build garbage.snn -o new",
-      E.format("build") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
-      "foreign file)", "garbage.snn", "file"),
+      "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or foreign file)",
+      "garbage.snn", kind="file"),
     C("build_unknown_board", "build t.snn -o new --board pynq-z3",
-      E.format("build") + "argument --board: unknown board 'pynq-z3'; known boards: alveo-u250, "
-      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("build"), "pynq-z3"),
+      "argument --board: unknown board 'pynq-z3'; known boards: alveo-u250, arty-a7-100t, kv260, "
+      "pynq-z2, ultra96v2, zcu102, zcu104", "pynq-z3", usage=True),
     C("build_output_is_file", "build t.snn -o existing.txt",
-      E.format("build") + "argument -o/--output: 'existing.txt' exists and is not a folder"
-      + _help("build"), "existing.txt"),
+      "argument -o/--output: 'existing.txt' exists and is not a folder",
+      "existing.txt", usage=True),
     C("build_output_missing_parent", "build t.snn -o missing_dir/prj",
-      E.format("build") + "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/prj' does "
-      "not exist" + _help("build"), "missing_dir"),
+      "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/prj' does not exist",
+      "missing_dir", usage=True),
     C("build_output_not_empty", "build t.snn -o plain.npz",
-      E.format("build") + "-o 'plain.npz': folder is not empty; use --force to replace it", "plain.npz"),
+      "-o 'plain.npz': folder is not empty; use --force to replace it", "plain.npz"),
     C("build_project_no_force", "build t.snn -o prj",
-      E.format("build") + "-o 'prj': folder is not empty; use --force to replace it", "prj"),
+      "-o 'prj': folder is not empty; use --force to replace it", "prj"),
     C("build_force_non_project", "build t.snn -o plain.npz --force",
-      E.format("build") + "-o 'plain.npz': not an fpgasnn project folder (no project.json); --force "
-      "replaces only a project folder: choose a new or empty folder", "plain.npz"),
+      "-o 'plain.npz': not an fpgasnn project folder (no project.json); --force replaces only a "
+      "project folder: choose a new or empty folder", "plain.npz"),
     C("build_force_current_folder", "build t.snn -o . --force",
-      E.format("build") + "-o '.': not an fpgasnn project folder (no project.json); --force replaces "
-      "only a project folder: choose a new or empty folder", "'.'"),
+      "-o '.': not an fpgasnn project folder (no project.json); --force replaces only a project "
+      "folder: choose a new or empty folder", "'.'"),
     C("build_readonly_parent", "build t.snn -o ro/new",
-      E.format("build") + "argument -o/--output: folder '{ws}/ro' of 'ro/new' is not writable"
-      + _help("build"), "ro/new", root_ok=False),
+      "argument -o/--output: folder '{ws}/ro' of 'ro/new' is not writable",
+      "ro/new", usage=True, root_ok=False),
     C("build_force_readonly_parent", "build t.snn -o ro/prj --force",
-      E.format("build") + "-o 'ro/prj': its folder '{ws}/ro' is not writable (--force builds the new "
-      "project beside the old one)", "ro/prj", root_ok=False),
+      "-o 'ro/prj': its folder '{ws}/ro' is not writable (--force builds the new project beside "
+      "the old one)", "ro/prj", root_ok=False),
     C("build_lanes_text", "build t.snn -o new --lanes many",
-      E.format("build") + "--lanes: expected a number or LAYER=N pairs, got 'many'", "many"),
+      "--lanes: expected a number or LAYER=N pairs, got 'many'", "many"),
     C("build_lanes_pair_value", "build t.snn -o new --lanes conv1=x",
-      E.format("build") + "--lanes: layer 'conv1': expected an integer, got 'x'", "conv1"),
+      "--lanes: layer 'conv1': expected an integer, got 'x'", "conv1"),
     C("build_lanes_unknown_layer", "build t.snn -o new --lanes conv9=3",
-      E.format("build") + "lanes given for unknown layers ['conv9']; the synapse layers are "
-      "['conv1', 'fc']", "conv9", "file"),
-    C("build_lanes_zero", "build t.snn -o new --lanes 0",
-      E.format("build") + "lanes must be >= 1, got 0", "0"),
+      "lanes given for unknown layers ['conv9']; the synapse layers are ['conv1', 'fc']",
+      "conv9", kind="file"),
+    C("build_lanes_zero", "build t.snn -o new --lanes 0", "lanes must be >= 1, got 0", "0"),
     # csim
     C("csim_missing_project", "csim nothere",
-      E.format("csim") + "argument project: no such project folder: 'nothere'" + _help("csim"), "nothere"),
+      "argument project: no such project folder: 'nothere'", "nothere", usage=True),
     C("csim_project_is_file", "csim t.snn",
-      E.format("csim") + "argument project: 't.snn' is not a folder; give a project folder written by "
-      "`fpgasnn build`" + _help("csim"), "t.snn"),
+      "argument project: 't.snn' is not a folder; give a project folder written by `fpgasnn build`",
+      "t.snn", usage=True),
     C("csim_not_a_project", "csim plain.npz",
-      E.format("csim") + "argument project: 'plain.npz' is not an fpgasnn project (no project.json); "
-      "run `fpgasnn build` first" + _help("csim"), "plain.npz"),
+      "argument project: 'plain.npz' is not an fpgasnn project (no project.json); run `fpgasnn "
+      "build` first", "plain.npz", usage=True),
     C("csim_n_zero", "csim prj -n 0",
-      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got '0'"
-      + _help("csim"), "-n"),
+      "argument -n/--images: expected an integer in [1, 1000000], got '0'", "-n", usage=True),
     C("csim_n_negative", "csim prj -n -5",
-      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got '-5'"
-      + _help("csim"), "-5"),
+      "argument -n/--images: expected an integer in [1, 1000000], got '-5'", "-5", usage=True),
     C("csim_n_text", "csim prj -n ten",
-      E.format("csim") + "argument -n/--images: expected an integer in [1, 1000000], got 'ten'"
-      + _help("csim"), "ten"),
+      "argument -n/--images: expected an integer in [1, 1000000], got 'ten'", "ten", usage=True),
     C("csim_threads_zero", "csim prj -j 0",
-      E.format("csim") + "argument -j/--threads: expected an integer in [1, 256], got '0'"
-      + _help("csim"), "-j"),
+      "argument -j/--threads: expected an integer in [1, 256], got '0'", "-j", usage=True),
     C("csim_seed_negative", "csim prj --seed -1",
-      E.format("csim") + "argument --seed: expected an integer >= 0, got '-1'" + _help("csim"), "--seed"),
+      "argument --seed: expected an integer >= 0, got '-1'", "--seed", usage=True),
     C("csim_n_and_inputs", "csim prj -n 3 --inputs x.npy",
-      E.format("csim") + "argument --inputs: not allowed with argument -n/--images" + _help("csim"),
-      "--inputs"),
+      "argument --inputs: not allowed with argument -n/--images", "--inputs", usage=True),
     C("csim_inputs_missing", "csim prj --inputs nothere.npy",
-      E.format("csim") + "argument --inputs: no such file: 'nothere.npy'" + _help("csim"), "nothere.npy"),
+      "argument --inputs: no such file: 'nothere.npy'", "nothere.npy", usage=True),
     C("csim_inputs_shape", "csim prj --inputs x_shape.npy",
-      E.format("csim") + "--inputs 'x_shape.npy': input layer 'input' expects images of shape "
-      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+      "--inputs 'x_shape.npy': input layer 'input' expects images of shape (N, 1, 8, 8), got (2, "
+      "28, 28)", "x_shape.npy", kind="file"),
     C("csim_inputs_float", "csim prj --inputs x_float.npy",
-      E.format("csim") + "--inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), "
-      "got dtype float32", "x_float.npy", "file"),
+      "--inputs 'x_float.npy': input layer 'input' expects integer pixels (4-bit), got dtype "
+      "float32", "x_float.npy", kind="file"),
     C("csim_inputs_empty", "csim prj --inputs x_empty.npy",
-      E.format("csim") + "--inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))",
-      "x_empty.npy", "file"),
+      "--inputs 'x_empty.npy': holds no images (shape (0, 1, 8, 8))", "x_empty.npy", kind="file"),
     C("csim_inputs_range", "csim prj --inputs x_range.npy",
-      E.format("csim") + "--inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], "
-      "got [0, 16]", "x_range.npy", "file"),
+      "--inputs 'x_range.npy': input layer 'input': pixels must lie in [0, 15], got [0, 16]",
+      "x_range.npy", kind="file"),
     C("csim_project_bad_json", "csim badprj",
-      E.format("csim") + "badprj/project.json: not valid JSON (Expecting value: line 1 column 1 "
-      "(char 0))", "project.json", "file"),
+      "badprj/project.json: not valid JSON (Expecting value: line 1 column 1 (char 0))",
+      "project.json", kind="file"),
     # rtlsim
     C("rtlsim_missing_project", "rtlsim nothere",
-      E.format("rtlsim") + "argument project: no such file or folder: 'nothere'" + _help("rtlsim"),
-      "nothere"),
+      "argument project: no such file or folder: 'nothere'", "nothere", usage=True),
     C("rtlsim_not_a_project", "rtlsim plain.npz",
-      E.format("rtlsim") + "'plain.npz' is not an fpgasnn project (no project.json); run `fpgasnn "
-      "build` first", "plain.npz"),
+      "'plain.npz' is not an fpgasnn project (no project.json); run `fpgasnn build` first",
+      "plain.npz"),
     C("rtlsim_workdir_is_project", "rtlsim prj --workdir prj",
-      E.format("rtlsim") + "--workdir 'prj': must lie outside the project folder 'prj' (a scratch "
-      "folder there would mix with its files)", "--workdir"),
+      "--workdir 'prj': must lie outside the project folder 'prj' (a scratch folder there would "
+      "mix with its files)", "--workdir"),
     C("rtlsim_workdir_in_project", "rtlsim prj --workdir prj/sim",
-      E.format("rtlsim") + "--workdir 'prj/sim': must lie outside the project folder 'prj' (a scratch "
-      "folder there would mix with its files)", "prj/sim"),
+      "--workdir 'prj/sim': must lie outside the project folder 'prj' (a scratch folder there "
+      "would mix with its files)", "prj/sim"),
     C("rtlsim_workdir_and_keep", "rtlsim prj --workdir new --keep-work",
-      E.format("rtlsim") + "--keep-work: a --workdir is always kept; give one or the other",
-      "--keep-work"),
+      "--keep-work: a --workdir is always kept; give one or the other", "--keep-work"),
     C("rtlsim_workdir_is_file", "rtlsim prj --workdir existing.txt",
-      E.format("rtlsim") + "argument --workdir: 'existing.txt' exists and is not a folder"
-      + _help("rtlsim"), "existing.txt"),
+      "argument --workdir: 'existing.txt' exists and is not a folder", "existing.txt", usage=True),
     C("rtlsim_workdir_readonly", "rtlsim prj --workdir ro/w",
-      E.format("rtlsim") + "argument --workdir: folder '{ws}/ro' of 'ro/w' is not writable"
-      + _help("rtlsim"), "ro/w", root_ok=False),
+      "argument --workdir: folder '{ws}/ro' of 'ro/w' is not writable",
+      "ro/w", usage=True, root_ok=False),
     C("rtlsim_n_zero", "rtlsim prj -n 0",
-      E.format("rtlsim") + "argument -n/--images: expected an integer in [1, 100000], got '0'"
-      + _help("rtlsim"), "-n"),
+      "argument -n/--images: expected an integer in [1, 100000], got '0'", "-n", usage=True),
     C("rtlsim_inputs_missing", "rtlsim prj --inputs nothere.npy",
-      E.format("rtlsim") + "argument --inputs: no such file: 'nothere.npy'" + _help("rtlsim"),
-      "nothere.npy"),
+      "argument --inputs: no such file: 'nothere.npy'", "nothere.npy", usage=True),
     C("rtlsim_inputs_shape", "rtlsim prj --inputs x_shape.npy",
-      E.format("rtlsim") + "--inputs 'x_shape.npy': input layer 'input' expects images of shape "
-      "(N, 1, 8, 8), got (2, 28, 28)", "x_shape.npy", "file"),
+      "--inputs 'x_shape.npy': input layer 'input' expects images of shape (N, 1, 8, 8), got (2, "
+      "28, 28)", "x_shape.npy", kind="file"),
     C("rtlsim_lanes_unknown_layer", "rtlsim prj --lanes conv9=3",
-      E.format("rtlsim") + "lanes given for unknown layers ['conv9']; the synapse layers are "
-      "['conv1', 'fc']", "conv9", "file"),
+      "lanes given for unknown layers ['conv9']; the synapse layers are ['conv1', 'fc']",
+      "conv9", kind="file"),
     C("rtlsim_garbage_net", "rtlsim garbage.snn",
-      E.format("rtlsim") + "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or "
-      "foreign file)", "garbage.snn", "file"),
+      "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or foreign file)",
+      "garbage.snn", kind="file"),
     # synth
     C("synth_missing", "synth nothere",
-      E.format("synth") + "argument project: no such file or folder: 'nothere'" + _help("synth"),
-      "nothere"),
+      "argument project: no such file or folder: 'nothere'", "nothere", usage=True),
     C("synth_not_a_project", "synth plain.npz",
-      E.format("synth") + "project 'plain.npz': not an fpgasnn project (no project.json); give a "
-      "project folder written by `fpgasnn build` or a .snn file", "plain.npz"),
+      "project 'plain.npz': not an fpgasnn project (no project.json); give a project folder "
+      "written by `fpgasnn build` or a .snn file", "plain.npz"),
     C("synth_project_with_lanes", "synth prj --lanes 4",
-      E.format("synth") + "project 'prj': a project is synthesised with its own lanes and board in "
-      "its report/ folder; --lanes, --board, --workdir and --keep-work are for a .snn file (rebuild "
-      "with `fpgasnn build` to change them)", "--lanes"),
+      "project 'prj': a project is synthesised with its own lanes and board in its report/ folder; "
+      "--lanes, --board, --workdir and --keep-work are for a .snn file (rebuild with `fpgasnn "
+      "build` to change them)", "--lanes"),
     C("synth_unknown_board", "synth t.snn --board zedboard",
-      E.format("synth") + "argument --board: unknown board 'zedboard'; known boards: alveo-u250, "
-      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("synth"), "zedboard"),
+      "argument --board: unknown board 'zedboard'; known boards: alveo-u250, arty-a7-100t, kv260, "
+      "pynq-z2, ultra96v2, zcu102, zcu104", "zedboard", usage=True),
     C("synth_workdir_and_keep", "synth t.snn --workdir new --keep-work",
-      E.format("synth") + "--keep-work: a --workdir is always kept; give one or the other",
-      "--keep-work"),
+      "--keep-work: a --workdir is always kept; give one or the other", "--keep-work"),
     C("synth_workdir_in_project", "synth prj/network.snn --workdir prj/w",
-      E.format("synth") + "--workdir 'prj/w': must lie outside the project folder 'prj' (a scratch "
-      "folder there would mix with its files)", "prj/w"),
+      "--workdir 'prj/w': must lie outside the project folder 'prj' (a scratch folder there would "
+      "mix with its files)", "prj/w"),
     # report
     C("report_n_zero", "report prj -n 0",
-      E.format("report") + "argument -n/--images: expected an integer >= 1, got '0'" + _help("report"),
-      "-n"),
+      "argument -n/--images: expected an integer >= 1, got '0'", "-n", usage=True),
     C("report_n_negative", "report prj -n -5",
-      E.format("report") + "argument -n/--images: expected an integer >= 1, got '-5'"
-      + _help("report"), "-5"),
+      "argument -n/--images: expected an integer >= 1, got '-5'", "-5", usage=True),
     C("report_cycle_images_zero", "report prj --cycle-images 0",
-      E.format("report") + "argument --cycle-images: expected an integer in [1, 100000], got '0'"
-      + _help("report"), "--cycle-images"),
+      "argument --cycle-images: expected an integer in [1, 100000], got '0'",
+      "--cycle-images", usage=True),
     C("report_unknown_dataset", "report prj --dataset cifar10",
-      E.format("report") + "argument --dataset: invalid choice: 'cifar10' (choose from 'digits', "
-      "'fashion_mnist', 'mnist')" + _help("report"), "cifar10"),
+      "argument --dataset: invalid choice: 'cifar10' (choose from 'digits', 'fashion_mnist', "
+      "'mnist')", "cifar10", usage=True),
     C("report_missing_project", "report nothere",
-      E.format("report") + "argument project: no such project folder: 'nothere'" + _help("report"),
-      "nothere"),
+      "argument project: no such project folder: 'nothere'", "nothere", usage=True),
     C("report_accuracy_json_missing", "report prj --accuracy-json nothere.json",
-      E.format("report") + "argument --accuracy-json: no such file: 'nothere.json'" + _help("report"),
-      "nothere.json"),
+      "argument --accuracy-json: no such file: 'nothere.json'", "nothere.json", usage=True),
     C("report_accuracy_json_garbage", "report prj --accuracy-json existing.txt",
-      E.format("report") + "--accuracy-json 'existing.txt': cannot read accuracy records: Expecting "
-      "value: line 1 column 1 (char 0)", "existing.txt", "file"),
+      "--accuracy-json 'existing.txt': cannot read accuracy records: Expecting value: line 1 "
+      "column 1 (char 0)", "existing.txt", kind="file"),
     C("report_accuracy_json_object", "report prj --accuracy-json acc_obj.json",
-      E.format("report") + "--accuracy-json 'acc_obj.json': expected a JSON list of records",
-      "acc_obj.json", "file"),
+      "--accuracy-json 'acc_obj.json': expected a JSON list of records",
+      "acc_obj.json", kind="file"),
     C("report_out_is_file", "report prj -o existing.txt",
-      E.format("report") + "argument -o/--out: 'existing.txt' exists and is not a folder"
-      + _help("report"), "existing.txt"),
+      "argument -o/--out: 'existing.txt' exists and is not a folder", "existing.txt", usage=True),
     # convert / evaluate (their checks: issue 13; here to hold them to the same line)
     C("convert_T_too_large", "convert m.h5 -o x.snn -T 1000",
-      E.format("convert") + "argument -T/--steps: expected an integer in [1, 64], got '1000'"
-      + _help("convert"), "1000"),
+      "argument -T/--steps: expected an integer in [1, 64], got '1000'", "1000", usage=True),
     C("convert_res_bits_negative", "convert m.h5 -o x.snn --res-target-bits -3",
-      E.format("convert") + "argument --res-target-bits: expected an integer in [0, 24], got '-3'"
-      + _help("convert"), "--res-target-bits"),
+      "argument --res-target-bits: expected an integer in [0, 24], got '-3'",
+      "--res-target-bits", usage=True),
     C("convert_output_txt", "convert m.h5 -o existing.txt",
-      E.format("convert") + "argument -o/--output: expected a .snn file name, got 'existing.txt'"
-      + _help("convert"), "existing.txt"),
+      "argument -o/--output: expected a .snn file name, got 'existing.txt'",
+      "existing.txt", usage=True),
     C("convert_output_missing_dir", "convert m.h5 -o missing_dir/x.snn",
-      E.format("convert") + "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/x.snn' "
-      "does not exist" + _help("convert"), "missing_dir"),
+      "argument -o/--output: folder '{ws}/missing_dir' of 'missing_dir/x.snn' does not exist",
+      "missing_dir", usage=True),
     C("convert_output_folder", "convert m.h5 -o prj",
-      E.format("convert") + "argument -o/--output: expected a .snn file name, got 'prj'"
-      + _help("convert"), "prj"),
+      "argument -o/--output: expected a .snn file name, got 'prj'", "prj", usage=True),
     C("convert_calib_negative", "convert m.h5 -o x.snn --calib-images -5",
-      E.format("convert") + "argument --calib-images: expected an integer in [1, 1000000], got '-5'"
-      + _help("convert"), "--calib-images"),
+      "argument --calib-images: expected an integer in [1, 1000000], got '-5'",
+      "--calib-images", usage=True),
     C("convert_unknown_method", "convert m.h5 -o x.snn --method fastest",
-      E.format("convert") + "argument --method: unknown conversion method 'fastest'; known: best, "
-      "qcfs, fastsnn, casc, cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, "
-      "twostage_signed" + _help("convert"), "fastest"),
+      "argument --method: unknown conversion method 'fastest'; known: best, qcfs, fastsnn, casc, "
+      "cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, twostage_signed",
+      "fastest", usage=True),
     C("convert_weight_bits_zero", "convert m.h5 -o x.snn --weight-bits 0",
-      E.format("convert") + "argument --weight-bits: expected an integer in [2, 16], got '0'"
-      + _help("convert"), "--weight-bits"),
+      "argument --weight-bits: expected an integer in [2, 16], got '0'",
+      "--weight-bits", usage=True),
     C("convert_missing_model", "convert nothere.h5 -o x.snn",
-      E.format("convert") + "argument model: no such file or folder: 'nothere.h5'" + _help("convert"),
-      "nothere.h5"),
+      "argument model: no such file or folder: 'nothere.h5'", "nothere.h5", usage=True),
     C("convert_not_a_model", "convert m.h5 -o x.snn",
-      E.format("convert") + "'m.h5' is not a readable Keras model file: OSError: Unable to "
-      "synchronously open file (file signature not found)", "m.h5", "file"),
+      "'m.h5' is not a readable Keras model file: OSError: Unable to synchronously open file (file "
+      "signature not found)", "m.h5", kind="file"),
     C("evaluate_T_zero", "evaluate m.h5 -T 0",
-      E.format("evaluate") + "argument -T/--steps: expected step counts in [1, 64], got '0'"
-      + _help("evaluate"), "-T"),
+      "argument -T/--steps: expected step counts in [1, 64], got '0'", "-T", usage=True),
     C("evaluate_T_text", "evaluate m.h5 -T 1,x",
-      E.format("evaluate") + "argument -T/--steps: expected comma-separated step counts, got '1,x'"
-      + _help("evaluate"), "1,x"),
+      "argument -T/--steps: expected comma-separated step counts, got '1,x'", "1,x", usage=True),
     # demo (everything checked before the model is trained or loaded)
     C("demo_T_zero", "demo -T 0",
-      E.format("demo") + "argument -T/--steps: expected an integer in [1, 64], got '0'" + _help("demo"),
-      "-T"),
+      "argument -T/--steps: expected an integer in [1, 64], got '0'", "-T", usage=True),
     C("demo_unknown_method", "demo --method fastest",
-      E.format("demo") + "argument --method: unknown conversion method 'fastest'; known: best, qcfs, "
-      "fastsnn, casc, cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, "
-      "twostage_signed" + _help("demo"), "fastest"),
+      "argument --method: unknown conversion method 'fastest'; known: best, qcfs, fastsnn, casc, "
+      "cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, twostage_signed",
+      "fastest", usage=True),
     C("demo_unknown_board", "demo --board pynq",
-      E.format("demo") + "argument --board: unknown board 'pynq'; known boards: alveo-u250, "
-      "arty-a7-100t, kv260, pynq-z2, ultra96v2, zcu102, zcu104" + _help("demo"), "pynq"),
+      "argument --board: unknown board 'pynq'; known boards: alveo-u250, arty-a7-100t, kv260, "
+      "pynq-z2, ultra96v2, zcu102, zcu104", "pynq", usage=True),
     C("demo_unknown_dataset", "demo --dataset svhn",
-      E.format("demo") + "argument --dataset: invalid choice: 'svhn' (choose from 'digits', "
-      "'fashion_mnist', 'mnist')" + _help("demo"), "svhn"),
+      "argument --dataset: invalid choice: 'svhn' (choose from 'digits', 'fashion_mnist', 'mnist')",
+      "svhn", usage=True),
     C("demo_csim_images_zero", "demo --csim-images 0",
-      E.format("demo") + "argument --csim-images: expected an integer in [1, 10000], got '0'"
-      + _help("demo"), "--csim-images"),
-    C("demo_lanes_zero", "demo --lanes 0", E.format("demo") + "lanes must be >= 1, got 0", "lanes"),
+      "argument --csim-images: expected an integer in [1, 10000], got '0'",
+      "--csim-images", usage=True),
+    C("demo_lanes_zero", "demo --lanes 0", "lanes must be >= 1, got 0", "lanes"),
     C("demo_lanes_text", "demo --lanes auto-x",
-      E.format("demo") + "lanes: expected auto followed by a lane budget, got 'auto-x'", "auto-x"),
+      "lanes: expected auto followed by a lane budget, got 'auto-x'", "auto-x"),
     C("demo_missing_model", "demo --model nothere.h5",
-      E.format("demo") + "argument --model: no such file: 'nothere.h5'" + _help("demo"), "nothere.h5"),
+      "argument --model: no such file: 'nothere.h5'", "nothere.h5", usage=True),
     C("demo_output_is_file", "demo -o existing.txt",
-      E.format("demo") + "argument -o/--output: 'existing.txt' exists and is not a folder"
-      + _help("demo"), "existing.txt"),
+      "argument -o/--output: 'existing.txt' exists and is not a folder",
+      "existing.txt", usage=True),
 ]
 
 
@@ -381,7 +353,8 @@ def _snn_with(doc_edit, base: bytes) -> bytes:
 
 
 def make_workspace(ws: Path) -> None:
-    """The files the cases point at (see the module docstring); ``prj`` is built by ``fpgasnn build``."""
+    """The files the cases point at (see the module docstring); ``prj`` and ``ro/prj`` are built
+    by ``fpgasnn build``."""
     from fpgasnn.cli import main
     from fpgasnn.ir import examples, save
     from fpgasnn.ir.serialize import dumps
@@ -484,23 +457,23 @@ def main() -> int:
         os.chmod(ws / "ro", 0o555)
         records = []
         for case in cases:
-            if prefix == [] and os.geteuid() == 0 and not case.root_ok:
-                continue
             rec = run_case(case, ws, tmp, prefix)
             records.append(rec)
             mark = "ok " if rec["clear_error"] and rec["files_intact"] else "BAD"
-            print(f"{mark} {rec['seconds_to_error']:6.2f} s  rc={rec['exit_code']}  {rec['command']}\n"
-                  f"        {rec['first_line']}", flush=True)
+            print(f"{mark} {rec['seconds_to_error']:6.2f} s  rc={rec['exit_code']}  "
+                  f"{rec['command']}\n        {rec['first_line']}", flush=True)
     arg_s = [r["seconds_to_error"] for r in records if r["kind"] == "argument"]
     bad = [r["case"] for r in records if not (r["clear_error"] and r["files_intact"])]
-    print(f"\n{len(records)} cases; clear and intact: {len(records) - len(bad)}; median seconds_to_error "
-          f"(argument mistakes, {len(arg_s)}): {statistics.median(arg_s):.2f} s" if arg_s else "")
+    median = statistics.median(arg_s) if arg_s else float("nan")
+    print(f"\n{len(records)} cases; clear and intact: {len(records) - len(bad)}; median "
+          f"seconds_to_error (argument mistakes, {len(arg_s)}): {median:.2f} s")
     if bad:
         print("NOT clear or not intact: " + ", ".join(bad))
     if not args.only:
         from fpgasnn.records import write_records
 
-        write_records(args.out, [{k: v for k, v in r.items() if k != "first_line"} for r in records])
+        write_records(args.out, [{k: v for k, v in r.items() if k != "first_line"}
+                                 for r in records])
         print(f"wrote {args.out}")
     return 1 if bad else 0
 

@@ -71,7 +71,7 @@ def write_file_atomic(path: str | Path, data: str | bytes) -> Path:
     rename: afterwards ``path`` holds either its old content or the whole new one, never a part."""
     path = Path(path)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.part"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as in open()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies, as in open()
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(_encoded(data))

@@ -1,9 +1,10 @@
 """Checks every subcommand runs on its arguments before any expensive step.
 
 ``argparse`` types (``count``, ``input_file``, ...) reject a bad value while the command line is
-parsed, with one line naming the argument and the value. The ``check_*`` functions are for what only ``run``
-can see (an argument against another, a path against a project); they raise :class:`UsageError`.
-Nothing here imports NumPy-heavy or TensorFlow code.
+parsed, with one line naming the argument and the value. The other functions are for what only
+``run`` can see (an argument against another, a path against a project, the content of an input
+file); they raise :class:`UsageError` (or the IR's SerializationError for a broken .snn file).
+Nothing here imports TensorFlow; NumPy and the IR are imported where a file is read.
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _writable_parent(p: Path, text: str) -> None:
 
 def output_file(*suffixes: str) -> Callable[[str], str]:
     """An argparse type: a file to write, named ``*suffix`` (one of ``suffixes``, if any), whose
-    folder exists and is writable; an existing file there is replaced (atomically) by the command."""
+    folder exists and is writable; an existing file there is replaced (atomically) by the
+    command."""
 
     def parse(text: str) -> str:
         p = Path(text)
@@ -147,7 +149,8 @@ def check_outside(work: str | Path, folder: str | Path, arg: str, what: str) -> 
 
 
 def read_npy(path: str, arg: str):
-    """The array in the .npy file ``path`` (no pickled objects); UsageError naming ``arg`` otherwise."""
+    """The array in the .npy file ``path`` (no pickled objects); a UsageError naming ``arg`` if
+    there is none."""
     import numpy as np
 
     try:
@@ -230,5 +233,5 @@ def keep_work_dir(keep: bool, prefix: str):
 
 
 __all__ = ["board_name", "check_outside", "count", "input_file", "input_path",
-           "keep_work_dir", "load_images", "load_network", "method_name", "output_dir", "output_file",
-           "project_dir", "project_network", "read_npy"]
+           "keep_work_dir", "load_images", "load_network", "method_name", "output_dir",
+           "output_file", "project_dir", "project_network", "read_npy"]

@@ -43,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
 
     from fpgasnn.cli.build_cmd import parse_lanes
     from fpgasnn.flow import STEPS, FlowConfig, run_flow
-
     from fpgasnn.hw import HwConfig
 
     lanes = parse_lanes(args.lanes)

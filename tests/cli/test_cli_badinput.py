@@ -1,6 +1,6 @@
-"""The CLI's answer to every bad argument of bench/badinput.py, in-process: exit status 2, exactly the
-expected one line on stderr, the workspace unchanged and no scratch folder left behind; and the atomic
-outputs of build --force, report and simulate --out."""
+"""The CLI's answer to every bad argument of bench/badinput.py, in-process: exit status 2, exactly
+the expected one line on stderr, the workspace unchanged and no scratch folder left behind; and the
+atomic outputs of build --force, report and simulate --out."""
 
 from __future__ import annotations
 
@@ -166,8 +166,8 @@ def test_a_bug_shows_its_traceback_and_asks_for_a_report(built, monkeypatch, cap
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "Traceback (most recent call last):"
     assert err[-2] == "ZeroDivisionError: integer division or modulo by zero"
-    assert err[-1] == ("fpgasnn inspect: internal error (a bug in fpgasnn, not in your input); please "
-                       "report it with the command line and the traceback above")
+    assert err[-1] == ("fpgasnn inspect: internal error (a bug in fpgasnn, not in your input); "
+                       "please report it with the command line and the traceback above")
 
 
 @pytest.mark.tool
