@@ -109,11 +109,24 @@ def test_a_missed_clock_exits_1_and_names_the_path(project, monkeypatch, capsys)
             ["--board", "pynq-z2"],
             ("--board 'pynq-z2': not an ECP5 board; one of: ecp5-evn, orangecrab-25f, ulx3s-85f"),
         ),
+        (["--images", "x.npy"], "--images: the images are for --selftest N"),
+        (
+            ["--selftest", "2", "--clock-mhz", "50"],
+            "--clock-mhz: a self-test runs at the board's oscillator clock",
+        ),
     ],
 )
 def test_pnr_usage_errors(project, argv, message, capsys):
     assert main(["pnr", str(project), *argv]) == 2
     assert capsys.readouterr().err.strip() == f"fpgasnn pnr: error: {message}"
+
+
+def test_a_selftest_of_more_images_than_the_rom_holds_is_refused(project, capsys):
+    assert main(["pnr", str(project), "--selftest", "300"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "fpgasnn pnr: error: argument --selftest: expected 1 <= N <= 255, got 300 "
+        "(see `fpgasnn pnr --help`)"
+    )
 
 
 def test_pnr_of_a_folder_that_is_no_project(tmp_path, capsys):
