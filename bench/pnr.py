@@ -16,7 +16,11 @@ network's data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the ach
 clock, not ``clock_mhz``). ``clock_mhz`` is the clock checked (pynq-z2's 100 MHz, the clock the
 project reports assume); ``met`` says whether fmax reached it. The critical path's start/end
 signal, logic levels and the Verilog lines it runs through are in the record. ``--keep`` keeps the
-records this run does not redo.
+records this run does not redo. ``--selftest N`` adds, per network, the board self-test on the
+first N test images (``NAME_selftest``: Verilator until the done LED, its LEDs against the
+expected pass/done/count, then place and route with every port on a board pin at the board's
+oscillator clock; ``cycles`` per image and ``latency_us`` at that clock); ``--no-core`` runs only
+those.
 
 Writes bench/results/pnr.json (flat records: network, lanes, board, device, LUT4, FF, EBR, MULT18,
 fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed,
@@ -39,6 +43,12 @@ from fpgasnn.ir.examples import reference_mnist
 from fpgasnn.ir.network import Network
 from fpgasnn.ir.nodes import Dense, Flatten, Input, Neuron, NeuronKind, Output, Schedule
 from fpgasnn.pnr.flow import place_and_route
+from fpgasnn.pnr.selftest import (
+    board_selftest_plan,
+    expected_leds,
+    pnr_selftest,
+    simulate_selftest,
+)
 from fpgasnn.records import read_records, write_records
 from fpgasnn.report.sources import latency
 
@@ -86,20 +96,26 @@ def run_one(
         seed=seed,
         top=TOP,
     )
-    cp = res.critical_path
-    counts = res.counts()
     return {
         "network": name,
         "lanes": LANES,
-        "board": board.name,
-        "device": board.part,
-        "seed": seed,
-        **{k: counts[k] for k in ("LUT4", "FF", "EBR", "MULT18")},
-        "fmax_mhz": res.fmax_mhz,
         "clock_mhz": clock_mhz,
-        "met": res.met,
         "cycles": cycles,
         "latency_us": cycles / res.fmax_mhz,
+        **pnr_fields(res, board),
+    }
+
+
+def pnr_fields(res, board) -> dict:
+    cp = res.critical_path
+    counts = res.counts()
+    return {
+        "board": board.name,
+        "device": board.part,
+        "seed": res.seed,
+        **{k: counts[k] for k in ("LUT4", "FF", "EBR", "MULT18")},
+        "fmax_mhz": res.fmax_mhz,
+        "met": res.met,
         "bitstream_bytes": res.bitstream_bytes,
         "pnr_s": res.pnr_s,
         "synth_s": res.synth_s,
@@ -118,6 +134,33 @@ def run_one(
     }
 
 
+def run_selftest(name: str, board_name: str, seed: int, n_images: int, work: Path) -> dict:
+    """The board self-test of ``name`` on the first ``n_images`` test images: Verilator until the
+    done LED, then place and route with every port on a pin at the board's oscillator clock."""
+    make, dataset = NETWORKS[name]
+    net = make()
+    x, _ = load_dataset(dataset, "test")
+    board = load_ecp5_board(board_name)
+    st = board_selftest_plan(net, rtl_plan(net, LANES), x[:n_images].astype(np.int64), board)
+    leds = st.params["LED_W"]
+    want = expected_leds(n_images, n_images, leds, board.led_active_low)
+    sim = simulate_selftest(st, work / f"{name}_selftest_sim")
+    res = pnr_selftest(st, board, work / f"{name}_selftest_{board_name}", seed=seed)
+    cycles = sim["cycles"] / n_images
+    return {
+        "network": f"{name}_selftest",
+        "lanes": LANES,
+        "clock_mhz": float(board.clock_mhz),
+        "cycles": cycles,
+        "latency_us": cycles / float(board.clock_mhz),
+        "selftest_images": n_images,
+        "selftest_led": sim["led"],
+        "selftest_led_expected": want,
+        "selftest_ok": bool(sim["done"] and sim["led"] == want),
+        **pnr_fields(res, board),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--only", choices=sorted(NETWORKS), action="append")
@@ -126,20 +169,37 @@ def main() -> None:
     ap.add_argument("--clock-mhz", type=float, default=100.0)
     ap.add_argument("--images", type=int, default=100)
     ap.add_argument("--keep", action="store_true", help="keep the records this run does not redo")
+    ap.add_argument("--selftest", type=int, default=0, metavar="N",
+                    help="also the board self-test of each network on N test images (Verilator, "
+                         "then place and route on the board's pins at its oscillator clock)")
+    ap.add_argument("--no-core", action="store_true",
+                    help="only the self-tests (with --selftest), not the bare cores")
     args = ap.parse_args()
     names = args.only or list(NETWORKS)
     records = []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_pnr_") as tmp:
         for name in names:
-            t0 = time.time()
-            rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp))
-            print(
-                f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, EBR {rec['EBR']}, "
-                f"MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = {rec['latency_us']:.1f} us "
-                f"at {rec['fmax_mhz']} MHz ({time.time() - t0:.0f} s)",
-                flush=True,
-            )
-            records.append(rec)
+            if not args.no_core:
+                t0 = time.time()
+                rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp))
+                print(
+                    f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, "
+                    f"EBR {rec['EBR']}, MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = "
+                    f"{rec['latency_us']:.1f} us at {rec['fmax_mhz']} MHz "
+                    f"({time.time() - t0:.0f} s)",
+                    flush=True,
+                )
+                records.append(rec)
+            if args.selftest:
+                t0 = time.time()
+                rec = run_selftest(name, args.board, args.seed, args.selftest, Path(tmp))
+                print(
+                    f"{rec['network']}: LEDs {rec['selftest_led']:b} (expected "
+                    f"{rec['selftest_led_expected']:b}) after {rec['cycles']:.0f} cycles/image; "
+                    f"{rec['check']} ({time.time() - t0:.0f} s)",
+                    flush=True,
+                )
+                records.append(rec)
     if args.keep and OUT.is_file():
         done = {(r["network"], r["board"]) for r in records}
         records = [r for r in read_records(OUT) if (r["network"], r["board"]) not in done] + records
