@@ -60,6 +60,18 @@ template <int W>
 using axis_beat_t = axis_sim_beat_t<W>;
 #endif
 
+// One entry of a spike queue between two layers: a position of the producing layer and a chunk of
+// `L` output channels with at least one nonzero spike (bit l of pos / neg: channel chunk * L + l spiked
+// +1 / -1), or the end-of-step marker (end set). PB, CB: widths of the position and chunk indices.
+template <int PB, int CB, int L>
+struct spike_event_t {
+    ap_uint<PB> pixel;
+    ap_uint<CB> chunk;
+    ap_uint<L> pos;
+    ap_uint<L> neg;
+    bool end;
+};
+
 // The closed set of neuron models (fpgasnn.ir.nodes.NeuronKind).
 enum neuron_kind_t { NEURON_IF = 0, NEURON_SIGNED_IF = 1, NEURON_CONSISTENT_IF = 2 };
 

@@ -244,22 +244,29 @@ inline void conv_event(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][C
     }
 }
 
-// Conv2D on (pooled) spikes.
+// One time step's input of a hidden stage: the current starts at the bias (when biases are on), then
+// every event of the previous layer's step is scattered into it, up to the end-of-step marker. An
+// event is one (position, chunk of in_lanes channels) of the previous layer with a nonzero spike;
+// AvgPool2D is folded into the addressing (a spike at (y, x) belongs to the window (y / pool, x / pool);
+// rows/columns past the last full window are dropped).
+// Conv2D: see conv_event.
 template <class CFG>
-void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
+void conv_scatter(hls::stream<typename CFG::in_event_t> &in,
                   typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
                   const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
                   const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     init_current<CFG>(cur, b, bias_on);
-    FPGASNN_LOOP(scatter_rows)
-    for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
-        for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
-            FPGASNN_LOOP(scatter_events)
-            for (unsigned c = 0; c < CFG::in_c; c++) {
-                const int sp = s[y * CFG::in_w + x][c].to_int();
-                if (sp == 0) continue;
-                conv_event<CFG>(cur, w, y / CFG::pool, x / CFG::pool, c, sp > 0);
-            }
+    FPGASNN_LOOP(scatter_events)
+    for (;;) {
+        const typename CFG::in_event_t ev = in.read();
+        if (ev.end) break;
+        const unsigned y = unsigned(ev.pixel) / CFG::in_w, x = unsigned(ev.pixel) % CFG::in_w;
+        if (y >= CFG::ph * CFG::pool || x >= CFG::pw * CFG::pool) continue;
+        FPGASNN_LOOP(scatter_event_lanes)
+        for (unsigned l = 0; l < CFG::in_lanes; l++) {
+            const bool pos = ev.pos[l], neg = ev.neg[l];
+            if (!pos && !neg) continue;
+            conv_event<CFG>(cur, w, y / CFG::pool, x / CFG::pool, unsigned(ev.chunk) * CFG::in_lanes + l, pos);
         }
     }
 }
@@ -267,22 +274,23 @@ void conv_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::i
 // Dense on (pooled, flattened) spikes: the flat index is C, H, W order of the pooled tensor; weights
 // stored (F, O).
 template <class CFG>
-void dense_scatter(const typename CFG::in_spike_t s[CFG::in_h * CFG::in_w][CFG::in_c],
-                   typename CFG::cur_t cur[1][1][1][CFG::out_c],
+void dense_scatter(hls::stream<typename CFG::in_event_t> &in, typename CFG::cur_t cur[1][1][1][CFG::out_c],
                    const typename CFG::weight_t w[CFG::in_c * CFG::ph * CFG::pw * CFG::out_c],
                    const typename CFG::bias_t b[CFG::out_c], bool bias_on) {
     init_current<CFG>(cur, b, bias_on);
-    FPGASNN_LOOP(dense_rows)
-    for (unsigned y = 0; y < CFG::ph * CFG::pool; y++) {
-        const unsigned yp = y / CFG::pool;
-        for (unsigned x = 0; x < CFG::pw * CFG::pool; x++) {
-            const unsigned xp = x / CFG::pool;
-            FPGASNN_LOOP(dense_events)
-            for (unsigned c = 0; c < CFG::in_c; c++) {
-                const int sp = s[y * CFG::in_w + x][c].to_int();
-                if (sp == 0) continue;
-                add_row<CFG>(cur[0][0][0], &w[((c * CFG::ph + yp) * CFG::pw + xp) * CFG::out_c], sp > 0);
-            }
+    FPGASNN_LOOP(dense_events)
+    for (;;) {
+        const typename CFG::in_event_t ev = in.read();
+        if (ev.end) break;
+        const unsigned y = unsigned(ev.pixel) / CFG::in_w, x = unsigned(ev.pixel) % CFG::in_w;
+        if (y >= CFG::ph * CFG::pool || x >= CFG::pw * CFG::pool) continue;
+        const unsigned pp = (y / CFG::pool) * CFG::pw + x / CFG::pool;
+        FPGASNN_LOOP(dense_event_lanes)
+        for (unsigned l = 0; l < CFG::in_lanes; l++) {
+            const bool pos = ev.pos[l], neg = ev.neg[l];
+            if (!pos && !neg) continue;
+            const unsigned c = unsigned(ev.chunk) * CFG::in_lanes + l;
+            add_row<CFG>(cur[0][0][0], &w[(c * CFG::ph * CFG::pw + pp) * CFG::out_c], pos);
         }
     }
 }
@@ -334,55 +342,104 @@ void neuron_presim_shift(typename CFG::mem_t v[CFG::pixels][CFG::channels],
     }
 }
 
-// One time step: v += I (when add_current), fire, reset by subtraction, count.
+// One time step: v += I (when add_current), fire, reset by subtraction, count; the spikes leave as
+// events on `out`: one per (position, chunk of `lanes` channels) with a nonzero spike, in position
+// then chunk order, then the end-of-step marker.
 // t_wake: wake steps so far, this one included (frozen in sleep steps, 0 in presim steps).
 // The arithmetic runs in mem_calc_t (ap_int<B> in synthesis and in the strict C simulation).
+// Trace builds also report the step's spikes (layer `layer`, step `step`) to trace_spikes.
 template <class CFG>
 void neuron_step(typename CFG::mem_t v[CFG::pixels][CFG::channels],
                  typename CFG::cnt_t n[CFG::pixels][CFG::channels],
                  const typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::channels],
-                 bool add_current, unsigned t_wake, typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
-    FPGASNN_LANES(CFG)
+                 bool add_current, unsigned t_wake, hls::stream<typename CFG::event_t> &out,
+                 unsigned layer, unsigned step) {
     typedef typename CFG::mem_calc_t calc_t;
     typedef typename CFG::cnt_calc_t count_t;
     const calc_t theta = CFG::theta;
     const count_t wake = t_wake;
+#ifdef FPGASNN_TRACE
+    static_assert(CFG::pixels * CFG::channels > 0, "empty layer");
+    signed char trace[CFG::pixels * CFG::channels];
+#else
+    (void)layer;
+    (void)step;
+#endif
     FPGASNN_LOOP(neuron_pixels)
     for (unsigned p = 0; p < CFG::pixels; p++) {
         const unsigned y = p / CFG::width, x = p % CFG::width;
         const typename CFG::cur_t *in = cur[y % CFG::bank_rows][x % CFG::bank_cols]
                                            [(y / CFG::bank_rows) * CFG::bank_w + x / CFG::bank_cols];
-        FPGASNN_LOOP(neuron_lanes)
-        for (unsigned o = 0; o < CFG::channels; o++) {
-            FPGASNN_HLS(HLS UNROLL factor=lanes)
+        FPGASNN_LOOP(neuron_chunks)
+        for (unsigned k = 0; k < CFG::chunks; k++) {
             FPGASNN_HLS(HLS PIPELINE II=1)
-            calc_t vv = v[p][o];
-            if (add_current) vv += in[o];
-            const count_t nn = CFG::counts ? count_t(n[p][o]) : count_t(0);
-            bool pos = vv >= theta;
-            if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < wake;
-            const bool neg = CFG::kind != NEURON_IF && vv < 0 && nn > 0;
-            const int spike = pos ? 1 : (neg ? -1 : 0);  // pos and neg exclude each other
-            v[p][o] = vv - (pos ? theta : (neg ? calc_t(-theta) : calc_t(0)));
-            if (CFG::counts) n[p][o] = nn + spike;
-            s[p][o] = spike;
+            signed char spikes[CFG::lanes];
+            FPGASNN_HLS(HLS ARRAY_PARTITION variable=spikes complete dim=1)
+            bool any = false;
+            FPGASNN_LOOP(neuron_lanes)
+            for (unsigned l = 0; l < CFG::lanes; l++) {
+                FPGASNN_HLS(HLS UNROLL)
+                const unsigned o = k * CFG::lanes + l;
+                spikes[l] = 0;
+                if (o >= CFG::channels) continue;  // the last chunk may be partly empty
+                calc_t vv = v[p][o];
+                if (add_current) vv += in[o];
+                const count_t nn = CFG::counts ? count_t(n[p][o]) : count_t(0);
+                bool pos = vv >= theta;
+                if (CFG::kind == NEURON_CONSISTENT_IF) pos = pos && nn < wake;
+                const bool neg = CFG::kind != NEURON_IF && vv < 0 && nn > 0;
+                const int spike = pos ? 1 : (neg ? -1 : 0);  // pos and neg exclude each other
+                v[p][o] = vv - (pos ? theta : (neg ? calc_t(-theta) : calc_t(0)));
+                if (CFG::counts) n[p][o] = nn + spike;
+                spikes[l] = (signed char)spike;
+                any = any || spike != 0;
+#ifdef FPGASNN_TRACE
+                trace[p * CFG::channels + o] = (signed char)spike;
+#endif
+            }
+            if (any) {
+                typename CFG::event_t ev;
+                ev.pixel = p;
+                ev.chunk = k;
+                ev.end = false;
+                for (unsigned l = 0; l < CFG::lanes; l++) {
+                    FPGASNN_HLS(HLS UNROLL)
+                    ev.pos[l] = spikes[l] > 0;
+                    ev.neg[l] = spikes[l] < 0;
+                }
+                out.write(ev);
+            }
         }
     }
+    typename CFG::event_t end;
+    end.pixel = 0;
+    end.chunk = 0;
+    end.pos = 0;
+    end.neg = 0;
+    end.end = true;
+    out.write(end);
+#ifdef FPGASNN_TRACE
+    trace_spikes(layer, step, trace, CFG::pixels * CFG::channels);
+#endif
 }
 
-#ifdef FPGASNN_TRACE
-template <class CFG>
-void trace_layer(unsigned layer, unsigned step, const typename CFG::spike_t s[CFG::pixels][CFG::channels]) {
-    static_assert(CFG::pixels * CFG::channels > 0, "empty layer");
-    signed char buf[CFG::pixels * CFG::channels];
-    for (unsigned p = 0; p < CFG::pixels; p++) {
-        for (unsigned o = 0; o < CFG::channels; o++) {
-            buf[p * CFG::channels + o] = (signed char)s[p][o].to_int();
-        }
-    }
-    trace_spikes(layer, step, buf, CFG::pixels * CFG::channels);
+// The schedule of one inference, step by step: presim steps (COS pre-run), wake steps, sleep steps.
+// Biases (and the first layer's current) are on in presim and wake steps; t_wake counts the wake steps
+// so far, this one included (frozen in sleep steps, 0 in presim steps).
+struct step_phase_t {
+    bool presim;
+    bool restart;  // first step after the pre-run: shift the initial membranes, restart from them
+    bool bias_on;
+};
+
+inline step_phase_t step_phase(unsigned t, unsigned presim, unsigned wake, unsigned &t_wake) {
+    step_phase_t ph;
+    ph.presim = t < presim;
+    ph.restart = presim > 0 && t == presim;
+    ph.bias_on = t < presim + wake;
+    if (!ph.presim && ph.bias_on) t_wake++;
+    return ph;
 }
-#endif
 
 // ---------------------------------------------------------------------------------------------------
 // Output accumulator: integer membranes without spikes; class = first index of the maximum.

@@ -140,6 +140,16 @@ class NeuronCtx:
     counts: bool  # the running count N is read: signed kinds, or the presim shift
     v0: RomCtx
     shape: tuple[int, ...]
+    chunks: int  # groups of `lanes` channels (HwStage.chunks): one spike-queue entry each at most
+    pixel_bits: int  # spike-queue entry: width of the position index
+    chunk_bits: int  # and of the chunk index
+    trace_offset: int  # where this layer's spikes start in one step of the trace
+
+    @property
+    def queue_depth(self) -> int:
+        """Entries of one step's spike queue at most: every (position, chunk), and the end marker;
+        a queue this deep lets the layer run one whole step ahead of the next (double buffering)."""
+        return self.pixels * self.chunks + 1
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,11 @@ class HlsContext:
     def lanes(self) -> dict[str, int]:
         return {s.synapse.name: s.synapse.lanes for s in self.stages}
 
+    @property
+    def trace_step(self) -> int:
+        """Spikes of one time step in the trace: every neuron layer's, in layer order."""
+        return sum(n.pixels * n.channels for n in self.neurons)
+
 
 def _ctype(values: np.ndarray) -> str:
     lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
@@ -230,6 +245,11 @@ def rom(name: str, values: np.ndarray, rows: int | None = None) -> RomCtx:
                   (rows, int(table.shape[1])))
 
 
+def _index_bits(count: int) -> int:
+    """Width of an unsigned index 0 .. count - 1 (at least 1)."""
+    return max(1, (count - 1).bit_length())
+
+
 def _hw(net: HwNetwork | Network, lanes) -> HwNetwork:
     if isinstance(net, HwNetwork):
         return net
@@ -246,7 +266,7 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
     lo, hi = hw.net.input.value_range
     stages: list[StageCtx] = []
     prev: NeuronCtx | None = None
-    n_layers = 0
+    n_layers = trace_at = 0
     for st in hw.stages:
         sid = st.ident
         rows, cols = st.bank_grid
@@ -296,8 +316,11 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
                 per_neuron_v0=st.per_neuron_v0, counts=st.spike_bits == 2 or hw.presim > 0,
                 v0=rom(f"{aid}_v0", v0), shape=(st.out_c,) if st.op == "dense" else
                 (st.out_c, st.out_h, st.out_w),
+                chunks=st.chunks, pixel_bits=_index_bits(st.out_positions),
+                chunk_bits=_index_bits(st.chunks), trace_offset=trace_at,
             )
             n_layers += 1
+            trace_at += st.out_positions * st.out_c
         else:
             output_ctx = OutputCtx(
                 name=st.act_name, ident=aid, cfg=f"{aid}_config_t", classes=st.out_c, lanes=st.lanes,

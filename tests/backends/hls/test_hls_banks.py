@@ -151,6 +151,13 @@ def _synthesis_view(plan, tmp_path) -> str:
     return proc.stdout
 
 
+def _body(text: str, name: str) -> str:
+    """The text of function ``name`` in a preprocessed file (its last occurrence: the definition)."""
+    start = text.rindex(f"void {name}(")
+    end = text.find("\nvoid ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
 @pytest.mark.tool
 def test_bank_pragmas_follow_the_records(tmp_path):
     """MNIST reference net, conv2 with every tap (bank grid 3x3 of 14x14 -> 25 words) and 8 lanes:
@@ -162,16 +169,17 @@ def test_bank_pragmas_follow_the_records(tmp_path):
     conv2 = hw.stages[1]
     assert conv2.bank_grid == (3, 3) and (conv2.out_h, conv2.out_w) == (14, 14)
     text = _synthesis_view(project_plan(hw, load_board("pynq-z2")), tmp_path / "all")
-    decl = re.search(r"conv2_config_t::cur_t cur_conv2\[(\d+)\]\[(\d+)\]\[(\d+)\]\[(\d+)\];", text)
+    stage = _body(text, "stage_conv2")
+    decl = re.search(r"conv2_config_t::cur_t cur\[(\d+)\]\[(\d+)\]\[(\d+)\]\[(\d+)\];", stage)
     assert decl is not None and decl.groups() == ("3", "3", "25", "32")
-    for pragma in ("#pragma HLS ARRAY_PARTITION variable=cur_conv2 complete dim=1",
-                   "#pragma HLS ARRAY_PARTITION variable=cur_conv2 complete dim=2",
-                   "#pragma HLS ARRAY_PARTITION variable=cur_conv2 cyclic factor=8 dim=4",
+    for pragma in ("#pragma HLS ARRAY_PARTITION variable=cur complete dim=1",
+                   "#pragma HLS ARRAY_PARTITION variable=cur complete dim=2",
+                   "#pragma HLS ARRAY_PARTITION variable=cur cyclic factor=8 dim=4",
                    "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w complete dim=1",
-                   "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w cyclic factor=8 dim=2",
-                   "#pragma HLS UNROLL\n"):
-        assert pragma in text, pragma
-    assert "variable=cur_fc1 complete" not in text  # dense layers: one bank
+                   "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w cyclic factor=8 dim=2"):
+        assert pragma in stage, pragma
+    assert "#pragma HLS UNROLL\n" in text  # the bank loops of conv_event_banked
+    assert "variable=cur complete" not in _body(text, "stage_fc1")  # dense layers: one bank
     # the weight ROM of conv2 is [KH*KW][C*O]: the first tap's row starts with w[o=0, c=0, 0, 0]
     w = net.stages()[1].synapse.weight >> conv2.w_shift
     rom = project_plan(hw, load_board("pynq-z2"))["firmware/weights.h"]
@@ -180,6 +188,7 @@ def test_bank_pragmas_follow_the_records(tmp_path):
 
     serial = _synthesis_view(project_plan(lower(net, HwConfig.make({"conv2": 8}, {"conv2": 1})),
                                           load_board("pynq-z2")), tmp_path / "one")
-    assert "cur_conv2[1][1][196][32];" in serial
-    assert "variable=cur_conv2 complete" not in serial
-    assert "variable=weights::conv2_w complete" not in serial
+    stage = _body(serial, "stage_conv2")
+    assert "conv2_config_t::cur_t cur[1][1][196][32];" in stage
+    assert "variable=cur complete" not in stage
+    assert "variable=weights::conv2_w complete" not in stage

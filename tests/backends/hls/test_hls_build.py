@@ -107,8 +107,9 @@ def test_lanes_policy_and_pragmas():
         lanes({"fc2": 0})
     plan = project_plan(lower(net, HwConfig.make({"conv2": 8})), load_board("pynq-z2"))
     top = plan["firmware/snn_top.cpp"]
-    assert "HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2" in top
-    assert "variable=v_sn1 " not in top
+    conv2 = top[top.index("void stage_conv2("):top.index("void stage_fc1(")]
+    assert "HLS ARRAY_PARTITION variable=v cyclic factor=8 dim=2" in conv2
+    assert "variable=v " not in top[top.index("void stage_conv1("):top.index("void stage_conv2(")]
     assert "static const unsigned lanes = 8;" in plan["firmware/parameters.h"]
 
 

@@ -146,14 +146,23 @@ def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
+
+    def body(name):
+        start = text.rindex(f"void {name}(")
+        end = text.find("\nvoid ", start + 1)
+        return text[start:end if end > 0 else None]
+
     for pragma in ("#pragma HLS INTERFACE axis port=pixels_in", "#pragma HLS INTERFACE axis port=scores_out",
-                   "#pragma HLS INTERFACE s_axilite port=return bundle=control",
-                   "#pragma HLS ARRAY_PARTITION variable=v_sn2 cyclic factor=8 dim=2",
-                   "#pragma HLS ARRAY_PARTITION variable=cur_fc1 cyclic factor=4 dim=4",
-                   "#pragma HLS UNROLL factor=lanes", "#pragma HLS PIPELINE II=1"):
+                   "#pragma HLS INTERFACE s_axilite port=return bundle=control"):
+        assert pragma in body("snn_top")
+    assert "#pragma HLS ARRAY_PARTITION variable=v cyclic factor=8 dim=2" in body("stage_conv2")
+    assert "#pragma HLS ARRAY_PARTITION variable=cur cyclic factor=4 dim=4" in body("stage_fc1")
+    assert "variable=v cyclic" not in body("stage_conv1")  # one lane: no partition
+    for pragma in ("#pragma HLS UNROLL factor=lanes", "#pragma HLS PIPELINE II=1"):
         assert pragma in text
     assert "const unsigned lanes = CFG::lanes;" in text
-    assert "static" not in text.rsplit("void snn_top(", 1)[1]  # no function-local static state
+    # no function-local static state in the top or the layer processes
+    assert "static" not in text[text.index("void stage_conv1("):]
 
 
 @pytest.mark.tool
