@@ -37,13 +37,15 @@ def terminal_table(rep: dict) -> str:
         lines.append(f"latency   : {lat['BestLatency']:,}-{lat['WorstLatency']:,} cycles "
                      f"(mean {lat['cycles_mean']:,.0f}) = {lat['latency_us_mean']:.2f} us mean at "
                      f"{rep.get('clock_mhz')} MHz; {lat['images_per_s']:,.0f} images/s [{lat['how']}]")
-        if lat.get("lower_bound_mean"):
-            lines.append(f"            measured / lower bound = {lat['cycles_mean'] / lat['lower_bound_mean']:.2f}"
-                         f" (lower bound: synaptic events / lanes)")
+        if lat.get("interval_lower_bound_mean"):
+            lines.append(f"interval  : {lat['interval_mean']:,.0f} cycles between images streamed back "
+                         f"to back (bound {lat['interval_lower_bound_mean']:,.0f}, ratio "
+                         f"{lat['interval_mean'] / lat['interval_lower_bound_mean']:.2f}); latency / bound "
+                         f"{lat['cycles_mean'] / lat['lower_bound_mean']:.2f}")
         if lat.get("per_layer"):
             lines.append("per layer : " + ", ".join(
-                f"{r['layer']} {r['cycles']:,.0f} cycles (bound {r['lower_bound']:,.0f}, lanes {r['lanes']})"
-                for r in lat["per_layer"]))
+                f"{r['layer']} {r['cycles']:,.0f} busy cycles (bound {r['lower_bound']:,.0f}, lanes "
+                f"{r['lanes']}, taps {r.get('taps', 1)})" for r in lat["per_layer"]))
     hls = rep.get("latency_hls")
     if hls:
         lines.append(f"HLS core  : {hls.get('BestLatency', '?'):,}-{hls['WorstLatency']:,} cycles = "

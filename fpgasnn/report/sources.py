@@ -39,31 +39,36 @@ def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
     hw = lower(net, HwConfig.make(lanes))
     est = estimate(hw, images)
     mhz = float(board.clock_mhz)
-    mean = float(est.cycles.mean())
+    mean = float(est.alone.mean())
     names = [s.activation.name for s in net.stages()]
     per_layer = []
     for i, (name, st) in enumerate(zip(names, hw.stages)):
-        events = float(est.events[:, i].mean())
         per_layer.append({
             "layer": name,
             "cycles": float(est.stage_cycles[:, i].mean()),
-            "lower_bound": float(np.mean(-(-est.events[:, i] // (st.lanes * st.taps)))),
-            "synaptic_events": events,
+            "lower_bound": float(est.layer_bound[:, i].mean()),
+            "synaptic_events": float(est.events[:, i].mean()),
             "lanes": int(st.lanes),
             "taps": int(st.taps),
         })
     return {
-        "BestLatency": int(est.cycles.min()), "WorstLatency": int(est.cycles.max()),
+        "BestLatency": int(est.alone.min()), "WorstLatency": int(est.alone.max()),
         "IntervalMin": int(est.interval.min()), "IntervalMax": int(est.interval.max()),
         "cycles_mean": mean,
+        "interval_mean": float(est.interval.mean()),
         "lower_bound_mean": float(est.lower_bound.mean()),
-        "latency_us_mean": mean / mhz, "latency_us_worst": float(est.cycles.max()) / mhz,
+        "interval_lower_bound_mean": float(est.interval_lower_bound.mean()),
+        "streamed_latency_mean": float(est.cycles.mean()),
+        "latency_us_mean": mean / mhz, "latency_us_worst": float(est.alone.max()) / mhz,
         "images_per_s": mhz * 1e6 / float(est.interval.mean()),
         "clock_mhz": mhz, "images": len(est.cycles),
         "per_layer": per_layer,
-        "how": (f"exact cycle model of the Verilog core (RTL simulation asserts measured == model) over "
-                f"{len(est.cycles)} images, first input beat to last output beat, at the board clock "
-                f"{mhz:g} MHz; lower bound = sum over layers of ceil(synaptic events / (lanes x parallel taps))"),
+        "how": (f"exact cycle model of the pipelined Verilog core (RTL simulation asserts measured == model "
+                f"for latency and interval) over {len(est.cycles)} images at the board clock {mhz:g} MHz: "
+                "latency = first input beat to class beat of an image entering an empty core; interval = "
+                "first beats of consecutive images streamed back to back (the slowest layer sets it); "
+                "per layer: busy cycles per image against ceil(synaptic events / (lanes x parallel taps)); "
+                "bounds: interval >= max(pixels, largest layer bound), latency >= that + output beats"),
     }
 
 

@@ -22,6 +22,9 @@ class CheckResult:
     cycles_model: list[int]
     cycles_lower_bound: list[int]
     errors: list[str] = field(default_factory=list)
+    intervals_measured: list[int] = field(default_factory=list)
+    """First input beats of consecutive images (back to back), measured and modelled."""
+    intervals_model: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -30,8 +33,9 @@ class CheckResult:
 
 def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timing: bool = True,
           spikes: bool = True) -> CheckResult:
-    """Compare ``obs`` with the golden model; ``timing`` also compares latencies with the cycle model
-    (only meaningful without idle cycles and back-pressure)."""
+    """Compare ``obs`` with the golden model; ``timing`` also compares every image's latency (and, for
+    images streamed back to back, the interval between them) with the cycle model (only meaningful
+    without idle input cycles and output back-pressure)."""
     res = simulate(net, images, trace=True)
     est = estimate(ctx.hw, images)
     n = len(images)
@@ -53,28 +57,47 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
                           f"{res.scores[m].tolist()} class {int(res.classes[m])}")
         first_in = obs.in_beats[obs.starts[m]]
         measured.append(b[-1][0] - first_in + 1)
-        if spikes and obs.dbg is not None:
-            lo, hi = first_in, b[-1][0]
-            got = {i: np.zeros((len(res.trace.phases), s.och * s.lanes, s.npos), dtype=np.int64)
-                   for i, s in enumerate(ctx.stages) if not s.is_output}
-            for cyc, stg, step, addr, pos, neg in obs.dbg:
-                if lo <= cyc <= hi and stg in got:
-                    s = ctx.stages[stg]
-                    p, ch = divmod(addr, s.och)
-                    for lane in range(s.lanes):
-                        v = ((pos >> lane) & 1) - ((neg >> lane) & 1)
-                        got[stg][step, ch * s.lanes + lane, p] = v
-            for i, g in got.items():
-                want = res.trace.spikes[names[i]][:, m]
-                want = want.reshape(want.shape[0], want.shape[1], -1)
-                if not np.array_equal(g[:, : want.shape[1]], want):
+    if spikes and obs.dbg is not None:
+        got = {i: np.zeros((n, len(res.trace.phases), s.och * s.lanes, s.npos), dtype=np.int64)
+               for i, s in enumerate(ctx.stages) if not s.is_output}
+        r = obs.reset_image
+        for _, epoch, stg, img, step, addr, pos, neg in obs.dbg:
+            m = img if epoch == 0 else img + r
+            if stg not in got or m >= n or (epoch == 0 and 0 <= r <= img):
+                continue
+            s = ctx.stages[stg]
+            p, ch = divmod(addr, s.och)
+            for lane in range(s.lanes):
+                got[stg][m, step, ch * s.lanes + lane, p] = ((pos >> lane) & 1) - ((neg >> lane) & 1)
+        for i, g in got.items():
+            want = res.trace.spikes[names[i]]  # (steps, N, ...)
+            want = want.reshape(want.shape[0], want.shape[1], want.shape[2], -1).transpose(1, 0, 2, 3)
+            for m in range(n):
+                if not np.array_equal(g[m, :, : want.shape[2]], want[m]):
                     bad.add(m)
-                    ks = np.nonzero((g[:, : want.shape[1]] != want).reshape(len(g), -1).any(axis=1))[0]
+                    ks = np.nonzero((g[m, :, : want.shape[2]] != want[m]).reshape(len(g[m]), -1)
+                                    .any(axis=1))[0]
                     errors.append(f"image {m}: layer {names[i]!r} spikes differ at steps {ks.tolist()}")
-        if timing and measured[-1] != int(est.cycles[m]):
-            errors.append(f"image {m}: measured {measured[-1]} cycles, model {int(est.cycles[m])}")
+    # the cycle model streams images back to back from an empty core: a reset in the middle of the
+    # stream starts a new stream at the abandoned image
+    r = obs.reset_image
+    model: list[int] = []
+    imodel: list[int] = []
+    intervals: list[int] = []
+    for a, b in ([(0, n)] if r < 0 else [(0, r), (r, n)]):
+        if b <= a:
+            continue
+        e = est if (a, b) == (0, n) else estimate(ctx.hw, images[a:b])
+        model += (e.alone if obs.isolated else e.cycles).tolist()
+        imodel += e.interval[:-1].tolist()
+        intervals += np.diff([obs.in_beats[s] for s in obs.starts[a:b]]).tolist()
+    for m, cyc in enumerate(measured):
+        if timing and cyc != int(model[m]):
+            errors.append(f"image {m}: measured {cyc} cycles, model {int(model[m])}")
+    if timing and not obs.isolated and intervals != imodel:
+        errors.append(f"intervals between images: measured {intervals}, model {imodel}")
     return CheckResult(n, len(bad) + max(0, n - len(beats) // (ncls + 1)), measured,
-                       est.cycles.tolist(), est.lower_bound.tolist(), errors)
+                       model, est.lower_bound.tolist(), errors, intervals, imodel)
 
 
 __all__ = ["CheckResult", "check"]

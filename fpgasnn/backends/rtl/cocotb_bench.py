@@ -6,7 +6,8 @@ cycle model (:mod:`fpgasnn.backends.rtl.check`).
 
 Configuration: the JSON file named by FPGASNN_RTL_CONFIG with ``images`` (flat pixel lists), ``ncls``,
 ``idle`` / ``backpressure`` (probabilities of an idle input cycle / tready low), ``seed``,
-``reset_before`` (index of an image that is first abandoned half way by a reset, or -1), ``spikes``
+``reset_before`` (index of an image that is first abandoned half way by a reset, or -1),
+``isolated`` (send each image only after the previous one's class beat), ``spikes``
 (monitor the debug spike port every cycle), ``out``.
 """
 
@@ -34,10 +35,16 @@ class Monitor:
 
     Without ``spikes`` and back-pressure it sleeps until m_axis_tvalid rises (much faster)."""
 
-    def __init__(self, dut, rng: random.Random, backpressure: float, spikes: bool) -> None:
+    def __init__(self, dut, rng: random.Random, backpressure: float, spikes: bool,
+                 dbg_stages: list[int]) -> None:
         self.dut, self.rng, self.bp, self.spikes = dut, rng, backpressure, spikes
         self.out_beats: list[list[int]] = []
         self.dbg: list[list[int]] = []
+        self.epoch = 0  # resets seen after the first (a reset mid-stream starts epoch 1)
+        self.ports = [(i, getattr(dut, f"dbg{i}_valid"), getattr(dut, f"dbg{i}_img"),
+                       getattr(dut, f"dbg{i}_step"), getattr(dut, f"dbg{i}_addr"),
+                       getattr(dut, f"dbg{i}_pos"), getattr(dut, f"dbg{i}_neg"))
+                      for i in dbg_stages] if spikes else []
 
     async def run(self) -> None:
         dut = self.dut
@@ -53,10 +60,10 @@ class Monitor:
                 if int(dut.m_axis_tvalid.value) and int(dut.m_axis_tready.value):
                     self.out_beats.append([cyc, dut.m_axis_tdata.value.to_signed(),
                                            int(dut.m_axis_tlast.value)])
-                if self.spikes and int(dut.dbg_valid.value):
-                    self.dbg.append([cyc, int(dut.dbg_stage.value), int(dut.dbg_step.value),
-                                     int(dut.dbg_addr.value), int(dut.dbg_pos.value),
-                                     int(dut.dbg_neg.value)])
+                for i, valid, img, step, addr, pos, neg in self.ports:
+                    if int(valid.value):
+                        self.dbg.append([cyc, self.epoch, i, int(img.value), int(step.value),
+                                         int(addr.value), int(pos.value), int(neg.value)])
             await RisingEdge(dut.clk)
 
 
@@ -116,6 +123,7 @@ async def stream_images(dut) -> None:
     images: list[list[int]] = cfg["images"]
     ncls = int(cfg["ncls"])
     reset_before = int(cfg.get("reset_before", -1))
+    isolated = bool(cfg.get("isolated", False))
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.s_axis_tvalid.value = 0
     dut.s_axis_tdata.value = 0
@@ -123,16 +131,22 @@ async def stream_images(dut) -> None:
     dut.m_axis_tready.value = 1
     await reset(dut)
     mon = Monitor(dut, random.Random(seed + 1), float(cfg.get("backpressure", 0.0)),
-                  bool(cfg.get("spikes", True)))
+                  bool(cfg.get("spikes", True)), list(cfg.get("dbg_stages", [])))
     cocotb.start_soon(mon.run())
     drv = Driver(dut, random.Random(seed), float(cfg.get("idle", 0.0)))
     starts: list[int] = []
     for n, img in enumerate(images):
-        if n == reset_before:
+        if n == reset_before:  # the earlier images leave first; then image n is abandoned half way
+            while len(mon.out_beats) < n * (ncls + 1):
+                await RisingEdge(dut.clk)
             keep = len(drv.in_beats)
             await drv.send(img[: len(img) // 2])
             await reset(dut)
+            mon.epoch = 1
             del drv.in_beats[keep:]
+        if isolated:  # each image enters an empty core: wait for the previous one's class beat
+            while len(mon.out_beats) < n * (ncls + 1):
+                await RisingEdge(dut.clk)
         starts.append(len(drv.in_beats))
         await drv.send(img)
     want = len(images) * (ncls + 1)
@@ -143,4 +157,4 @@ async def stream_images(dut) -> None:
     for _ in range(100):  # drain check: nothing more may arrive
         await RisingEdge(dut.clk)
     _write_json(cfg["out"], {"starts": starts, "in_beats": drv.in_beats, "out_beats": mon.out_beats,
-                             "dbg": mon.dbg})
+                             "dbg": mon.dbg, "reset_image": reset_before})

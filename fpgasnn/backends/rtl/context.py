@@ -182,7 +182,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
         IS_FIRST=int(st.is_first), IS_OUT=int(st.is_output), IS_DENSE=int(st.op == "dense"),
         KIND=st.kind_code, LANES=lane, OCH=och, O=o, NPOS=npos,
         MB=st.membrane_bits, CB=st.current_bits, WB=st.weight_bits, WSH=st.w_shift, BB=st.bias_bits,
-        NB=hw.counter_bits, THETA=st.theta, V0=v0, V0_PER=int(v0_per),
+        NB=hw.counter_bits, PRESIM=hw.presim, WAKE=hw.wake, SLEEP=hw.sleep, THETA=st.theta, V0=v0, V0_PER=int(v0_per),
         VALB=(hw.input.bits + 1) if st.is_first else 2,
         IN_NPOS=in_npos, IN_C=pc, IN_CB=_ubits(pc - 1), IN_POSB=_ubits(in_npos - 1),
         GROUPS=groups, BANKS=banks, BWORDS=bwords, RROWS=rrows, WDEPTH=len(wrom), TDEPTH=tdepth,
@@ -225,8 +225,7 @@ def build_context(net: HwNetwork | Network, lanes=None) -> RtlCtx:
     first, out = ctxs[0], hw.stages[-1]
     inp = hw.input
     ctrl = dict(  # noqa: C408
-        NSTAGES=len(ctxs), PRESIM=hw.presim, WAKE=hw.wake, SLEEP=hw.sleep, NB=hw.counter_bits,
-        IN_W=8 if inp.bits <= 8 else 16, PIX_BITS=inp.bits, PIX_SIGNED=int(inp.signed),
+        NSTAGES=len(ctxs), IN_W=8 if inp.bits <= 8 else 16, PIX_BITS=inp.bits, PIX_SIGNED=int(inp.signed),
         IN_NPOS=int(first.params["IN_NPOS"]), IN_C=int(first.params["IN_C"]),
         IN_POSB=int(first.params["IN_POSB"]), IN_CB=int(first.params["IN_CB"]),
         NCLS=out.out_c, OUT_L=out.lanes, OUT_MB=out.membrane_bits, OUT_QA=_ubits(out.chunks - 1),

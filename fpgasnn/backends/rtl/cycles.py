@@ -1,16 +1,30 @@
-"""The exact cycle model of the generated core (snn_ctrl + snn_stage), from the golden model's trace.
+"""The exact cycle model of the generated core (snn_ctrl + pipelined snn_stage), from the golden trace.
 
-Cycles are counted from the cycle of the first accepted input beat to the cycle of the last output beat,
-both included, with the input always valid and the output always ready:
+Images are streamed back to back (input always valid, output always ready). Every stage runs its own
+sequence, one global step j after another (image m, step k: j = m * TOTAL + k); "done" is the cycle in
+which a pass is seen finished (the sequencer acts on it at the end of that cycle):
 
-- RX: a zero pixel takes 1 cycle, a nonzero one 1 + OPS0 (OPS = taps x chunks for Conv2D, chunks for
-  Dense); after the last pixel: 2 cycles (+ OPS0 + 1 when it is nonzero) until the first update pass.
-- every step, stage 0: update pass NWORDS + 2; every later stage i: scatter
-  ``1 + sum over the producer's words with spikes (3 + spikes * OPS_i) + 2`` (the next spike of a
-  word is picked in the last op cycle of the previous one), then update NWORDS + 2.
-- TX: NCLS score beats and the class beat, one per cycle.
-The steady-state interval between images is the latency + 1. The lower bound is the sum over layers of
-``ceil(synaptic events / lanes)``, a synaptic event being one (input event, reached output neuron) pair.
+- stage 0 receives the image: its first pixel is accepted 2 cycles after its last update of the
+  previous image is done (the first image at cycle 0); a zero pixel takes 1 cycle, a nonzero one
+  1 + OPS_0; its first update starts 1 cycle after the last pixel (OPS_0 + 2 when that pixel is
+  nonzero).
+- stage i > 0, step j: the scatter starts at ``max(own update of j - 1 done + 1, producer's update of j
+  done + 1)`` (the output stage's first step of an image instead waits for the previous scores to be
+  sent: last beat + 2) and is done 2 cycles later when the producer queued no word, else
+  ``5 + spikes * OPS_i`` cycles later (fetch, load and pick the first word, then OPS_i cycles per spike:
+  the next spike, of the same word or of the next one, is picked in the last op cycle of the previous).
+- update of step j: starts 1 cycle after the stage's scatter (stage 0: its previous update or the
+  receive phase) is done, and not before 1 cycle after the consumer's scatter of step j - 2 is done
+  (its queue bank is free again); done NWORDS + 1 cycles after it starts.
+- TX: the output stage's last update of an image done at u: score beats from u + 2, the class beat at
+  u + 2 + NCLS.
+
+OPS_i = chunks x tap groups (1 tap group when every tap is updated in parallel, the kernel's taps
+otherwise); NWORDS = output positions x chunks. The latency of an image counts from its first input beat
+to its class beat, inclusive; the interval from its first input beat to the next image's.
+Lower bounds: a layer needs at least ceil(synaptic events / (lanes x parallel taps)) cycles per image,
+and the input needs one cycle per pixel: the interval is at least the largest of these, the latency
+that plus the NCLS + 1 output beats.
 """
 
 from __future__ import annotations
@@ -30,14 +44,22 @@ class CycleEstimate:
     cycles: np.ndarray
     """(N,) latency of each image: first input beat to last output beat, inclusive."""
     interval: np.ndarray
-    """(N,) steady-state interval (first beat of this image to first beat of the next)."""
+    """(N,) first input beat of this image to the first of the next (back to back)."""
     lower_bound: np.ndarray
-    """(N,) sum over layers of ceil(synaptic events / lanes)."""
+    """(N,) latency lower bound: max(pixels, max over layers of ceil(events / (lanes x taps)))
+    + NCLS + 1."""
+    interval_lower_bound: np.ndarray
+    """(N,) max(pixels, max over layers of ceil(events / (lanes x taps)))."""
     events: np.ndarray
     """(N, stages) synaptic events per layer."""
     stage_cycles: np.ndarray
-    """(N, stages) the latency split by stage: stage 0 gets the input (RX) phase and its update passes,
-    stage i its scatter and update passes; the score/class beats (TX) go to the last stage."""
+    """(N, stages) busy cycles of each stage per image (receive or scatter passes, update passes;
+    the output stage also its NCLS + 1 beats): the slowest stage sets the interval."""
+    layer_bound: np.ndarray
+    """(N, stages) ceil(synaptic events / (lanes x parallel taps)) per layer."""
+    alone: np.ndarray
+    """(N,) latency of each image entering an empty core (``cycles`` includes the waiting of images
+    streamed back to back behind the slowest stage)."""
 
 
 def _words(spk: np.ndarray, lanes: int) -> tuple[int, int]:
@@ -56,9 +78,55 @@ def _ops(st: HwStage) -> int:
     return st.chunks * st.tap_groups
 
 
+def _stream(x: np.ndarray, wsp: np.ndarray, ops: list[int], nw: list[int], tot: int,
+            ncls: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(latency, interval, busy cycles per stage) of images streamed back to back (module docstring)."""
+    n, ns = len(x), len(ops)
+    never = -(1 << 60)
+    ud = np.full((ns, n * tot), never, dtype=np.int64)  # update done
+    sd = np.full((ns, n * tot), never, dtype=np.int64)  # scatter done
+    busy = np.zeros((n, ns), dtype=np.int64)
+    rx_first = np.zeros(n + 1, dtype=np.int64)
+    tx_last = np.zeros(n, dtype=np.int64)
+    tx_ready = never
+    for m in range(n):
+        nz = x[m].reshape(-1) != 0
+        r = rx_first[m]
+        last = r + int(np.sum(1 + nz[:-1] * ops[0]))
+        rx_end = last + (ops[0] + 2 if nz[-1] else 1)
+        busy[m, 0] += rx_end - r
+        for k in range(tot):
+            j = m * tot + k
+            start = rx_end if k == 0 else ud[0, j - 1] + 1
+            if ns > 1 and j >= 2:
+                start = max(start, sd[1, j - 2] + 1)
+            ud[0, j] = start + nw[0] + 1
+            busy[m, 0] += nw[0] + 1
+            for i in range(1, ns):
+                ready = ud[i, j - 1] + 1 if j else never
+                if i == ns - 1 and k == 0:
+                    ready = max(ready, tx_ready)
+                sc = max(ready, ud[i - 1, j] + 1)
+                w, s = (int(v) for v in wsp[i, m, k])
+                sd[i, j] = sc + (2 if w == 0 else 5 + s * ops[i])
+                up = sd[i, j] + 1
+                if i < ns - 1 and j >= 2:
+                    up = max(up, sd[i + 1, j - 2] + 1)
+                ud[i, j] = up + nw[i] + 1
+                busy[m, i] += sd[i, j] - sc + nw[i] + 1
+        u = ud[ns - 1, m * tot + tot - 1]
+        tx_last[m] = u + 2 + ncls
+        busy[m, ns - 1] += ncls + 1
+        tx_ready = tx_last[m] + 2
+        # the next image enters when stage 0 is back in its receive phase (after the scores when the
+        # first stage is also the output stage)
+        rx_first[m + 1] = tx_last[m] + 3 if ns == 1 else ud[0, m * tot + tot - 1] + 2
+    return tx_last - rx_first[:n] + 1, np.diff(rx_first), busy
+
+
 def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleEstimate:
-    """The cycles of ``images`` on the core of ``net`` (a lowered network, or a Network lowered here
-    with ``lanes``)."""
+    """The cycles of ``images`` streamed back to back through the core of ``net`` (a lowered network,
+    or a Network lowered here with ``lanes``)."""
     hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
     x = np.asarray(images)
     if x.shape == hw.net.input.shape:
@@ -66,31 +134,26 @@ def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleE
     res = simulate(hw.net, x, trace=True)
     tr = res.trace
     st = hw.stages
-    n = len(x)
-    cycles = np.zeros(n, dtype=np.int64)
-    per = np.zeros((n, len(st)), dtype=np.int64)
+    n, ns, tot = len(x), len(st), hw.total_steps
+    ncls = hw.num_classes
+    ops = [_ops(s) for s in st]
+    nw = [s.out_positions * s.chunks for s in st]
+    # producer words / spikes per (stage, image, step)
+    wsp = np.zeros((ns, n, tot, 2), dtype=np.int64)
+    for i in range(1, ns):
+        spk = tr.spikes[st[i - 1].act_name]
+        for m in range(n):
+            for k in range(tot):
+                prod = spk[k, m]
+                wsp[i, m, k] = _words(prod.reshape(prod.shape[0], -1), st[i - 1].lanes)
+    cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)
+    alone = np.array([_stream(x[m:m + 1], wsp[:, m:m + 1], ops, nw, tot, ncls)[0][0]
+                      for m in range(n)], dtype=np.int64)
     events = synaptic_events(hw, x, res)
-    words = [s.out_positions * s.chunks for s in st]
-    for m in range(n):
-        nz = x[m].reshape(-1) != 0
-        ops0 = _ops(st[0])
-        t = int(np.sum(1 + nz[:-1] * ops0)) + 2 + int(nz[-1]) * (ops0 + 1)
-        per[m, 0] = t
-        for k in range(len(tr.phases)):
-            t += words[0] + 2
-            per[m, 0] += words[0] + 2
-            for i in range(1, len(st)):
-                prod = tr.spikes[st[i - 1].act_name][k, m]
-                w, spikes = _words(prod.reshape(prod.shape[0], -1), st[i - 1].lanes)
-                c = 1 + 2 * w + int(w > 0) + spikes * _ops(st[i]) + 2 + words[i] + 2
-                t += c
-                per[m, i] += c
-        t += hw.num_classes
-        cycles[m] = t + 1
-        per[m, -1] += hw.num_classes + 1
     lanes_taps = np.array([s.lanes * s.taps for s in st])
-    bound = (-(-events // lanes_taps[None, :])).sum(axis=1)
-    return CycleEstimate(cycles, cycles + 1, bound, events, per)
+    layer_bound = -(-events // lanes_taps[None, :])
+    ibound = np.maximum(layer_bound.max(axis=1), hw.input.size)
+    return CycleEstimate(cycles, interval, ibound + ncls + 1, ibound, events, busy, layer_bound, alone)
 
 
 __all__ = ["CycleEstimate", "estimate"]

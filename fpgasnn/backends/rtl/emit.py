@@ -37,8 +37,7 @@ def render_top(ctx: RtlCtx) -> str:
     hidden = [s for s in stages if not s["is_output"]]
     return _ENV.get_template("snn_top.v.j2").render(
         top=ctx.top, net_name=str(ctx.net.meta.get("source", "network")), stages=stages, hidden=hidden,
-        ctrl=ctx.ctrl, dbg_sb=_ubits(len(stages) - 1),
-        dbg_ab=max([s["qa"] for s in hidden] or [1]), dbg_lb=max([s["lanes"] for s in hidden] or [1]),
+        ctrl=ctx.ctrl, nb=ctx.hw.counter_bits,
     )
 
 

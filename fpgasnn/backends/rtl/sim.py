@@ -22,9 +22,19 @@ from fpgasnn.ir.network import Network
 @dataclass
 class Observed:
     starts: list[int]
+    """Index into ``in_beats`` of each image's first beat."""
     in_beats: list[int]
+    """Cycle of every accepted input beat."""
     out_beats: list[list[int]]
+    """(cycle, value, tlast) of every output beat."""
     dbg: list[list[int]]
+    """(cycle, epoch, stage, image, step, word, positive mask, negative mask) of every spike word a
+    hidden stage's update pass wrote; ``image`` counts from the last reset (epoch 1: after a reset
+    in the middle of the stream)."""
+    reset_image: int = -1
+    """The image abandoned half way by a reset (-1: none)."""
+    isolated: bool = False
+    """Each image was sent only after the previous one's class beat (latency of an empty core)."""
 
 
 def _verilator_runner():
@@ -75,8 +85,13 @@ class RtlSim:
                             log.read_text() if log.exists() else "", "Verilator build") from None
         self.runner = runner
 
+    def _stages(self) -> int:
+        st = self.net.stages
+        return len(st) if isinstance(st, tuple) else len(self.net.stages())
+
     def run(self, images: np.ndarray, *, idle: float = 0.0, backpressure: float = 0.0, seed: int = 0,
-            reset_before: int = -1, spikes: bool = True, tag: str = "run") -> Observed:
+            reset_before: int = -1, spikes: bool = True, isolated: bool = False,
+            tag: str = "run") -> Observed:
         if self.runner is None:
             self.build()
         x = np.asarray(images, dtype=np.int64).reshape(len(images), -1)
@@ -87,7 +102,8 @@ class RtlSim:
         ncls = self.net.num_classes
         cfg_path.write_text(json.dumps({
             "images": x.tolist(), "ncls": ncls, "idle": idle, "backpressure": backpressure,
-            "seed": seed, "reset_before": reset_before, "spikes": spikes, "out": str(out_path)}))
+            "seed": seed, "reset_before": reset_before, "spikes": spikes, "out": str(out_path),
+            "dbg_stages": list(range(self._stages() - 1)), "isolated": isolated}))
         # the memory images are read relative to the simulator's working folder
         log = self.workdir / f"{tag}_sim.log"
         try:
@@ -103,7 +119,8 @@ class RtlSim:
             raise ToolError(["cocotb", TOP], 1, log.read_text() if log.exists() else "the bench wrote no "
                             "results", "RTL simulation")
         d = json.loads(out_path.read_text())
-        return Observed(d["starts"], d["in_beats"], d["out_beats"], d["dbg"])
+        return Observed(d["starts"], d["in_beats"], d["out_beats"], d["dbg"], d["reset_image"],
+                        isolated)
 
 
 __all__ = ["Observed", "RtlSim"]

@@ -33,7 +33,10 @@ module snn_stage #(
     parameter integer WB = 8,            // weight width (stored weights)
     parameter integer WSH = 0,           // weight = stored weight << WSH (refined layers)
     parameter integer BB = 8,            // bias width
-    parameter integer NB = 4,            // spike counter width
+    parameter integer NB = 4,            // spike / step counter width
+    parameter integer PRESIM = 0,        // steps of one inference: PRESIM + WAKE + SLEEP
+    parameter integer WAKE = 1,
+    parameter integer SLEEP = 0,
     parameter integer THETA = 1,
     parameter integer V0 = 0,
     parameter integer V0_PER = 0,
@@ -64,17 +67,21 @@ module snn_stage #(
 ) (
     input  wire clk,
     input  wire rst,
-    // commands (one-cycle pulses) and status
+    // initialisation (a one-cycle pulse after reset), then run
     input  wire cmd_init,
-    input  wire cmd_scatter,
-    input  wire cmd_update,
     output wire busy,
-    // step mode for the update pass
-    input  wire m_bias_on,
-    input  wire m_sleep,
-    input  wire m_last,
-    input  wire m_last_presim,
-    input  wire [NB-1:0] m_t_wake,
+    input  wire go,
+    // pipeline handshake: completed passes, modulo 4 (a stage is at most two steps ahead of the next)
+    input  wire [1:0] p_upd,             // the producer's update passes
+    input  wire [1:0] c_scat,            // the consumer's scatter passes
+    output reg  [1:0] n_upd,
+    output reg  [1:0] n_scat,
+    // first stage: every pixel of the image is in (level) / the receive phase is over (pulse)
+    input  wire rx_done,
+    output wire rx_ack,
+    // output stage: the scores are final (level) / they have been sent (pulse)
+    output wire img_done,
+    input  wire tx_done,
     // first stage: pixel events (accepted in one cycle when zero, 1 + ops cycles otherwise)
     input  wire ev_valid,
     output wire ev_ready,
@@ -83,13 +90,17 @@ module snn_stage #(
     input  wire [VALB-1:0] ev_val,
     // other stages: the producer's event queue
     output wire [QAB-1:0] pq_raddr,
+    output wire pq_rbank,                // the producer's queue bank of the step being scattered
     input  wire [QW-1:0] pq_rdata,
     input  wire [QAB:0] pq_count,
     // this stage's event queue (read by the consumer)
     input  wire [QA-1:0] q_raddr,
+    input  wire q_rbank,
     output reg  [QE-1:0] q_rdata,
-    output reg  [QA:0] q_count,
+    output wire [QA:0] q_count,
     // debug: every word with spikes of the update pass
+    output wire [NB-1:0] dbg_step,
+    output reg  [15:0] dbg_img,
     output reg  dbg_we,
     output reg  [QA-1:0] dbg_addr,
     output reg  [LANES-1:0] dbg_pos,
@@ -123,7 +134,7 @@ module snn_stage #(
     reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
     reg [PMB:0] pmap [0:IN_NPOS-1];
     reg [BANKS*TE-1:0] tmap [0:TDEPTH-1];
-    reg [QE-1:0] qmem [0:NWORDS-1];
+    reg [QE-1:0] qmem [0:(2 << QA)-1];   // two banks (steps of even / odd index), 2**QA words each
     initial begin
         $readmemh(B_FILE, brom);
         $readmemh(PMAP_FILE, pmap);
@@ -154,15 +165,90 @@ module snn_stage #(
     reg pbusy;                    // an op was issued last cycle (valid or not)
     reg signed [VALB-1:0] pval;
 
-    assign busy = (state != S_IDLE && state != S_EVW) || pbusy || cmd_init || cmd_scatter || cmd_update;
+    assign busy = (state != S_IDLE && state != S_EVW) || pbusy || cmd_init;
     assign ev_ready = (state == S_EVW);
 
+    // ------------------------------------------------------------------ pipeline sequencer
+    // Per image: (first stage) receive the pixels, or (others) scatter the producer's events of the
+    // step; then the update pass of the step; the output stage waits for its scores to be sent before
+    // the next image. A scatter of step j waits for the producer's update of step j; an update of step
+    // j waits until the consumer has scattered step j - 2 (its queue bank is free again).
+    localparam integer TOTAL = PRESIM + WAKE + SLEEP;
+    localparam [2:0] Q_START = 3'd0, Q_RX0 = 3'd1, Q_RX = 3'd2, Q_SCW = 3'd3, Q_SC = 3'd4,
+                     Q_UPW = 3'd5, Q_UP = 3'd6, Q_TX = 3'd7;
+    reg [2:0] seq;
+    reg [NB-1:0] k;                      // this stage's step of the current image
+    reg [QA:0] qc0, qc1;                 // words queued in bank 0 / 1
+    wire wbank = n_upd[0];               // the bank the update pass of this step writes
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [QA:0] wcount = wbank ? qc1 : qc0;  // (its top bit only counts a full bank)
+    /* verilator lint_on UNUSEDSIGNAL */
+    assign q_count = q_rbank ? qc1 : qc0;
+    assign pq_rbank = n_scat[0];
+    wire quiet = !pbusy && (state == S_IDLE || state == S_EVW);
+    wire [1:0] ahead = n_upd - c_scat;
+    wire can_sc = (p_upd != n_scat);
+    wire can_up = (IS_OUT != 0) || (ahead <= 2'd1);
+    wire cmd_scatter = !pbusy && (state == S_IDLE) && ((seq == Q_RX0) || (seq == Q_SCW && can_sc));
+    wire cmd_update = quiet && can_up && ((seq == Q_UPW) || (seq == Q_RX && rx_done));
+    assign rx_ack = cmd_update && (seq == Q_RX);
+    assign img_done = (seq == Q_TX);
+    assign dbg_step = k;
+    wire m_bias_on = (k < NB'(PRESIM + WAKE));
+    wire m_sleep = !m_bias_on;
+    wire m_last = (k == NB'(TOTAL - 1));
+    wire m_last_presim = (PRESIM > 0) && (k == NB'(PRESIM - 1));
+    wire [NB-1:0] m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0
+                             : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
+    wire pass_done = !pbusy && (state == S_IDLE);
+    always @(posedge clk) begin
+        if (rst) begin
+            seq <= Q_START;
+            k <= '0;
+            n_upd <= '0;
+            n_scat <= '0;
+            dbg_img <= '0;
+        end else begin
+            case (seq)
+                Q_START: if (go) seq <= (IS_FIRST != 0) ? Q_RX0 : Q_SCW;
+                Q_RX0: if (cmd_scatter) seq <= Q_RX;
+                Q_RX: if (cmd_update) seq <= Q_UP;
+                Q_SCW: if (cmd_scatter) seq <= Q_SC;
+                Q_SC: if (pass_done) begin
+                    n_scat <= n_scat + 1'b1;
+                    seq <= Q_UPW;
+                end
+                Q_UPW: if (cmd_update) seq <= Q_UP;
+                Q_UP: if (pass_done) begin
+                    n_upd <= n_upd + 1'b1;
+                    if (m_last) begin
+                        k <= '0;
+                        dbg_img <= dbg_img + 1'b1;
+                        seq <= (IS_OUT != 0) ? Q_TX : ((IS_FIRST != 0) ? Q_RX0 : Q_SCW);
+                    end else begin
+                        k <= k + 1'b1;
+                        seq <= (IS_FIRST != 0) ? Q_UPW : Q_SCW;
+                    end
+                end
+                Q_TX: if (tx_done) seq <= (IS_FIRST != 0) ? Q_RX0 : Q_SCW;
+                default: seq <= Q_START;
+            endcase
+        end
+    end
+
     // producer queue entry fields: {pos, chunk, pos_mask, neg_mask}
-    wire [P_LANES-1:0] q_pmask = qword[2*P_LANES-1:P_LANES];
-    wire [P_LANES-1:0] q_nmask = qword[P_LANES-1:0];
+    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
+    // The spike picked next comes from the current word while it has spikes left, else (in the last
+    // op cycle of a word) straight from the queue's read port, which already holds the next word: a
+    // word costs no cycle beyond its spikes' ops.
+    wire [P_LANES-1:0] w_any = qword[2*P_LANES-1:P_LANES] | qword[P_LANES-1:0];
+    wire take = (IS_FIRST == 0) && (state == S_OPS) && last_op && (w_any == '0) && (rptr != pq_count);
+    wire [QW-1:0] src = (state == S_OPS && w_any == '0) ? pq_rdata : qword;
+    wire [P_LANES-1:0] q_pmask = src[2*P_LANES-1:P_LANES];
+    wire [P_LANES-1:0] q_nmask = src[P_LANES-1:0];
     wire [P_LANES-1:0] q_any = q_pmask | q_nmask;
-    wire [P_CHB-1:0] q_chunk = qword[2*P_LANES+P_CHB-1:2*P_LANES];
-    wire [IN_POSB-1:0] q_pos = qword[QW-1:2*P_LANES+P_CHB];
+    wire [P_CHB-1:0] q_chunk = src[2*P_LANES+P_CHB-1:2*P_LANES];
+    wire [IN_POSB-1:0] q_pos = src[QW-1:2*P_LANES+P_CHB];
     // lowest set lane
     reg [PLB-1:0] lane;
     integer li;
@@ -172,19 +258,19 @@ module snn_stage #(
             if (q_any[li]) lane = li[PLB-1:0];
     end
     wire [IN_CB-1:0] pick_c = IN_CB'(q_chunk) * IN_CB'(P_LANES) + IN_CB'(lane);
-    assign pq_raddr = QAB'(rptr);
+    assign pq_raddr = take ? QAB'(rptr + 1'b1) : QAB'(rptr);  // look ahead past the word taken now
 
     // current event's map entry
     wire [PMB:0] pm = pmap[(IS_FIRST != 0) ? ev_pos : q_pos];
     wire [TA-1:0] ti = TA'(ebase) + TA'(t);
     wire [BANKS*TE-1:0] tm = tmap[ti];
-    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
 
     always @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
             pbusy <= 1'b0;
-            q_count <= '0;
+            qc0 <= '0;
+            qc1 <= '0;
             dbg_we <= 1'b0;
         end else begin
             pbusy <= (state == S_OPS);
@@ -196,13 +282,14 @@ module snn_stage #(
                     uch <= '0;
                     if (cmd_init) begin
                         state <= S_INIT;
-                        q_count <= '0;
+                        qc0 <= '0;
+                        qc1 <= '0;
                     end else if (cmd_scatter) begin
                         rptr <= '0;
                         state <= (IS_FIRST != 0) ? S_EVW : S_FETCH;
                     end else if (cmd_update) begin
                         state <= S_UPD;
-                        q_count <= '0;
+                        if (wbank) qc1 <= '0; else qc0 <= '0;
                     end
                 end
                 S_INIT: begin
@@ -218,7 +305,7 @@ module snn_stage #(
                 S_EVW: begin  // first stage: wait for pixel events; cmd_scatter again ends
                     if (cmd_update) begin
                         state <= S_UPD;
-                        q_count <= '0;
+                        if (wbank) qc1 <= '0; else qc0 <= '0;
                     end else if (ev_valid && ev_val != '0) begin
                         ebase <= pm[PMB-1:0];
                         evalid_map <= pm[PMB];
@@ -274,13 +361,23 @@ module snn_stage #(
                     if (last_op) begin
                         if (IS_FIRST != 0) begin
                             state <= S_EVW;
-                        end else if (q_any == '0) begin
-                            // word done: the next word's fetch (S_FETCH) happens here
+                        end else if (w_any == '0) begin
                             if (rptr == pq_count) begin
                                 state <= S_IDLE;
                             end else begin
+                                // word done: the next word (on the read port) is taken here
                                 rptr <= rptr + 1'b1;
-                                state <= S_LOAD;
+                                ebase <= pm[PMB-1:0];
+                                evalid_map <= pm[PMB];
+                                eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
+                                wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
+                                ec <= pick_c;
+                                ocoff <= '0;
+                                t <= '0;
+                                oc <= '0;
+                                qword <= src;
+                                qword[P_LANES + 32'(lane)] <= 1'b0;
+                                qword[32'(lane)] <= 1'b0;
                             end
                         end else begin
                             // next spike of the same word: picked here, without an S_PICK cycle
@@ -309,7 +406,9 @@ module snn_stage #(
                         dbg_addr <= QA'(wcnt);
                         dbg_pos <= upd_pos;
                         dbg_neg <= upd_neg;
-                        if (|(upd_pos | upd_neg)) q_count <= q_count + 1'b1;
+                        if (|(upd_pos | upd_neg)) begin
+                            if (wbank) qc1 <= qc1 + 1'b1; else qc0 <= qc0 + 1'b1;
+                        end
                     end
                     if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
                 end
@@ -430,16 +529,16 @@ module snn_stage #(
             wire [LANES*TW-1:0] s_old = mem[pa];
             reg [LANES*TW-1:0] s_new;
             reg signed [PB-1:0] prod;
-            integer k;
+            integer kl;
             always @(*) begin
-                for (k = 0; k < LANES; k = k + 1) begin
+                for (kl = 0; kl < LANES; kl = kl + 1) begin
                     if (IS_FIRST != 0)
-                        prod = PB'($signed(wdata[k*WB +: WB])) * PB'(pval);
+                        prod = PB'($signed(wdata[kl*WB +: WB])) * PB'(pval);
                     else
-                        prod = (pval < 0) ? -(PB'($signed(wdata[k*WB +: WB])))
-                                          : PB'($signed(wdata[k*WB +: WB]));
+                        prod = (pval < 0) ? -(PB'($signed(wdata[kl*WB +: WB])))
+                                          : PB'($signed(wdata[kl*WB +: WB]));
                     prod = prod <<< WSH;
-                    s_new[k*TW +: TW] = s_old[k*TW +: TW] + TW'(prod);
+                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + TW'(prod);
                 end
             end
             wire here = (ubank == UBB'(gb));
@@ -484,8 +583,8 @@ module snn_stage #(
     end
     always @(posedge clk) begin
         if (upd_we && (|(upd_pos | upd_neg)))
-            qmem[q_count[QA-1:0]] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
-        q_rdata <= qmem[q_raddr];
+            qmem[{wbank, wcount[QA-1:0]}] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
+        q_rdata <= qmem[{q_rbank, q_raddr}];
     end
     assign acc_rdata = (LANES*MB)'(acc_word);
 endmodule
