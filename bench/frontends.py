@@ -115,7 +115,7 @@ def run_one(name: str, dataset: str, args, workdir: Path) -> list[dict]:
     x, y = load_dataset(dataset, "train")
     cx, cy = pick_calibration(x, y, args.calib_images, 0)
     recs = []
-    for method, T in CONFIGS:
+    for method, T in args.configs:
         t0 = time.perf_counter()
         fnet = from_keras(model, calib_images=cx, relu_levels=T, relu_percentile=args.relu_percentile)
         read_s = time.perf_counter() - t0
@@ -151,20 +151,23 @@ def main() -> None:
     ap.add_argument("--calib-images", type=int, default=512)
     ap.add_argument("--relu-percentile", default="auto", type=lambda t: t if t == "auto" else float(t),
                     help="as for `fpgasnn convert` (default auto)")
+    ap.add_argument("--configs", default=",".join(f"{m}:{t}" for m, t in CONFIGS),
+                    type=lambda t: [(c.split(":")[0], int(c.split(":")[1])) for c in t.split(",")],
+                    help="method:T pairs (default qcfs:4,best:2,best:4,best:8)")
     ap.add_argument("--merge", action="store_true", help="keep earlier records of other models/data")
     ap.add_argument("-o", "--output", type=Path, default=RESULTS / "frontends.json")
     args = ap.parse_args()
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
     t0 = time.perf_counter()
     records = []
+    earlier = read_records(args.output) if args.merge and args.output.exists() else []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_frontends_") as tmp:
         for dataset in args.datasets.split(","):
             for name in args.models.split(","):
                 records += run_one(name, dataset, args, Path(tmp))
-    if args.merge and args.output.exists():
-        done = {(r["model"], r["dataset"]) for r in records}
-        records = [r for r in read_records(args.output) if (r["model"], r["dataset"]) not in done] + records
-    write_records(args.output, records)
+                done = {(r["model"], r["dataset"], r["method"], r["T"]) for r in records}
+                keep = [r for r in earlier if (r["model"], r["dataset"], r["method"], r["T"]) not in done]
+                write_records(args.output, keep + records)  # after each model: a partial run counts
     print(f"wrote {args.output} ({len(records)} records, {time.perf_counter() - t0:.0f} s)")
 
 
