@@ -1,8 +1,9 @@
 """Calibration / error-correction methods of the seed papers (DESIGN.md section 3), one module each.
 
-``METHODS`` maps a method name to its :class:`Method`; ``get_method(name)`` looks one up ("best" is
-the method that did best in ``bench/conversion.py`` on the full MNIST test set: signed IF + two-stage
-Stage II, gap 0.60 / 0.27 / 0.07 pp at T = 1 / 2 / 4, the only pipeline within all three goals).
+``METHODS`` maps a method name to its :class:`Method`; ``get_method(name, T, levels)`` looks one up.
+"best" is the method that did best at that T in ``bench/conversion.py`` on the full MNIST and
+Fashion-MNIST test sets, for a network trained with L = T levels (:data:`BEST_MATCHED`) or another L
+(:data:`BEST_BY_T`); :data:`BEST` where the bench has no figure.
 """
 
 from __future__ import annotations
@@ -13,17 +14,41 @@ from fpgasnn.errors import FpgasnnError
 
 METHODS: dict[str, Method] = {m.name: m for m in (
     qcfs.METHOD, fastsnn.METHOD, casc.METHOD, cos.METHOD, cos.STATIC, snncal.LIGHT, snncal.ADVANCED,
-    snncal.SIGNED, twostage.METHOD, twostage.SIGNED,
+    snncal.SIGNED, twostage.METHOD, twostage.SIGNED, cos.SIGNED_CAL_STATIC,
 )}
 BEST = "twostage_signed"
+"""What "best" stands for when neither T nor the network is known (it calibrates, so a caller that
+asks whether "best" needs calibration images before knowing T is told yes)."""
+BEST_MATCHED: dict[int, str] = {}
+"""T -> "best" for a network trained with L = T levels (``bench/conversion.py``, full test sets)."""
+BEST_BY_T: dict[int, str] = {}
+"""T -> "best" for the other networks at that T (measured on the L = 4 reference models)."""
 
 
-def get_method(name: str) -> Method:
+def best_for(T: int | None, levels: int | None = None) -> str:
+    """The method "best" stands for at ``T`` for a network whose quantizers have ``levels`` levels
+    (``None``: not known or not the same in every layer)."""
+    if T is None:
+        return BEST
+    if levels == T and T in BEST_MATCHED:
+        return BEST_MATCHED[T]
+    return BEST_BY_T.get(int(T), BEST)
+
+
+def get_method(name: str, T: int | None = None, levels: int | None = None) -> Method:
+    """The method ``name``; "best" resolves to :func:`best_for` ``(T, levels)``."""
     if name == "best":
-        name = BEST
+        name = best_for(T, levels)
     if name not in METHODS:
         raise FpgasnnError(f"unknown conversion method {name!r}; known: best, {', '.join(METHODS)}")
     return METHODS[name]
 
 
-__all__ = ["BEST", "METHODS", "Method", "get_method"]
+def network_levels(fnet) -> int | None:
+    """The quantizer levels L shared by every activation of a FloatNet (None if they differ)."""
+    levels = {a.levels for a in fnet.activations()}
+    return levels.pop() if len(levels) == 1 else None
+
+
+__all__ = ["BEST", "BEST_BY_T", "BEST_MATCHED", "METHODS", "Method", "best_for", "get_method",
+           "network_levels"]

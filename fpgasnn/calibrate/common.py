@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fpgasnn.convert.analysis import ann_levels
-from fpgasnn.convert.floatnet import FloatNet
-from fpgasnn.convert.snnspec import SnnSpec, integer_weight_ann, integerize
+from fpgasnn.convert.floatnet import FAct, FConv, FDense, FloatNet
+from fpgasnn.convert.snnspec import SnnSpec, integer_weight_ann, integerize, split_stages
 from fpgasnn.errors import DataError
 from fpgasnn.golden.simulate import SimResult, simulate
 
@@ -26,6 +26,22 @@ def pick_calibration(images: np.ndarray, labels: np.ndarray | None, n: int, seed
     n = min(int(n), len(images))
     idx = np.sort(np.random.default_rng(seed).choice(len(images), size=n, replace=False))
     return images[idx], (None if labels is None else np.asarray(labels)[idx])
+
+
+def levels_and_logits(ann: FloatNet, images: np.ndarray, T: int, chunk: int = 500,
+                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`fpgasnn.convert.analysis.ann_levels` ``(ann, images, T)`` and the ANN's logits, from one
+    forward pass (the float convolutions are most of a calibration's time)."""
+    pairs = [(syn, act) for _, syn, act in split_stages(ann) if act is not None]
+    parts: dict[str, list[np.ndarray]] = {act.name: [] for _, act in pairs}
+    logits = []
+    for i in range(0, max(len(images), 1), chunk):
+        outs = ann.forward(images[i:i + chunk], keep=True)
+        for syn, act in pairs:
+            lv = np.clip(np.floor(outs[syn.name] * T / act.lam + act.shift), 0, T)
+            parts[act.name].append(lv.astype(np.int16))
+        logits.append(outs[ann.layers[-1].name])
+    return {k: np.concatenate(v) for k, v in parts.items()}, np.concatenate(logits)
 
 
 @dataclass
@@ -42,9 +58,7 @@ class CalibData:
     @classmethod
     def build(cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray,
               labels: np.ndarray | None = None) -> CalibData:
-        ann = integer_weight_ann(spec, fnet)
-        levels = ann_levels(ann, images, spec.schedule.wake)
-        logits = np.concatenate([ann.forward(images[i:i + 500]) for i in range(0, len(images), 500)])
+        levels, logits = levels_and_logits(integer_weight_ann(spec, fnet), images, spec.schedule.wake)
         return cls(np.asarray(images), labels, levels, np.argmax(logits, axis=1), logits)
 
     def score(self, res: SimResult) -> float:
@@ -68,6 +82,35 @@ def hidden_index(spec: SnnSpec, name: str) -> int:
 def mean_error(res: SimResult, data: CalibData, name: str) -> np.ndarray:
     """Per neuron, mean over the calibration images of (ANN level - SNN spike count)."""
     return np.mean(data.levels[name] - res.counts[name], axis=0)
+
+
+def rounded_weight_ann(spec: SnnSpec, fnet: FloatNet) -> FloatNet:
+    """The quantized ANN with ``spec``'s rounded weights and its unrounded biases and thresholds, scaled
+    back (the ANN the float simulation of ``weights_rounded(spec)`` approximates)."""
+    by_name = {st.name: st for st in spec.stages}
+    acts = {st.act.name: st for st in spec.stages if not st.is_output}
+    layers = []
+    unit = float(fnet.input.scale)
+    for layer in fnet.layers:
+        if isinstance(layer, (FConv, FDense)) and layer.name in by_name:
+            st = by_name[layer.name]
+            layer = replace(layer, weight=np.rint(st.weight) * st.scale / (unit / st.pool_factor()),
+                            bias=None if st.bias is None else st.bias * st.scale)
+        elif isinstance(layer, FAct) and layer.name in acts:
+            layer = replace(layer, lam=acts[layer.name].theta * acts[layer.name].scale)
+            unit = layer.lam
+        layers.append(layer)
+    return FloatNet(tuple(layers), meta=dict(fnet.meta))
+
+
+def exact(spec: SnnSpec, fnet: FloatNet, images: np.ndarray) -> bool:
+    """True when the golden run of ``spec`` gives every hidden neuron the spike count of the quantized
+    ANN with ``spec``'s own (rounded) weights and (unrounded) thresholds, on every image: the SNN then
+    computes that ANN exactly there, and no calibration can bring it closer. (A network trained with
+    L = T levels and run at T = 1 is such a case: one step of one layer is one quantizer decision.)"""
+    levels = ann_levels(rounded_weight_ann(spec, fnet), images, spec.schedule.wake)
+    counts = run(spec, images).counts
+    return all(np.array_equal(counts[name], lv) for name, lv in levels.items())
 
 
 def calibrate_v0_layerwise(spec: SnnSpec, data: CalibData, *, rounds: int = 1) -> SnnSpec:
@@ -97,6 +140,7 @@ __all__ = [
     "CalibData",
     "calibrate_bias_layerwise",
     "calibrate_v0_layerwise",
+    "exact",
     "hidden_index",
     "mean_error",
     "pick_calibration",

@@ -8,12 +8,15 @@ input. Latency is rho + T (rho = T by default).
 ``cos_static``: the same shift decided once per neuron on calibration data (no extra steps): the
 indicator ``[v >= theta] - [v < 0 and N > 0]`` after T steps, averaged over the calibration images, moves
 v0 by one threshold where its mean is at least 1/2 in magnitude; layer by layer from the first.
+
+``signed_cal_cos``: the static shift on top of ``signed_cal`` (signed IF + per-neuron v0 calibration).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from fpgasnn.calibrate import snncal
 from fpgasnn.calibrate.method import Method, calib_data, calibration_pass
 from fpgasnn.convert.passes import ConvertContext
 from fpgasnn.convert.snnspec import SnnSpec, int_theta, integerize
@@ -53,3 +56,6 @@ STATIC = Method("cos_static", NeuronKind.IF,
                 "COS static: per-neuron v0 shift of one threshold decided on calibration data",
                 passes=(calibration_pass("cos_static_shift", static_shift,
                                          "v0 +-= theta where the mean offset indicator >= 1/2"),))
+SIGNED_CAL_STATIC = Method("signed_cal_cos", NeuronKind.SIGNED_IF,
+                           "signed IF + per-neuron v0 calibration + COS static shift",
+                           passes=snncal.SIGNED.passes + STATIC.passes)

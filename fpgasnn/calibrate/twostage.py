@@ -6,12 +6,17 @@
 (c) redo (a); keep the best candidate (none, a, a+b, a+b+c) by golden calibration accuracy, ties
     broken by the lower KL loss to the ANN, then by the earlier, simpler candidate: Stage II never
     lowers the calibration accuracy.
+
+When the uncalibrated SNN's spike counts already equal the ANN levels on every calibration image (a
+network trained with L = T levels run at T = 1, say), Stage II stops there: it keeps the network as is.
 """
 
 from __future__ import annotations
 
+import time
+
 from fpgasnn.calibrate.bptt import finetune_bptt, golden_eval
-from fpgasnn.calibrate.common import calibrate_v0_layerwise
+from fpgasnn.calibrate.common import calibrate_v0_layerwise, exact
 from fpgasnn.calibrate.method import Method, calib_data, calibration_pass
 from fpgasnn.convert.passes import ConvertContext
 from fpgasnn.convert.snnspec import SnnSpec
@@ -22,12 +27,22 @@ CANDIDATES = ("none", "a", "a+b", "a+b+c")
 
 def stage2(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     data = calib_data(spec, ctx)
+    if exact(spec, ctx.fnet, data.images):
+        ctx.settings["twostage_chosen"] = "none (exact: every spike count is the ANN level)"
+        return spec
+    t0 = time.perf_counter()
     a = calibrate_v0_layerwise(spec, data)
+    t1 = time.perf_counter()
     log: list[dict] = []
     b = finetune_bptt(a, data, seed=ctx.seed, log=log)
+    t2 = time.perf_counter()
     c = calibrate_v0_layerwise(b, data) if b is not a else b
+    t3 = time.perf_counter()
     cands = [spec, a, b, c]
     evals = [golden_eval(x, data) for x in cands]
+    for part, seconds in (("a", t1 - t0), ("b", t2 - t1), ("c", t3 - t2),
+                          ("select", time.perf_counter() - t3)):
+        ctx.times[f"twostage:{part}"] = seconds  # -> meta pass_seconds, beside the pass's own time
     best = max(range(len(cands)), key=lambda k: (evals[k][0], -evals[k][1], -k))
     ctx.settings["twostage_candidate_scores"] = {n: round(e[0], 5) for n, e in zip(CANDIDATES, evals,
                                                                                   strict=True)}

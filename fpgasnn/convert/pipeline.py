@@ -76,16 +76,18 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
             weight_bits: int = 8, seed: int = 0, res_target_bits: int = RES_TARGET_BITS,
             return_spec: bool = False):
     """Convert ``fnet`` into an integer SNN with T wake steps using ``method`` (see
-    :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best). ``calib``: integer images from the
+    :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best for ``T`` and the network's levels). ``calib``: integer images from the
     TRAINING split for the data-driven methods (``calib_labels`` optional: model selection uses them).
     ``res_target_bits``: hidden stages get resolution bits until their integer threshold reaches
     2**res_target_bits (:func:`fpgasnn.convert.snnspec.choose_res_bits`; 0 rounds at the plain units).
     With ``return_spec=True`` also returns the calibrated :class:`SnnSpec` (for the float simulation)."""
-    from fpgasnn.calibrate import get_method
+    from fpgasnn.calibrate import get_method, network_levels
 
-    m = get_method(method)
+    m = get_method(method, T, network_levels(fnet))
     ctx = make_context(fnet, T, m, weight_bits=weight_bits, calib=calib, calib_labels=calib_labels,
                        seed=seed, res_target_bits=res_target_bits)
+    if method == "best":
+        ctx.settings["method_requested"] = "best"
     passes = build_pipeline(m)
     k = next(i for i, p in enumerate(passes) if p is INTEGERIZE)
     spec = run_pipeline(passes[:k], fnet, ctx)
