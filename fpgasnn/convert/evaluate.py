@@ -69,6 +69,7 @@ def evaluate_conversion(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, 
         "offbyone_pct": float(np.mean([s.offbyone_pct for s in stats])),
         "layers": [asdict(s) for s in stats],
         "calib_s": float(net.meta.get("calib_s", 0.0)),
+        "calib_cpu_s": float(net.meta.get("calib_cpu_s", 0.0)),
         "calibration_images": int(net.meta.get("calibration_images", 0)),
         "convert_s": round(convert_s, 3), "snn_images_per_s": round(len(images) / max(sim_s, 1e-9), 1),
     }

@@ -93,7 +93,8 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
     spec = run_pipeline(passes[:k], fnet, ctx)
     net = run_pipeline(passes[k:], spec, ctx)
     calib_s = sum(v for n, v in ctx.times.items() if n.startswith("calib:"))
-    net = net.with_meta(calib_s=round(calib_s, 3))
+    calib_cpu_s = sum(v for n, v in ctx.times.items() if n.startswith("calib_cpu:"))
+    net = net.with_meta(calib_s=round(calib_s, 3), calib_cpu_s=round(calib_cpu_s, 3))
     return (net, spec) if return_spec else net
 
 
