@@ -14,12 +14,17 @@
 #define FPGASNN_HLS(x) FPGASNN_PRAGMA_(x)
 // The unroll factor of a kernel's channel loop, as a constant the pragmas can name.
 #define FPGASNN_LANES(CFG) const unsigned lanes = CFG::lanes;
+// The unroll factors of a gathering kernel's tap loops: the whole window with every tap in parallel.
+#define FPGASNN_TAPS(CFG)                                              \
+    const unsigned tap_rows = CFG::taps > 1 ? CFG::kh : 1;             \
+    const unsigned tap_cols = CFG::taps > 1 ? CFG::kw : 1;
 // A loop label (names the loop in synthesis reports; g++ would warn about an unused label).
 #define FPGASNN_LOOP(name) name:
 #else
 #define FPGASNN_LOOP(name)
 #define FPGASNN_HLS(x)
 #define FPGASNN_LANES(CFG)
+#define FPGASNN_TAPS(CFG)
 #endif
 
 #if defined(__has_include)

@@ -38,7 +38,7 @@ void read_image(hls::stream<typename CFG::beat_t> &in, typename CFG::pixel_t img
 // img is (C, H, W) in C, H, W order; out is (C, H/pool, W/pool) in the same order.
 template <class CFG>
 void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_w],
-                typename CFG::x_t out[CFG::in_c * CFG::ph * CFG::pw]) {
+                typename CFG::x_t out[CFG::in_c][CFG::ph][CFG::pw]) {
     FPGASNN_LOOP(pool_image_c)
     for (unsigned c = 0; c < CFG::in_c; c++) {
         for (unsigned y = 0; y < CFG::ph; y++) {
@@ -49,16 +49,18 @@ void pool_image(const typename CFG::pixel_t img[CFG::in_c * CFG::in_h * CFG::in_
                         sum += img[(c * CFG::in_h + y * CFG::pool + i) * CFG::in_w + x * CFG::pool + j];
                     }
                 }
-                out[(c * CFG::ph + y) * CFG::pw + x] = sum;
+                out[c][y][x] = sum;
             }
         }
     }
 }
 
 // First stage, synapse: the image current W x + b, computed ONCE per image (multiplications: this is the
-// only layer with DSPs). x is (C, PH, PW) in C, H, W order; weights (C, KH, KW, O), so the `lanes`
-// channels computed together read consecutive, cyclically partitioned ROM words. A Dense first layer
-// is the same kernel with KH = PH, KW = PW and no padding (its (F, O) weights are this layout).
+// only layer with DSPs). x is (C, PH, PW); weights [KH*KW][C*O], so the `lanes` channels computed
+// together read consecutive, cyclically partitioned ROM words of one tap's row. With every tap in
+// parallel (taps > 1) the kh x kw window is unrolled: x is partitioned cyclically by kh rows and kw
+// columns (the window's pixels lie in distinct banks) and the ROM by tap. A Dense first layer is the
+// same kernel with KH = PH, KW = PW, no padding and one tap at a time.
 // acc += v (or -= v) with v a stored weight (or weight x pixel) put back at the layer's units: the ROM
 // holds weight >> w_shift for layers refined by resolution bits. The shift happens in cur_t's width
 // (range analysis sized it for the shifted-back weights); layers with w_shift 0 add v directly.
@@ -74,11 +76,12 @@ inline void add_scaled(A &acc, const T &v, bool positive = true) {
 }
 
 template <class CFG>
-void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
+void conv_gather(const typename CFG::x_t x[CFG::in_c][CFG::ph][CFG::pw],
                  typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][CFG::bank_words][CFG::out_c],
-                 const typename CFG::weight_t w[CFG::in_c * CFG::kh * CFG::kw * CFG::out_c],
+                 const typename CFG::weight_t w[CFG::kh * CFG::kw][CFG::in_c * CFG::out_c],
                  const typename CFG::bias_t b[CFG::out_c]) {
     FPGASNN_LANES(CFG)
+    FPGASNN_TAPS(CFG)
     FPGASNN_LOOP(gather_pixels)
     for (unsigned yo = 0; yo < CFG::out_h; yo++) {
         for (unsigned xo = 0; xo < CFG::out_w; xo++) {
@@ -86,16 +89,20 @@ void conv_gather(const typename CFG::x_t x[CFG::in_c * CFG::ph * CFG::pw],
             for (unsigned o = 0; o < CFG::out_c; o++) {
                 FPGASNN_HLS(HLS UNROLL factor=lanes)
                 typename CFG::cur_t acc = CFG::has_bias ? b[o] : typename CFG::bias_t(0);
+                FPGASNN_LOOP(gather_inputs)
                 for (unsigned c = 0; c < CFG::in_c; c++) {
+                    FPGASNN_LOOP(gather_tap_rows)
                     for (unsigned i = 0; i < CFG::kh; i++) {
+                        FPGASNN_HLS(HLS UNROLL factor=tap_rows)
                         const int y = int(yo * CFG::stride + i) - int(CFG::pad_top);
                         if (y < 0 || y >= int(CFG::ph)) continue;
+                        FPGASNN_LOOP(gather_tap_cols)
                         for (unsigned j = 0; j < CFG::kw; j++) {
+                            FPGASNN_HLS(HLS UNROLL factor=tap_cols)
                             const int xx = int(xo * CFG::stride + j) - int(CFG::pad_left);
                             if (xx < 0 || xx >= int(CFG::pw)) continue;
-                            const typename CFG::weight_t wv =
-                                w[((c * CFG::kh + i) * CFG::kw + j) * CFG::out_c + o];
-                            add_scaled<CFG>(acc, wv * x[(c * CFG::ph + unsigned(y)) * CFG::pw + unsigned(xx)]);
+                            const typename CFG::weight_t wv = w[i * CFG::kw + j][c * CFG::out_c + o];
+                            add_scaled<CFG>(acc, wv * x[c][unsigned(y)][unsigned(xx)]);
                         }
                     }
                 }

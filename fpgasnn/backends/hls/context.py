@@ -111,8 +111,7 @@ class SynapseCtx:
     @property
     def weight_layout(self) -> str:
         """The weight ROM's layout, as the kernel reads it."""
-        return {"dense_scatter": "(F, O)", "conv_scatter": "[KH*KW][C*O]"}.get(self.kernel,
-                                                                              "(C, KH, KW, O)")
+        return "(F, O)" if self.kernel == "dense_scatter" else f"[{self.kh}*{self.kw}][C*O]"
 
     @property
     def bank_words(self) -> int:
@@ -275,8 +274,8 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
         else:  # a Dense layer is the gather kernel with the whole (pooled) input as its window
             kh, kw = st.pooled_h, st.pooled_w
         if st.is_first:
-            kernel = "conv_gather"
-            wrom = st.weight.reshape(st.out_c, -1).T.reshape(-1)  # (C, KH, KW, O); Dense: (F, O)
+            kernel = "conv_gather"  # weights [KH*KW][C*O] (a Dense layer: [PH*PW][C*O])
+            wrom = st.weight.reshape(st.out_c, st.in_c, kh, kw).transpose(2, 3, 1, 0)
             x_bits = signed_bits(min(lo, 0) * st.pool ** 2, max(hi, 0) * st.pool ** 2)
         elif st.op == "conv":
             kernel = "conv_scatter"
@@ -293,7 +292,7 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
             out_c=st.out_c, out_h=st.out_h, out_w=st.out_w, lanes=st.lanes, taps=st.taps,
             cur_bits=st.current_bits, x_bits=x_bits, has_bias=st.has_bias,
             bank_rows=rows, bank_cols=cols, bank_h=-(-st.out_h // rows), bank_w=-(-st.out_w // cols),
-            weight=rom(f"{sid}_w", wrom, st.kh * st.kw if kernel == "conv_scatter" else None),
+            weight=rom(f"{sid}_w", wrom, None if kernel == "dense_scatter" else kh * kw),
             bias=rom(f"{sid}_b", st.bias),
             in_spike_t=prev.spike_t if prev is not None else "", w_shift=st.w_shift,
         )

@@ -179,6 +179,15 @@ def test_bank_pragmas_follow_the_records(tmp_path):
                    "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w cyclic factor=8 dim=2"):
         assert pragma in stage, pragma
     assert "#pragma HLS UNROLL\n" in text  # the bank loops of conv_event_banked
+    # the first layer gathers its 3x3 window at once: the pooled image is banked by 3 rows and 3
+    # columns, its weight ROM by tap, and the tap loops unroll by kh and kw
+    first = _body(text, "stage_conv1")
+    for pragma in ("#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=2",
+                   "#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=3",
+                   "#pragma HLS ARRAY_PARTITION variable=weights::conv1_w complete dim=1"):
+        assert pragma in first, pragma
+    assert "const unsigned tap_rows = CFG::taps > 1 ? CFG::kh : 1;" in text
+    assert "#pragma HLS UNROLL factor=tap_rows" in text
     assert "variable=cur complete" not in _body(text, "stage_fc1")  # dense layers: one bank
     # the weight ROM of conv2 is [KH*KW][C*O]: the first tap's row starts with w[o=0, c=0, 0, 0]
     w = net.stages()[1].synapse.weight >> conv2.w_shift

@@ -15,12 +15,14 @@ from fpgasnn.boards import load_board
 
 from fpgasnn import toolchain
 from fpgasnn.backends.hls import build_context, project_plan
-from fpgasnn.backends.hls.csim import CXXFLAGS
+from fpgasnn.backends.hls.csim import CXXFLAGS, run_csim
 from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.golden import simulate
 from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir import NeuronKind, Schedule, examples
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.nodes import AvgPool2D, Dense, Flatten, Input, Neuron, Output
 
 
 def _synthesis_view(plan, tmp_path) -> str:
@@ -157,3 +159,35 @@ def test_first_layer_queue_holds_each_step_of_golden_spikes(kind, lanes, tmp_pat
         got = np.moveaxis(got, -1, 1)  # (steps, C, H, W)
         np.testing.assert_array_equal(got, gold[:, i])
     assert (np.abs(gold).reshape(len(gold), -1).sum(axis=1) > 0).sum() > 1  # spikes in several steps
+
+
+def _edge_networks() -> dict[str, Network]:
+    rng = np.random.default_rng(3)
+    dense_first = Network((
+        Input("in", (2, 6, 6), bits=4), AvgPool2D("p", 2), Flatten("f"),
+        Dense("fc1", rng.integers(-7, 8, size=(9, 18)), rng.integers(-3, 4, 9)),
+        Neuron("sn1", NeuronKind.SIGNED_IF, 40, 20),
+        Dense("fc2", rng.integers(-7, 8, size=(5, 9))), Output("out")),
+        Schedule(wake=3, presim=2, sleep=1))
+    only_output = Network((
+        Input("in", (1, 5, 5), bits=4), Flatten("f"),
+        Dense("fc", rng.integers(-7, 8, size=(4, 25)), rng.integers(-3, 4, 4)), Output("out")),
+        Schedule(wake=2, presim=1, sleep=1))
+    return {"dense_first": dense_first, "only_output": only_output}
+
+
+@pytest.mark.tool
+@pytest.mark.parametrize("name", ["dense_first", "only_output"])
+def test_dense_first_layer_and_single_stage_networks_bit_exact(name, tmp_path):
+    """A Dense first layer (its ROM [PH*PW][C*O], pooled input) and a network whose only stage is
+    the output (one process: image in, scores out) through the same dataflow top."""
+    need("g++", "ap_types")
+    net = _edge_networks()[name]
+    x = random_images(net, 30, 0)
+    res = run_csim(net, x, trace=True, strict=name == "only_output", lanes=2, workdir=tmp_path)
+    assert res.first_mismatch is None and res.mismatches == 0, str(res.first_mismatch)
+    gold = simulate(net, x)
+    np.testing.assert_array_equal(res.scores, gold.scores)
+    assert len(set(gold.classes.tolist())) > 1
+    assert all(int(v.sum()) > 0 for v in gold.spike_events.values())
+    assert len(gold.spike_events) == (1 if name == "dense_first" else 0)
