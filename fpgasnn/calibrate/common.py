@@ -7,7 +7,7 @@ them deterministically for a seed. Targets are the ANN levels for T steps (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -54,6 +54,8 @@ class CalibData:
     ann_classes: np.ndarray
     ann_logits: np.ndarray | None = None
     """The integer-weight quantized ANN's logits (targets of the two-stage KL loss)."""
+    evals: dict = field(default_factory=dict, repr=False)
+    """id(spec) -> (spec, golden scores) (:func:`fpgasnn.calibrate.bptt.golden_eval`'s memory)."""
 
     @classmethod
     def build(cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray,
@@ -103,13 +105,18 @@ def rounded_weight_ann(spec: SnnSpec, fnet: FloatNet) -> FloatNet:
     return FloatNet(tuple(layers), meta=dict(fnet.meta))
 
 
-def exact(spec: SnnSpec, fnet: FloatNet, images: np.ndarray) -> bool:
+def exact(spec: SnnSpec, fnet: FloatNet, images: np.ndarray, *,
+          near: dict[str, np.ndarray] | None = None) -> bool:
     """True when the golden run of ``spec`` gives every hidden neuron the spike count of the quantized
     ANN with ``spec``'s own (rounded) weights and (unrounded) thresholds, on every image: the SNN then
     computes that ANN exactly there, and no calibration can bring it closer. (A network trained with
-    L = T levels and run at T = 1 is such a case: one step of one layer is one quantizer decision.)"""
-    levels = ann_levels(rounded_weight_ann(spec, fnet), images, spec.schedule.wake)
+    L = T levels and run at T = 1 is such a case: one step of one layer is one quantizer decision.)
+    ``near``: levels of an ANN that differs only in roundings (CalibData.levels); where more than 1 %
+    of a layer's counts differ from them, the answer is no without the ANN's forward pass."""
     counts = run(spec, images).counts
+    if near is not None and any(np.mean(counts[k] != lv) > 0.01 for k, lv in near.items()):
+        return False  # far from ``near`` (levels of nearly the same ANN): not worth the ANN's pass
+    levels = ann_levels(rounded_weight_ann(spec, fnet), images, spec.schedule.wake)
     return all(np.array_equal(counts[name], lv) for name, lv in levels.items())
 
 

@@ -27,7 +27,7 @@ CANDIDATES = ("none", "a", "a+b", "a+b+c")
 
 def stage2(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     data = calib_data(spec, ctx)
-    if exact(spec, ctx.fnet, data.images):
+    if exact(spec, ctx.fnet, data.images, near=data.levels):
         ctx.settings["twostage_chosen"] = "none (exact: every spike count is the ANN level)"
         return spec
     t0 = time.perf_counter()

@@ -13,7 +13,7 @@ from fpgasnn.calibrate import (
     get_method,
     network_levels,
 )
-from fpgasnn.calibrate.common import exact, rounded_weight_ann
+from fpgasnn.calibrate.common import CalibData, exact, rounded_weight_ann
 from fpgasnn.calibrate.twostage import stage2
 from fpgasnn.convert.analysis import ann_levels
 from fpgasnn.convert.examples import random_images, tiny_floatnet
@@ -72,3 +72,5 @@ def test_exact_compares_with_the_rounded_weight_ann():
     # one neuron's initial membrane moved by a threshold: it fires where the ANN says 0
     moved = spec.with_stage(0, v0=np.full((4, 8, 8), spec.stages[0].v0 + spec.stages[0].theta))
     assert not exact(moved, fnet, x)
+    near = CalibData.build(spec, fnet, x).levels  # the integer-weight ANN's: thresholds rounded
+    assert exact(spec, fnet, x, near=near) and not exact(moved, fnet, x, near=near)
