@@ -86,6 +86,9 @@ def train(name: str, dataset: str, n_train: int, epochs: int, workdir: Path):
     from fpgasnn.keras.tf_env import keras3, tf_keras
 
     model, fw, k3 = build(name)
+    path = workdir / f"{name}_{dataset}.{'keras' if k3 else 'h5'}"
+    if path.exists():  # --models-dir: trained by an earlier run with the same settings
+        return load_model(path), fw, float("nan")
     K = keras3() if k3 else tf_keras()
     K.utils.set_random_seed(0)
     x, y = load_dataset(dataset, "train")
@@ -95,7 +98,6 @@ def train(name: str, dataset: str, n_train: int, epochs: int, workdir: Path):
     t0 = time.perf_counter()
     model.fit(x, y, batch_size=128, epochs=epochs, verbose=0)
     train_s = time.perf_counter() - t0
-    path = workdir / f"{name}_{dataset}.{'keras' if k3 else 'h5'}"
     model.save(path)
     return load_model(path), fw, train_s
 
@@ -129,7 +131,7 @@ def run_one(name: str, dataset: str, args, workdir: Path) -> list[dict]:
                "ann_q_top1_pct": rec["ann_q_top1_pct"], "gap_pp": rec["gap_pp"],
                "total_steps": rec["total_steps"], "test_images": len(xt),
                "calibration_images": len(cx), "train_images": args.train_images,
-               "epochs": args.epochs, "train_s": round(train_s, 1),
+               "epochs": args.epochs, "train_s": -1.0 if np.isnan(train_s) else round(train_s, 1),
                "relu_thresholds": "/".join(f"{k}={v:.4g}" for k, v in
                                            fnet.meta["relu_thresholds"].items()) or "none",
                "relu_percentiles": "/".join(f"{k}={v:g}" for k, v in
@@ -154,6 +156,8 @@ def main() -> None:
     ap.add_argument("--configs", default=",".join(f"{m}:{t}" for m, t in CONFIGS),
                     type=lambda t: [(c.split(":")[0], int(c.split(":")[1])) for c in t.split(",")],
                     help="method:T pairs (default qcfs:4,best:2,best:4,best:8)")
+    ap.add_argument("--models-dir", default=None,
+                    help="keep the trained models here and reuse those already there (train_s -1)")
     ap.add_argument("--merge", action="store_true", help="keep earlier records of other models/data")
     ap.add_argument("-o", "--output", type=Path, default=RESULTS / "frontends.json")
     args = ap.parse_args()
@@ -162,9 +166,11 @@ def main() -> None:
     records = []
     earlier = read_records(args.output) if args.merge and args.output.exists() else []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_frontends_") as tmp:
+        models = Path(args.models_dir or tmp)
+        models.mkdir(parents=True, exist_ok=True)
         for dataset in args.datasets.split(","):
             for name in args.models.split(","):
-                records += run_one(name, dataset, args, Path(tmp))
+                records += run_one(name, dataset, args, models)
                 done = {(r["model"], r["dataset"], r["method"], r["T"]) for r in records}
                 keep = [r for r in earlier if (r["model"], r["dataset"], r["method"], r["T"]) not in done]
                 write_records(args.output, keep + records)  # after each model: a partial run counts
