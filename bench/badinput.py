@@ -41,8 +41,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from fpgasnn.boards import list_boards
 
+from fpgasnn.calibrate import METHODS as _METHODS
 from fpgasnn.cli import COMMAND_MODULES
+
+BOARDS = ", ".join(list_boards())
+METHODS = ", ".join(("best", *_METHODS))
 
 
 @dataclass(frozen=True)
@@ -136,8 +141,8 @@ CASES: list[Case] = [
       "garbage.snn: not an fpgasnn .snn file (not a zip archive; truncated or foreign file)",
       "garbage.snn", kind="file"),
     C("build_unknown_board", "build t.snn -o new --board pynq-z3",
-      "argument --board: unknown board 'pynq-z3'; known boards: alveo-u250, arty-a7-100t, kv260, "
-      "pynq-z2, ultra96v2, zcu102, zcu104", "pynq-z3", usage=True),
+      "argument --board: unknown board 'pynq-z3'; known boards: "
+      + BOARDS, "pynq-z3", usage=True),
     C("build_output_is_file", "build t.snn -o existing.txt",
       "argument -o/--output: 'existing.txt' exists and is not a folder",
       "existing.txt", usage=True),
@@ -248,8 +253,8 @@ CASES: list[Case] = [
       "--lanes, --board, --workdir and --keep-work are for a .snn file (rebuild with `fpgasnn "
       "build` to change them)", "--lanes"),
     C("synth_unknown_board", "synth t.snn --board zedboard",
-      "argument --board: unknown board 'zedboard'; known boards: alveo-u250, arty-a7-100t, kv260, "
-      "pynq-z2, ultra96v2, zcu102, zcu104", "zedboard", usage=True),
+      "argument --board: unknown board 'zedboard'; known boards: "
+      + BOARDS, "zedboard", usage=True),
     C("synth_workdir_and_keep", "synth t.snn --workdir new --keep-work",
       "--keep-work: a --workdir is always kept; give one or the other", "--keep-work"),
     C("synth_workdir_in_project", "synth prj/network.snn --workdir prj/w",
@@ -296,8 +301,7 @@ CASES: list[Case] = [
       "argument --calib-images: expected an integer in [1, 1000000], got '-5'",
       "--calib-images", usage=True),
     C("convert_unknown_method", "convert m.h5 -o x.snn --method fastest",
-      "argument --method: unknown conversion method 'fastest'; known: best, qcfs, fastsnn, casc, "
-      "cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, twostage_signed",
+      "argument --method: unknown conversion method 'fastest'; known: " + METHODS,
       "fastest", usage=True),
     C("convert_weight_bits_zero", "convert m.h5 -o x.snn --weight-bits 0",
       "argument --weight-bits: expected an integer in [2, 16], got '0'",
@@ -315,12 +319,11 @@ CASES: list[Case] = [
     C("demo_T_zero", "demo -T 0",
       "argument -T/--steps: expected an integer in [1, 64], got '0'", "-T", usage=True),
     C("demo_unknown_method", "demo --method fastest",
-      "argument --method: unknown conversion method 'fastest'; known: best, qcfs, fastsnn, casc, "
-      "cos, cos_static, snncal_light, snncal_adv, signed_cal, twostage, twostage_signed",
+      "argument --method: unknown conversion method 'fastest'; known: " + METHODS,
       "fastest", usage=True),
     C("demo_unknown_board", "demo --board pynq",
-      "argument --board: unknown board 'pynq'; known boards: alveo-u250, arty-a7-100t, kv260, "
-      "pynq-z2, ultra96v2, zcu102, zcu104", "pynq", usage=True),
+      "argument --board: unknown board 'pynq'; known boards: "
+      + BOARDS, "pynq", usage=True),
     C("demo_unknown_dataset", "demo --dataset svhn",
       "argument --dataset: invalid choice: 'svhn' (choose from 'digits', 'fashion_mnist', 'mnist')",
       "svhn", usage=True),
