@@ -39,7 +39,7 @@ class FlowConfig:
     T: int = 4
     method: str = "best"
     board: str = "pynq-z2"
-    lanes: int | Mapping[str, int] | str | None = "auto128"
+    lanes: int | Mapping[str, int] | str | None = "auto192"
     """Lanes per layer: a number, {layer: n}, or "auto[BUDGET]" (the budget spent where the synaptic
     events of 16 calibration images are, :func:`fpgasnn.hw.auto.auto_lanes`)."""
     calib_images: int = 512
@@ -255,18 +255,22 @@ def step_rtlsim(st: FlowState) -> StepResult:
     x = x[: st.cfg.rtlsim_images]
     sim = RtlSim(st.hw, None, st.out / "rtlsim")
     sim.build()  # Verilator's and the simulator's output go to rtlsim/sim_build/build.log, run_sim.log
-    obs = sim.run(x)
+    obs = sim.run(x)  # back to back: every image's latency and the intervals between them
     res = check(st.net, build_context(st.hw), x, obs)
     meas = float(np.mean(res.cycles_measured)) if res.cycles_measured else float("nan")
     model = float(np.mean(res.cycles_model)) if res.cycles_model else float("nan")
-    exact = res.cycles_measured == res.cycles_model
-    msg = (f"{res.images} test images on Verilator: {res.mismatches} mismatches; cycles/image measured "
-           f"{meas:,.1f}, model {model:,.1f} ({'exact' if exact else 'DIFFERENT'}); logs in rtlsim/")
+    ival = float(np.mean(res.intervals_measured)) if res.intervals_measured else float("nan")
+    exact = res.cycles_measured == res.cycles_model and res.intervals_measured == res.intervals_model
+    msg = (f"{res.images} test images back to back on Verilator: {res.mismatches} mismatches; "
+           f"latency/image measured {meas:,.1f} cycles, model {model:,.1f}; interval measured "
+           f"{ival:,.1f}, model {float(np.mean(res.intervals_model or [np.nan])):,.1f} "
+           f"({'exact' if exact else 'DIFFERENT'}); logs in rtlsim/")
     if res.errors:
         msg += f"; first error: {res.errors[0]}"
     return StepResult("rtlsim", res.ok and exact, 0.0, msg,
                       {"images": res.images, "mismatches": res.mismatches, "cycles_measured": meas,
-                       "cycles_model": model, "cycles_exact": exact})
+                       "cycles_model": model, "interval_cycles_measured": ival,
+                       "cycles_exact": exact})
 
 
 def step_synth(st: FlowState) -> StepResult:

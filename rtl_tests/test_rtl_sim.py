@@ -52,6 +52,18 @@ def test_tiny_bit_exact_and_cycles_exact(tiny_sim):
     assert len(obs.in_beats) == x[0].size * len(x)
 
 
+def test_tiny_each_image_into_an_empty_core(tiny_sim):
+    """Each image sent only after the previous one's class beat: its latency is the model's `alone`
+    (no waiting behind earlier images), exactly; streamed back to back, later images wait."""
+    net = tiny_sim.net
+    x = random_images(net, 5, 8)
+    res = check(net, build_context(net, 4), x, tiny_sim.run(x, isolated=True, tag="alone"))
+    _assert_ok(res)
+    est = estimate(net, x, 4)
+    assert res.cycles_measured == est.alone.tolist()
+    assert np.all(est.alone <= est.cycles) and est.alone[0] == est.cycles[0]
+
+
 def test_tiny_idle_and_backpressure(tiny_sim):
     net = tiny_sim.net
     x = random_images(net, 6, 4)
@@ -134,8 +146,9 @@ def _edge_networks():
     return {"flat_input": flat_in, "pooled_input": pooled_in, "stride3": strided}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["flat_input", "pooled_input", "stride3"])
+@pytest.mark.parametrize("name", [pytest.param("flat_input"),  # one stage: first and output at once
+                                  pytest.param("pooled_input", marks=pytest.mark.slow),
+                                  pytest.param("stride3", marks=pytest.mark.slow)])
 def test_edge_networks(name, tmp_path_factory):
     net = _edge_networks()[name]
     sim = _sim(net, 2, tmp_path_factory, name)
@@ -154,6 +167,23 @@ def test_mixed_lanes_per_layer(tmp_path_factory):
     res = check(net, build_context(net, lanes), x, sim.run(x))
     _assert_ok(res)
     assert res.cycles_measured == res.cycles_model
+
+
+@pytest.mark.parametrize("taps", [1, "all"])
+def test_two_hidden_convolutions_both_tap_settings(taps, tmp_path_factory):
+    """Two hidden convolutions (strided, pooled, padded), one tap per cycle or every tap at once
+    (membranes banked by output position): bit-exact per step, latency and interval exact."""
+    from fpgasnn.hw import HwConfig, lower
+
+    net = random_network(10, kind=NeuronKind.SIGNED_IF, schedule=Schedule(wake=2, presim=1, sleep=1))
+    hw = lower(net, HwConfig.make(3, taps=taps))
+    # conv0 3x3 stride 1 (9 banks), conv1 3x3 stride 2 after a pool (4 banks)
+    assert [s.banks for s in hw.stages[:2]] == ([1, 1] if taps == 1 else [9, 4])
+    sim = _sim(hw, None, tmp_path_factory, f"taps{taps}")
+    x = random_images(net, 4, 2)
+    res = check(net, build_context(hw), x, sim.run(x))
+    _assert_ok(res)
+    assert res.intervals_measured == res.intervals_model and len(res.intervals_measured) == 3
 
 
 def test_refined_weights_stored_shifted(tmp_path_factory):

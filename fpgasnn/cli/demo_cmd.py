@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="conversion method (default best)")
     p.add_argument("--board", default="pynq-z2", type=board_name, help="board (default pynq-z2)")
     p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N|autoB",
-                   help="lanes per layer, as for `fpgasnn build` (default auto128: a budget of 128 lanes "
+                   help="lanes per layer, as for `fpgasnn build` (default auto192: a budget of 192 lanes "
                         "spent where the synaptic events of 16 calibration images are)")
     p.add_argument("--csim-images", type=count(1, 10_000), default=200,
                    help="test images for C simulation (200)")
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from fpgasnn.hw import HwConfig
 
     lanes = parse_lanes(args.lanes)
-    lanes = "auto128" if lanes is None else lanes
+    lanes = "auto192" if lanes is None else lanes
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
     cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
                      lanes=lanes, csim_images=args.csim_images,

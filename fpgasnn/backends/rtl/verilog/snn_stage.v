@@ -437,6 +437,9 @@ module snn_stage #(
     endgenerate
     wire [LANES*MB-1:0] v_word;
     wire [LANES*CB-1:0] c_word;
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [LANES*MB-1:0] acc_first;       // accumulators of a stage that is first and output at once
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [LANES*BB-1:0] b_word = brom[uch];
     wire [LANES*MB-1:0] v0_word = (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
     reg [LANES*MB-1:0] v_new;
@@ -551,7 +554,7 @@ module snn_stage #(
                     mem[uaddr] <= '0;
                 else if (pv)
                     mem[pa] <= s_new;
-                else if (acc_clear && IS_OUT != 0 && gb == 0)
+                else if (acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0)
                     mem[TMB'(acc_addr)] <= '0;
             end
             assign t_rd_all[gb*LANES*TW +: LANES*TW] = mem[uaddr];
@@ -563,16 +566,20 @@ module snn_stage #(
     wire [LANES*TW-1:0] t_word = t_rd_all[ubank*LANES*TW +: LANES*TW];
     generate
         if (IS_FIRST != 0) begin : g_vfirst
+            // the first stage's membranes (or, when it is also the output stage, its accumulators)
             reg [LANES*MB-1:0] vmem [0:NWORDS-1];
             assign v_word = vmem[ua];
             assign c_word = (LANES*CB)'(t_word);
+            assign acc_first = vmem[acc_addr];
             always @(posedge clk) begin
-                if (init_we) vmem[ua] <= v0_word;
+                if (init_we) vmem[ua] <= (IS_OUT != 0) ? '0 : v0_word;
                 else if (upd_we) vmem[ua] <= v_new;
+                else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
             end
         end else begin : g_vbank
             assign v_word = (LANES*MB)'(t_word);
             assign c_word = '0;
+            assign acc_first = '0;
         end
     endgenerate
 
@@ -586,6 +593,6 @@ module snn_stage #(
             qmem[{wbank, wcount[QA-1:0]}] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
         q_rdata <= qmem[{q_rbank, q_raddr}];
     end
-    assign acc_rdata = (LANES*MB)'(acc_word);
+    assign acc_rdata = (IS_FIRST != 0) ? acc_first : (LANES*MB)'(acc_word);
 endmodule
 `default_nettype wire
