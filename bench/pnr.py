@@ -9,7 +9,11 @@ Networks (random integer weights, seeded: place and route depends on the archite
 and the widths range analysis derives, not on trained values):
 - ``digits_mlp``: the 64-32-10 MLP of issue 14 (8x8 digits input, 8-bit pixels), lanes 16;
 - ``mnist``: the MNIST demo architecture (``fpgasnn.ir.examples.reference_mnist``: conv16-pool,
-  conv32-pool, fc128, fc10), lanes 16 -- a setting that fits the LFE5U-85F's 208 EBR.
+  conv32-pool, fc128, fc10), lanes 16, one convolution tap per cycle -- a setting that fits the
+  LFE5U-85F (all taps in parallel does not: see ``TAPS``).
+
+A network whose flow fails (a core too big for the part) gets a record with ``error`` (the tool's
+last lines) and the run goes on; records are written after each network.
 
 ``cycles`` is the exact cycle model's mean over the first ``--images`` test images of the
 network's data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the achieved post-route
@@ -39,6 +43,7 @@ from fpgasnn.boards import load_board, load_ecp5_board
 
 from fpgasnn.backends.rtl.emit import TOP, rtl_plan
 from fpgasnn.data.loaders import load_dataset
+from fpgasnn.errors import FpgasnnError
 from fpgasnn.ir.examples import reference_mnist
 from fpgasnn.ir.network import Network
 from fpgasnn.ir.nodes import Dense, Flatten, Input, Neuron, NeuronKind, Output, Schedule
@@ -76,6 +81,15 @@ def digits_mlp(seed: int = 0, T: int = 4) -> Network:
 
 
 NETWORKS = {"digits_mlp": (digits_mlp, "digits"), "mnist": (reference_mnist, "mnist")}
+TAPS = 1
+"""Convolution taps updated per event: 1 (the tap-parallel default, 9 taps x 16 lanes for a 3x3
+convolution, needs 144 MULT18 and about 167k LUT4 for the MNIST net: twice the LFE5U-85F)."""
+
+
+def hw_config():
+    from fpgasnn.hw import HwConfig
+
+    return HwConfig.make(LANES, taps=TAPS)
 
 
 def run_one(
@@ -84,12 +98,12 @@ def run_one(
     make, dataset = NETWORKS[name]
     net = make()
     x, _ = load_dataset(dataset, "test")
-    cycles = latency(net, LANES, load_board("pynq-z2"), x[:n_images].astype(np.int64))[
+    cycles = latency(net, hw_config(), load_board("pynq-z2"), x[:n_images].astype(np.int64))[
         "cycles_mean"
     ]
     board = load_ecp5_board(board_name)
     res = place_and_route(
-        rtl_plan(net, LANES),
+        rtl_plan(net, hw_config()),
         board,
         work / f"{name}_{board_name}",
         clock_mhz=clock_mhz,
@@ -99,6 +113,7 @@ def run_one(
     return {
         "network": name,
         "lanes": LANES,
+        "taps": TAPS,
         "clock_mhz": clock_mhz,
         "cycles": cycles,
         "latency_us": cycles / res.fmax_mhz,
@@ -141,7 +156,7 @@ def run_selftest(name: str, board_name: str, seed: int, n_images: int, work: Pat
     net = make()
     x, _ = load_dataset(dataset, "test")
     board = load_ecp5_board(board_name)
-    st = board_selftest_plan(net, rtl_plan(net, LANES), x[:n_images].astype(np.int64), board)
+    st = board_selftest_plan(net, rtl_plan(net, hw_config()), x[:n_images].astype(np.int64), board)
     leds = st.params["LED_W"]
     want = expected_leds(n_images, n_images, leds, board.led_active_low)
     sim = simulate_selftest(st, work / f"{name}_selftest_sim")
@@ -150,6 +165,7 @@ def run_selftest(name: str, board_name: str, seed: int, n_images: int, work: Pat
     return {
         "network": f"{name}_selftest",
         "lanes": LANES,
+        "taps": TAPS,
         "clock_mhz": float(board.clock_mhz),
         "cycles": cycles,
         "latency_us": cycles / float(board.clock_mhz),
@@ -181,7 +197,15 @@ def main() -> None:
         for name in names:
             if not args.no_core:
                 t0 = time.time()
-                rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp))
+                try:
+                    rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images,
+                                  Path(tmp))
+                except FpgasnnError as e:  # a core that does not fit: recorded, not fatal
+                    rec = failed(name, args.board, e)
+                    print(f"{name}: FAILED {rec['error']}", flush=True)
+                    records.append(rec)
+                    save(records, args.keep)
+                    continue
                 print(
                     f"{name}: {rec['check']}; LUT4 {rec['LUT4']}, FF {rec['FF']}, "
                     f"EBR {rec['EBR']}, MULT18 {rec['MULT18']}; {rec['cycles']:.0f} cycles = "
@@ -190,6 +214,7 @@ def main() -> None:
                     flush=True,
                 )
                 records.append(rec)
+                save(records, args.keep)
             if args.selftest:
                 t0 = time.time()
                 rec = run_selftest(name, args.board, args.seed, args.selftest, Path(tmp))
@@ -200,11 +225,23 @@ def main() -> None:
                     flush=True,
                 )
                 records.append(rec)
-    if args.keep and OUT.is_file():
-        done = {(r["network"], r["board"]) for r in records}
-        records = [r for r in read_records(OUT) if (r["network"], r["board"]) not in done] + records
-    write_records(OUT, records)
+                save(records, args.keep)
     print(f"wrote {OUT}")
+
+
+def failed(name: str, board_name: str, e: Exception) -> dict:
+    tail = " | ".join(ln for ln in str(e).splitlines()[-4:] if ln.strip())
+    return {"network": name, "lanes": LANES, "taps": TAPS, "board": board_name,
+            "device": load_ecp5_board(board_name).part, "error": tail[-600:]}
+
+
+def save(records: list[dict], keep: bool) -> None:
+    """Write the records so far (a long run leaves its finished networks if a later one fails)."""
+    out = list(records)
+    if keep and OUT.is_file():
+        done = {(r["network"], r["board"]) for r in records}
+        out = [r for r in read_records(OUT) if (r["network"], r["board"]) not in done] + out
+    write_records(OUT, out)
 
 
 if __name__ == "__main__":
