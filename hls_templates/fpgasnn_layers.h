@@ -170,26 +170,32 @@ void conv_event_banked(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][C
     FPGASNN_LANES(CFG)
     const unsigned ay = yp + CFG::pad_top, ax = xp + CFG::pad_left;
     const unsigned hy = ay / CFG::stride, hx = ax / CFG::stride;
-    bool ok[CFG::bank_rows][CFG::bank_cols];
-    unsigned word[CFG::bank_rows][CFG::bank_cols], tap[CFG::bank_rows][CFG::bank_cols];
-    FPGASNN_HLS(HLS ARRAY_PARTITION variable=ok complete dim=0)
-    FPGASNN_HLS(HLS ARRAY_PARTITION variable=word complete dim=0)
-    FPGASNN_HLS(HLS ARRAY_PARTITION variable=tap complete dim=0)
+    // Per bank row r: is a tap there, its in-bank row offset, its tap row; likewise per bank column.
+    bool row_ok[CFG::bank_rows], col_ok[CFG::bank_cols];
+    unsigned row_word[CFG::bank_rows], col_word[CFG::bank_cols], row_tap[CFG::bank_rows], col_tap[CFG::bank_cols];
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=row_ok complete dim=1)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=col_ok complete dim=1)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=row_word complete dim=1)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=col_word complete dim=1)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=row_tap complete dim=1)
+    FPGASNN_HLS(HLS ARRAY_PARTITION variable=col_tap complete dim=1)
     FPGASNN_LOOP(bank_rows)
     for (unsigned r = 0; r < CFG::bank_rows; r++) {
         FPGASNN_HLS(HLS UNROLL)
         const int yo = int(hy) - int((hy + CFG::bank_rows - r) % CFG::bank_rows);
         const unsigned i = ay - unsigned(yo) * CFG::stride;
-        for (unsigned q = 0; q < CFG::bank_cols; q++) {
-            FPGASNN_HLS(HLS UNROLL)
-            const int xo = int(hx) - int((hx + CFG::bank_cols - q) % CFG::bank_cols);
-            const unsigned j = ax - unsigned(xo) * CFG::stride;
-            ok[r][q] = yo >= 0 && xo >= 0 && unsigned(yo) < CFG::out_h && unsigned(xo) < CFG::out_w &&
-                       i < CFG::kh && j < CFG::kw;
-            word[r][q] = ok[r][q] ? (unsigned(yo) / CFG::bank_rows) * CFG::bank_w + unsigned(xo) / CFG::bank_cols
-                                  : 0;
-            tap[r][q] = ok[r][q] ? i * CFG::kw + j : 0;
-        }
+        row_ok[r] = yo >= 0 && unsigned(yo) < CFG::out_h && i < CFG::kh;
+        row_word[r] = row_ok[r] ? (unsigned(yo) / CFG::bank_rows) * CFG::bank_w : 0;
+        row_tap[r] = row_ok[r] ? i * CFG::kw : 0;
+    }
+    FPGASNN_LOOP(bank_cols)
+    for (unsigned q = 0; q < CFG::bank_cols; q++) {
+        FPGASNN_HLS(HLS UNROLL)
+        const int xo = int(hx) - int((hx + CFG::bank_cols - q) % CFG::bank_cols);
+        const unsigned j = ax - unsigned(xo) * CFG::stride;
+        col_ok[q] = xo >= 0 && unsigned(xo) < CFG::out_w && j < CFG::kw;
+        col_word[q] = col_ok[q] ? unsigned(xo) / CFG::bank_cols : 0;
+        col_tap[q] = col_ok[q] ? j : 0;
     }
 #ifdef __SYNTHESIS__
     // One chunk of `lanes` channels per cycle, in every bank at once.
@@ -201,7 +207,10 @@ void conv_event_banked(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][C
             FPGASNN_HLS(HLS UNROLL)
             for (unsigned q = 0; q < CFG::bank_cols; q++) {
                 FPGASNN_HLS(HLS UNROLL)
-                if (ok[r][q]) add_scaled<CFG>(cur[r][q][word[r][q]][o], w[tap[r][q]][c * CFG::out_c + o], positive);
+                if (row_ok[r] && col_ok[q]) {
+                    add_scaled<CFG>(cur[r][q][row_word[r] + col_word[q]][o],
+                                    w[row_tap[r] + col_tap[q]][c * CFG::out_c + o], positive);
+                }
             }
         }
     }
@@ -209,8 +218,16 @@ void conv_event_banked(typename CFG::cur_t cur[CFG::bank_rows][CFG::bank_cols][C
     // C simulation: the same additions (each bank's word gets its tap's row), bank by bank, so that
     // g++ runs contiguous channel loops (the order of these independent additions changes nothing).
     for (unsigned r = 0; r < CFG::bank_rows; r++) {
+        if (!row_ok[r]) continue;
         for (unsigned q = 0; q < CFG::bank_cols; q++) {
-            if (ok[r][q]) add_row<CFG>(cur[r][q][word[r][q]], &w[tap[r][q]][c * CFG::out_c], positive);
+            if (!col_ok[q]) continue;
+            typename CFG::cur_t *dst = cur[r][q][row_word[r] + col_word[q]];
+            const typename CFG::weight_t *src = &w[row_tap[r] + col_tap[q]][c * CFG::out_c];
+            if (positive) {
+                for (unsigned o = 0; o < CFG::out_c; o++) add_scaled<CFG>(dst[o], src[o]);
+            } else {
+                for (unsigned o = 0; o < CFG::out_c; o++) add_scaled<CFG>(dst[o], src[o], false);
+            }
         }
     }
 #endif

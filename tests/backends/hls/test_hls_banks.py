@@ -72,7 +72,7 @@ CASES = [
     (4, IF, S_BOTH, (2, 2), 2, True, False, False),
     (5, SIF, S_SLEEP, (3, 3), 1, True, False, False),
     (6, CIF, S_BOTH, (3, 3), 2, False, False, True),
-    (7, IF, S_PRESIM, (3, 5), 2, True, True, False),
+    (10, IF, S_PRESIM, (3, 5), 2, True, True, False),
     (8, SIF, S_PLAIN, (3, 3), 1, False, True, True),
 ]
 FAST = {1, 2, 3, 4}
