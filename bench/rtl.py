@@ -6,8 +6,10 @@ Yosys (synth_xilinx, xc7) for its resources. Also the random-weight tiny net as 
 
     .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--settings "auto128:1;auto128:all;..."]
 
-A setting is LANES:TAPS (LANES as for ``fpgasnn build --lanes``: N, LAYER=N pairs or autoB; TAPS 1 or
-all). ``auto128:1`` is the core before tap-parallel convolutions (one kernel tap per cycle).
+A setting is LANES:TAPS (LANES as for ``fpgasnn build --lanes``: N, LAYER=N pairs or autoB; TAPS 1, all
+or auto). ``auto192:auto`` is the demo's setting; ``auto128:1`` the lanes of the previous demo at one
+kernel tap per cycle (the core before tap-parallel convolutions, now pipelined). ``--merge`` keeps the
+records of settings this run does not redo; records are written after each setting.
 
 Writes bench/results/rtl.json: flat records with network, lanes, taps, images, mismatches,
 cycles_measured, cycles_model, cycles_lower_bound (the latency of an image entering an empty core,
@@ -35,10 +37,10 @@ from fpgasnn.data.loaders import load_dataset
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import tiny
-from fpgasnn.records import write_records
+from fpgasnn.records import read_records, write_records
 
 OUT = Path(__file__).parent / "results" / "rtl.json"
-DEFAULT_SETTINGS = "auto128:1;auto128:all;auto192:all"
+DEFAULT_SETTINGS = "auto192:auto;auto128:1;auto192:all"
 
 
 def demo_snn(work: Path):
@@ -52,7 +54,7 @@ def demo_snn(work: Path):
     return st.net, st.calib[0][:16]
 
 
-def run_one(name: str, hw: HwNetwork, images: np.ndarray, clock_mhz: float, do_synth: bool,
+def run_one(name: str, hw: HwNetwork, taps, images: np.ndarray, clock_mhz: float, do_synth: bool,
             work: Path) -> dict:
     t0 = time.time()
     tag = f"{name}_{hw.lanes_policy}_{'-'.join(str(v) for v in hw.taps.values())}"
@@ -67,7 +69,7 @@ def run_one(name: str, hw: HwNetwork, images: np.ndarray, clock_mhz: float, do_s
     meas = float(np.mean(res_alone.cycles_measured))
     interval = float(np.mean(res.intervals_measured)) if res.intervals_measured else float("nan")
     rec = {
-        "network": name, "lanes": hw.lanes_policy, "taps": "all" if max(hw.taps.values()) > 1 else 1,
+        "network": name, "lanes": hw.lanes_policy, "taps": str(taps),
         "images": res.images, "mismatches": max(res.mismatches, res_alone.mismatches),
         "cycles_exact": res.ok and res_alone.ok and res_alone.cycles_measured == res_alone.cycles_model,
         "interval_exact": res.intervals_measured == res.intervals_model,
@@ -98,27 +100,37 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=50)
     ap.add_argument("--no-synth", action="store_true")
     ap.add_argument("--settings", default=DEFAULT_SETTINGS)
+    ap.add_argument("--no-tiny", action="store_true", help="skip the random-weight tiny net")
+    ap.add_argument("--merge", action="store_true", help="keep old records of other settings")
     args = ap.parse_args()
     board = load_board("pynq-z2")
     clock = float(board.clock_mhz)
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_bench_rtl_"))
-    records = []
+    records: list[dict] = []
+    old = read_records(OUT) if args.merge and OUT.exists() else []
+
+    def save(rec: dict) -> None:
+        rec["board"] = board.name
+        records.append(rec)
+        print(rec, flush=True)
+        done = {(r["network"], r["lanes"], str(r["taps"])) for r in records}
+        write_records(OUT, [r for r in old if (r["network"], r["lanes"], str(r["taps"])) not in done]
+                      + records)
+
     tnet = tiny()
-    for taps in (1, "all"):
-        records.append(run_one("tiny", lower(tnet, HwConfig.make(4, taps=taps)),
-                               random_images(tnet, 20, 0), clock, not args.no_synth, work))
-        print(records[-1], flush=True)
+    for taps in () if args.no_tiny else (1, "all"):
+        save(run_one("tiny", lower(tnet, HwConfig.make(4, taps=taps)), taps,
+                     random_images(tnet, 20, 0), clock, not args.no_synth, work))
     net, calib = demo_snn(work)
     x, _ = load_dataset("mnist", "test")
     x = x[: args.images].astype(np.int64)
     for setting in filter(None, args.settings.split(";")):
         lanes, _, taps = setting.partition(":")
-        hw = lower(net, HwConfig.make(lanes, taps=taps or "all"), calib)
-        records.append(run_one("mnist_demo_snn", hw, x, clock, not args.no_synth, work))
-        print(records[-1], flush=True)
-    for r in records:
-        r["board"] = board.name
-    write_records(OUT, records)
+        taps = taps or "auto"
+        hw = lower(net, HwConfig.make(lanes, taps=taps), calib)
+        rec = run_one("mnist_demo_snn", hw, taps, x, clock, not args.no_synth, work)
+        rec["setting"] = setting
+        save(rec)
     print(f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
           f"{'model':>8s} {'bound':>8s} {'interval':>8s} {'us':>7s} {'img/s':>7s} {'LUT':>6s} "
           f"{'FF':>6s} {'BRAM':>5s} {'DSP':>4s}")

@@ -26,9 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parallel channels per layer: one number for every layer (capped at its "
                         "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
                         "a budget of lanes (default 128) spent where the synaptic events are")
-    p.add_argument("--taps", default="all", choices=["all", "1"],
+    p.add_argument("--taps", default="auto", choices=["auto", "all", "1"],
                    help="kernel taps of one input event a convolution updates per cycle: all "
-                        "(membranes banked by output position; default) or 1 (smaller, slower)")
+                        "(membranes banked by output position), 1 (smaller, slower) or auto (default: "
+                        "all on the convolutions that would otherwise be the slowest layer)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing project folder whole (it stays as it was if the build "
                         "fails)")

@@ -1,4 +1,5 @@
-"""Automatic lanes: spend a lane budget where the synaptic events are.
+"""Automatic lanes and taps: spend a lane budget where the synaptic events are, and parallel taps
+only on the convolutions that would otherwise be the slowest layer.
 
 A layer's scatter costs about ``events / (lanes * taps)`` cycles, so with a fixed total of lanes (the
 datapath and weight-memory width grow with it) the greedy choice is to double, again and again, the lanes
@@ -17,19 +18,23 @@ from fpgasnn.hw.records import HwNetwork
 from fpgasnn.hw.stimulus import random_images
 
 
-def auto_lanes(hw: HwNetwork, images: np.ndarray | None = None, budget: int = 128) -> dict[str, int]:
-    """Lanes per synapse layer (name -> lanes), their sum at most ``budget``.
+def layer_events(hw: HwNetwork, images: np.ndarray | None = None) -> np.ndarray:
+    """(stages,) mean synaptic events per image, counted by the golden model on ``images`` (default:
+    16 uniformly random images over the input range, seed 0, deterministic)."""
+    if images is None:
+        images = random_images(hw.net, 16, 0)
+    return synaptic_events(hw, images, simulate(hw.net, images, trace=True)).mean(axis=0)
 
-    Events are counted by the golden model on ``images`` (default: 16 uniformly random images over the
-    input range, seed 0, deterministic)."""
+
+def auto_lanes(hw: HwNetwork, images: np.ndarray | None = None, budget: int = 128, *,
+               events: np.ndarray | None = None) -> dict[str, int]:
+    """Lanes per synapse layer (name -> lanes), their sum at most ``budget``; ``events``: the layers'
+    synaptic events if already counted (:func:`layer_events`)."""
     stages = hw.stages
     if budget < len(stages):
         raise BackendError(f"auto lanes: a budget of {budget} lanes cannot give each of the "
                            f"{len(stages)} layers one lane")
-    if images is None:
-        images = random_images(hw.net, 16, 0)
-    ev = synaptic_events(hw, images, simulate(hw.net, images, trace=True)).mean(axis=0)
-    ev = ev / np.array([s.taps for s in stages])
+    ev = (layer_events(hw, images) if events is None else events) / np.array([s.taps for s in stages])
     caps = [s.out_c for s in stages]
     lanes = [1] * len(stages)
     while True:
@@ -40,7 +45,24 @@ def auto_lanes(hw: HwNetwork, images: np.ndarray | None = None, budget: int = 12
             break
         best = max(cand, key=lambda i: (ev[i] / lanes[i], -i))
         lanes[best] = min(2 * lanes[best], caps[best])
-    return {s.name: n for s, n in zip(stages, lanes)}
+    return {s.name: n for s, n in zip(stages, lanes, strict=True)}
 
 
-__all__ = ["auto_lanes"]
+def layer_work(hw: HwNetwork, events: np.ndarray) -> np.ndarray:
+    """(stages,) approximate cycles of each layer per image: its synaptic events over lanes x taps (the
+    scatter) plus its update passes (one word of lanes neurons per cycle, every step)."""
+    lt = np.array([s.lanes * s.taps for s in hw.stages])
+    upd = np.array([s.out_positions * s.chunks for s in hw.stages]) * hw.total_steps
+    return events / lt + upd
+
+
+def busiest_convolution(hw: HwNetwork, events: np.ndarray) -> str | None:
+    """The convolution at one tap per cycle that is the slowest layer (:func:`layer_work`), if any:
+    where every tap in parallel pays for its banks."""
+    work = layer_work(hw, events)
+    i = int(np.argmax(work))
+    st = hw.stages[i]
+    return st.name if st.op == "conv" and st.taps == 1 and st.kernel_taps > 1 else None
+
+
+__all__ = ["auto_lanes", "busiest_convolution", "layer_events", "layer_work"]

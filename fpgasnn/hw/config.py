@@ -107,25 +107,27 @@ class LanesPolicy:
 class HwConfig:
     """Everything besides the network that decides the machine.
 
-    ``taps``: parallel taps of every convolution after the first layer, ``"all"`` (every tap of an
-    input event updates in the same cycle; membranes banked by output position) or 1 (one tap per
-    cycle); a per-layer mapping overrides it."""
+    ``taps``: parallel taps of the convolutions: ``"all"`` (every tap of an input event updates in the
+    same cycle; membranes banked by output position), 1 (one tap per cycle), or ``"auto"`` (default:
+    every tap in parallel on the convolutions that would otherwise be the slowest layer, one tap per
+    cycle elsewhere, :func:`fpgasnn.hw.auto.busiest_convolution`); a per-layer mapping overrides it."""
 
     lanes: LanesPolicy = field(default_factory=LanesPolicy)
-    taps: str | int = "all"
+    taps: str | int = "auto"
     taps_per_layer: tuple[tuple[str, str | int], ...] = ()
     clock_mhz: float | None = None
 
     @classmethod
-    def make(cls, lanes=None, taps: str | int | Mapping[str, str | int] = "all",
+    def make(cls, lanes=None, taps: str | int | Mapping[str, str | int] = "auto",
              clock_mhz: float | None = None) -> HwConfig:
         """A configuration from loose values (a lanes policy in any form :meth:`LanesPolicy.parse`
-        takes; taps "all", 1 or a per-layer mapping); an HwConfig given as ``lanes`` is returned as is."""
+        takes; taps "auto", "all", 1 or a per-layer mapping); an HwConfig given as ``lanes`` is
+        returned as is."""
         if isinstance(lanes, HwConfig):
             return lanes
         per: tuple[tuple[str, str | int], ...] = ()
         if isinstance(taps, Mapping):
-            per, taps = tuple((str(k), v) for k, v in taps.items()), "all"
+            per, taps = tuple((str(k), v) for k, v in taps.items()), "auto"
         return cls(LanesPolicy.parse(lanes), taps, per, clock_mhz)
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 
 from fpgasnn.errors import BackendError, RangeError
-from fpgasnn.hw.auto import auto_lanes
+from fpgasnn.hw.auto import auto_lanes, busiest_convolution, layer_events
 from fpgasnn.hw.config import HwConfig, LanesPolicy
 from fpgasnn.hw.names import unique_identifiers
 from fpgasnn.hw.records import HwInput, HwNetwork, HwStage
@@ -44,11 +44,12 @@ def counter_bits(net: Network) -> int:
     return max(2, (net.schedule.total + 1).bit_length() + 1)
 
 
-def _resolve_lanes(hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None) -> dict[str, int]:
-    """Lanes per synapse layer; ``hw`` is the network lowered with one lane per layer."""
+def _resolve_lanes(hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None,
+                   events: np.ndarray | None = None) -> dict[str, int]:
+    """Lanes per synapse layer (``events``: the layers' synaptic events, when already counted)."""
     chans = {s.name: s.out_c for s in hw.stages}
     if policy.is_auto:
-        return auto_lanes(hw, images, policy.auto_budget)
+        return auto_lanes(hw, images, policy.auto_budget, events=events)
     if policy.per_layer:
         asked = dict(policy.per_layer)
         unknown = [k for k in asked if k not in chans]
@@ -60,27 +61,37 @@ def _resolve_lanes(hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None
     return {k: min(every, c) for k, c in chans.items()}
 
 
-def _resolve_taps(net: Network, cfg: HwConfig) -> dict[str, int]:
-    """Parallel taps per synapse layer: 1 or every tap (kh * kw) of a convolution; dense layers 1."""
+def _taps_wanted(net: Network, cfg: HwConfig) -> dict[str, str | int]:
+    """The taps asked for each synapse layer: "all", "auto" or 1 (checked)."""
     stages = net.stages()
     per = dict(cfg.taps_per_layer)
     names = [st.synapse.name for st in stages]
     unknown = [k for k in per if k not in names]
     if unknown:
         raise BackendError(f"taps given for unknown layers {unknown}; the synapse layers are {names}")
-    out = {}
+    out: dict[str, str | int] = {}
     for st in stages:
         name = st.synapse.name
         want = per.get(name, cfg.taps)
         full = st.synapse.kernel[0] * st.synapse.kernel[1] if isinstance(st.synapse, Conv2D) else 1
         text = str(want).strip().lower()
-        if text == "all" or text == str(full):
-            out[name] = full
+        if text in ("all", str(full)):
+            out[name] = "all"
         elif text == "1":
             out[name] = 1
+        elif text == "auto":
+            out[name] = "auto"
         else:
-            raise BackendError(f"layer {name!r}: parallel taps must be 1 or all ({full}), got {want!r}")
+            raise BackendError(f"layer {name!r}: parallel taps must be 1, all ({full}) or auto, got "
+                               f"{want!r}")
     return out
+
+
+def _resolve_taps(net: Network, cfg: HwConfig) -> dict[str, int]:
+    """Parallel taps per synapse layer to start from ("auto" starts at 1): 1 or kh * kw."""
+    full = {st.synapse.name: (st.synapse.kernel[0] * st.synapse.kernel[1]
+                              if isinstance(st.synapse, Conv2D) else 1) for st in net.stages()}
+    return {k: full[k] if v == "all" else 1 for k, v in _taps_wanted(net, cfg).items()}
 
 
 def _problems(net: Network) -> list[str]:
@@ -128,8 +139,18 @@ def lower(net: Network, config: HwConfig | None = None, images: np.ndarray | Non
     one = tuple(_stage(st, ids, 1, taps[st.synapse.name]) for st in net.stages())
     hw = HwNetwork(net, hw_in, one, net.schedule.presim, net.schedule.wake, net.schedule.sleep,
                    counter_bits(net), cfg.lanes.describe())
-    lanes = _resolve_lanes(hw, cfg.lanes, images)
-    return replace(hw, stages=tuple(replace(s, lanes=lanes[s.name]) for s in one))
+    auto_taps = [name for name, v in _taps_wanted(net, cfg).items() if v == "auto"]
+    events = layer_events(hw, images) if (cfg.lanes.is_auto or auto_taps) else None
+    while True:
+        lanes = _resolve_lanes(hw, cfg.lanes, images, events)
+        hw = replace(hw, stages=tuple(replace(s, lanes=lanes[s.name]) for s in hw.stages))
+        # taps "auto": every tap in parallel on the convolution that is the slowest layer, again and
+        # again, while the slowest layer is such a convolution (lanes re-spent after each change)
+        name = busiest_convolution(hw, events) if auto_taps else None
+        if name is None or name not in auto_taps:
+            return hw
+        hw = replace(hw, stages=tuple(replace(s, taps=s.kernel_taps) if s.name == name else s
+                                      for s in hw.stages))
 
 
 def _stage(st: Stage, ids: Mapping[str, str], lanes: int, taps: int) -> HwStage:

@@ -63,8 +63,25 @@ def test_lanes_policy_forms():
             LanesPolicy.parse(bad)
     with pytest.raises(BackendError, match=r"unknown layers \['nope'\]"):
         lower(tiny(), HwConfig.make({"nope": 2}))
-    with pytest.raises(BackendError, match="parallel taps must be 1 or all"):
+    with pytest.raises(BackendError, match=r"layer 'conv1': parallel taps must be 1, all \(9\) or auto, "
+                       r"got 4"):
         lower(tiny(), HwConfig.make(1, taps=4))
+
+
+def test_auto_taps_go_where_the_slowest_layer_is():
+    # reference MNIST (random weights): conv2 at one tap per cycle is by far the slowest layer; with
+    # every tap of conv2 in parallel it still is, and no other convolution gets banks
+    from fpgasnn.hw.auto import layer_events, layer_work
+
+    net = reference_mnist()
+    hw = lower(net, HwConfig.make("auto128", taps="auto"))
+    assert hw.taps == {"conv1": 1, "conv2": 9, "fc1": 1, "fc2": 1}
+    assert [s.banks for s in hw.stages] == [1, 9, 1, 1]
+    one = lower(net, HwConfig.make(hw.lanes, taps=1))
+    ev = layer_events(one)
+    assert int(np.argmax(layer_work(one, ev))) == 1  # conv2 at taps 1
+    work = layer_work(hw, ev)
+    assert work[1] < layer_work(one, ev)[1] / 4 and int(np.argmax(work)) == 1
 
 
 def test_one_error_names_every_unsupported_layer_and_nothing_is_written(tmp_path):
