@@ -1,10 +1,13 @@
 """The typed context the HLS templates are rendered from: one record per stage, sizes, widths, ROMs.
 
 Everything the C++ needs is decided here (and nowhere in the templates): identifiers, the kernel each
-stage uses, the integer widths from range analysis, the lanes of each layer, and the weight layouts.
+stage uses, the integer widths from range analysis, the lanes and parallel taps of each layer, the
+current's banks (:attr:`HwStage.bank_grid`), the spike queues between the layer processes, and the
+weight layouts -- all formatted from the lowering's records.
 
 Tensors are (C, H, W) in the IR; the kernels keep them as [H*W][C] ("pixel, channel"), so a flat
-vector (F,) is C=F, H=W=1. Chains of AvgPool2D before a synapse collapse into one window of the
+vector (F,) is C=F, H=W=1. A layer's synaptic current is [bank rows][bank columns][words][C]: output
+position (oy, ox) in bank (oy mod rows, ox mod columns), the Verilog membranes' banking. Chains of AvgPool2D before a synapse collapse into one window of the
 product size (floor(floor(y/a)/b) = floor(y/(ab)), and the kept rows agree).
 """
 
