@@ -94,4 +94,7 @@ def run(args: argparse.Namespace) -> int:
     hw = lower(net, HwConfig.make(parse_lanes(args.lanes), taps=args.taps))
     written = build_project(hw, board, args.output, force=args.force, snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
+    print(f"lanes {hw.lanes_policy}, taps {args.taps}: " + ", ".join(
+        f"{s.name} {s.lanes} lane{'s' if s.lanes > 1 else ''}" + (f" x {s.taps} taps ({s.banks} membrane banks)" if s.taps > 1
+                                       else "") for s in hw.stages))
     return 0

@@ -101,10 +101,14 @@ def run(args: argparse.Namespace) -> int:
         obs = sim.run(images)
     res = check(net, build_context(hw), images, obs)
     meas, model, lb = (np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound))
-    print(f"rtlsim: {res.images} images, lanes {lanes}, {res.mismatches} mismatches")
+    print(f"rtlsim: {res.images} images back to back, lanes {hw.lanes}, taps {hw.taps}, "
+          f"{res.mismatches} mismatches")
     if len(meas):
-        print(f"cycles/image: measured {meas.mean():.1f}, model {model.mean():.1f}, lower bound "
+        print(f"latency/image: measured {meas.mean():.1f} cycles, model {model.mean():.1f}, lower bound "
               f"{lb.mean():.1f} (measured/bound {meas.mean() / max(lb.mean(), 1):.2f})")
+    if res.intervals_measured:
+        print(f"interval between images: measured {np.mean(res.intervals_measured):.1f} cycles, model "
+              f"{np.mean(res.intervals_model):.1f}")
     for e in res.errors[:10]:
         print(f"  {e}")
     return 0 if res.ok else 1
