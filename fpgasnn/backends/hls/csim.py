@@ -235,7 +235,7 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
 
 def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *, n: int = 100,
              seed: int = 0, trace: bool = True, strict: bool = False, board: str | Board = "pynq-z2",
-             lanes: int | Mapping[str, int] | None = None, taps: str | int | Mapping = "all",
+             lanes: int | Mapping[str, int] | None = None, taps: str | int | Mapping = "auto",
              threads: int = 1, workdir: str | Path | None = None) -> CsimResult:
     """Compile and run the C simulation of a project folder (or of a network, built into a temporary
     project for ``board``/``lanes``/``taps``, see :meth:`HwConfig.make`) on ``images`` (default: ``n`` seeded random images) and compare it

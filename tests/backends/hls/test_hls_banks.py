@@ -91,7 +91,8 @@ def _params():
 def test_bank_grid_of_the_cases_is_what_the_cases_claim():
     grids = {}
     for seed, kind, sched, kernel, stride, pool, same, pn in CASES:
-        hw = lower(banked_network(seed, kind, sched, kernel, stride, pool, same, pn), HwConfig.make(1))
+        hw = lower(banked_network(seed, kind, sched, kernel, stride, pool, same, pn),
+                   HwConfig.make(1, "all"))
         st = hw.stages[1]
         assert st.taps == kernel[0] * kernel[1]
         grids[(kernel, stride)] = st.bank_grid
@@ -132,7 +133,9 @@ def test_context_banks_come_from_the_records():
     words = -(-conv1.out_h // rows) * -(-conv1.out_w // cols)
     assert _context_banks(net, "all")["conv1"] == (2, 3, words)
     assert _context_banks(net, 1)["conv1"] == (1, 1, conv1.out_h * conv1.out_w)
-    assert _context_banks(net, {"conv1": 1})["conv0"] == (3, 3, (-(-hw.stages[0].out_h // 3)) ** 2)
+    per_layer = _context_banks(net, {"conv0": "all", "conv1": 1})
+    assert per_layer["conv0"] == (3, 3, (-(-hw.stages[0].out_h // 3)) ** 2)
+    assert per_layer["conv1"] == (1, 1, conv1.out_h * conv1.out_w)
 
 
 def _synthesis_view(plan, tmp_path) -> str:
