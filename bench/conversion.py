@@ -36,6 +36,7 @@ DEFAULT_METHODS = ("qcfs", "twostage", "twostage_signed", "snncal_adv", "signed_
 
 
 DEFAULT_MODEL = "L4"
+DATASETS = ("mnist", "fashion_mnist")
 FIRST_COMMAND = "bench/conversion.py --calib-images 2048 --jobs 2"
 """The command of the records written before records carried their own (the L4 tables)."""
 _TAG = re.compile(r"L(\d+)(?:p([0-9.]+))?(?:e(\d+))?")
@@ -155,7 +156,7 @@ def describe(tag: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", default="mnist,fashion_mnist")
+    ap.add_argument("--datasets", default=",".join(DATASETS))
     ap.add_argument("--models", default=DEFAULT_MODEL,
                     help="reference models by tag: L<levels>[p<noise_p>][e<epochs>], e.g. L4,L2,L1p0.1")
     ap.add_argument("--methods", default=",".join(DEFAULT_METHODS))
@@ -229,10 +230,11 @@ def earlier(out: Path, now: set) -> list[dict]:
 
 
 def sort_key(rec: dict, datasets: list[str]) -> tuple:
-    """Table order: data sets as asked (others after), models by levels (high first) then tag,
+    """Table order: MNIST, Fashion-MNIST, the data sets asked for, others, models by levels (high first) then tag,
     methods in DEFAULT_METHODS order (others after, by name), T."""
     ds, tag, m = rec["dataset"], model_of(rec), rec["method"]
-    return (datasets.index(ds) if ds in datasets else len(datasets), ds,
+    order = [*DATASETS, *(d for d in datasets if d not in DATASETS)]
+    return (order.index(ds) if ds in order else len(order), ds,
             -model_overrides(tag)["levels"], tag,
             DEFAULT_METHODS.index(m) if m in DEFAULT_METHODS else len(DEFAULT_METHODS), m, rec["T"])
 
