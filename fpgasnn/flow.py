@@ -216,18 +216,23 @@ def step_sweep(st: FlowState) -> StepResult:
 
     def record(net: Network) -> None:
         top1 = 100.0 * float(np.mean(simulate(net, x[:n]).classes == y[:n]))
-        st.sweep.append({"method": net.meta["method"], "T": net.schedule.wake,
+        st.sweep.append({"method": net.meta["method"],
+                         "method_requested": net.meta.get("method_requested", net.meta["method"]),
+                         "T": net.schedule.wake,
                          "total_steps": net.schedule.total, "snn_top1_pct": top1, "images": n})
 
     for method, T in jobs:
         calib = get_method(method).needs_calibration
         record(convert(st.fnet, T, method, calib=cx if calib else None, calib_labels=cy if calib else None,
                        seed=cfg.seed))
+    asked = st.net.meta.get("method_requested", own)  # "best" resolves per T
     if cfg.sweep_T and not any(r["method"] == own and r["T"] == cfg.T for r in st.sweep):
         record(st.net)
-    curve = sorted((r["T"], r["snn_top1_pct"]) for r in st.sweep if r["method"] == own)
+    curve = sorted((r["T"], r["snn_top1_pct"]) for r in st.sweep
+                   if r["method_requested"] == asked or (r["method"] == own and r["T"] == cfg.T))
+    label = own if asked == own else f"{asked} ({own} at T={cfg.T})"
     return StepResult("sweep", True, 0.0,
-                      f"{len(st.sweep)} networks on the first {n} test images; {own}: "
+                      f"{len(st.sweep)} networks on the first {n} test images; {label}: "
                       + (", ".join(f"T={t} {a:.2f} %" for t, a in curve) or "(no sweep)"),
                       {"records": st.sweep})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import need
 
@@ -26,8 +28,8 @@ def test_rtlsim_cli(project, tmp_path, capsys):
     need("verilator")
     assert main(["rtlsim", str(project), "-n", "3", "--lanes", "4", "--workdir", str(tmp_path / "w")]) == 0
     out = capsys.readouterr().out
-    assert "3 images, lanes 4, 0 mismatches" in out
-    line = next(ln for ln in out.splitlines() if ln.startswith("cycles/image"))
+    assert "3 images back to back, lanes {'conv1': 4, 'fc': 4}" in out and "0 mismatches" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("latency/image"))
     measured = line.split("measured ")[1].split(",")[0]
     model = line.split("model ")[1].split(",")[0]
     assert measured == model
@@ -37,7 +39,9 @@ def test_synth_cli(project, tmp_path, capsys):
     need("yosys")
     assert main(["synth", str(project)]) == 0  # the project's lanes (4) and board, cached
     out = capsys.readouterr().out
-    assert "LUT" in out and "DSP 4" in out and (project / "report" / "yosys_stat.json").is_file()
+    taps = json.loads((project / "project.json").read_text())["taps"]["conv1"]
+    # the first layer's multipliers: one per lane and parallel tap
+    assert "LUT" in out and f"DSP {4 * taps}" in out and (project / "report" / "yosys_stat.json").is_file()
     assert main(["synth", str(project / "network.snn"), "--lanes", "4", "--workdir", str(tmp_path / "s")]) == 0
     counts = [o.split("LUT")[1].split("[")[0] for o in (out, capsys.readouterr().out)]
     assert counts[0] == counts[1]  # same core from the project and from its .snn at the same lanes

@@ -59,8 +59,10 @@ def test_accuracy_survives_conversion(demo):
     assert rep["accuracy"]["snn_top1_pct"] == pytest.approx(snn, abs=1e-3)  # same 360 test images
     sweep = {(r["method"], r["T"]): r["snn_top1_pct"] for r in rep["accuracy_vs_T"]}
     own = flow["convert"]["method"]
-    assert set(sweep) == {(m, t) for m in ("qcfs", "signed_cal") for t in (1, 2, 4, 8)} | {
-        (own, 1), (own, 2), (own, 4)}
+    assert {(m, t) for m in ("qcfs", "signed_cal") for t in (1, 2, 4, 8)} <= set(sweep)
+    # `best` resolves per T: one record for each T below the flow's, and the converted network itself
+    best = {r["T"] for r in rep["accuracy_vs_T"] if r["method_requested"] == "best"}
+    assert best >= {1, 2}
     assert sweep[(own, 4)] == pytest.approx(snn, abs=1e-3)  # the converted network, all 360 images
 
 
