@@ -19,9 +19,26 @@ METHODS: dict[str, Method] = {m.name: m for m in (
 BEST = "twostage_signed"
 """What "best" stands for when neither T nor the network is known (it calibrates, so a caller that
 asks whether "best" needs calibration images before knowing T is told yes)."""
-BEST_MATCHED: dict[int, str] = {}
+BEST_MATCHED: dict[int, str] = {
+    # L1 models at T = 1 (1,024 calibration images): qcfs 98.88 / 92.05 = the quantized ANN (one step of
+    # one layer is one quantizer decision); twostage_signed gives the same network (Stage II stops: exact)
+    1: "qcfs",
+    # L2 models at T = 2: signed_cal 99.03 / 92.74 (calib 8.2 / 8.0 s), snncal_adv 99.04 / 92.19, qcfs
+    # 99.03 / 90.57, signed_cal_cos 92.66 on Fashion-MNIST (the static COS shift on top does not help)
+    2: "signed_cal",
+    # L4 models at T = 4 (SNN top-1 MNIST / Fashion-MNIST): signed_cal 99.10 / 92.52, twostage_signed
+    # 99.04 / 92.52, snncal_adv 99.14 / 92.12 (bench/results/conversion.md, 2,048 calibration images)
+    4: "signed_cal",
+}
 """T -> "best" for a network trained with L = T levels (``bench/conversion.py``, full test sets)."""
-BEST_BY_T: dict[int, str] = {}
+BEST_BY_T: dict[int, str] = {
+    # L4 models at T = 1: twostage = twostage_signed 98.53 / 89.55 (signed IF = IF in one step)
+    1: "twostage_signed",
+    # L4 models at T = 2: twostage_signed 98.86 / 91.84, twostage 98.88 / 91.31, fastsnn 97.11 / 91.90
+    2: "twostage_signed",
+    # L4 models at T = 8: signed_cal 99.17 / 92.58, twostage_signed 99.00 / 92.47
+    8: "signed_cal",
+}
 """T -> "best" for the other networks at that T (measured on the L = 4 reference models)."""
 
 
