@@ -14,6 +14,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 # keys each issue names for its benchmark's records
 REQUIRED = {
     "badinput.json": {"case", "command", "exit_code", "clear_error", "files_intact", "seconds_to_error"},
+    "frontends.json": {"model", "framework", "dataset", "T", "method", "keras_top1_pct", "snn_top1_pct",
+                       "keras_agree_pct", "convert_s"},
     "golden_speed.json": {"T", "batch", "images_per_s"},
     "conversion.json": {"dataset", "method", "T", "total_steps", "snn_top1_pct", "ann_q_top1_pct", "gap_pp",
                         "offbyone_pct", "calib_s"},
