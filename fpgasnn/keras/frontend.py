@@ -42,7 +42,8 @@ def _keras_version_of(path: Path) -> str | None:
 def load_model(path: str | Path):
     """Load a ``.h5`` / ``.keras`` / SavedModel file: tf_keras with QKeras' objects and ClipFloorShift
     registered, or Keras 3 for a ``.keras`` file written by Keras 3 (or one tf_keras cannot read)."""
-    from fpgasnn.keras.tf_env import custom_objects, keras3, tf_keras
+    from fpgasnn.keras.custom_objects import custom_objects
+    from fpgasnn.keras.tf_env import keras3, tf_keras
 
     p = Path(path)
     if not p.exists():

@@ -373,11 +373,12 @@ def registry(keras3: bool) -> dict[type, Handler]:
     if key in _REGISTRIES:
         return _REGISTRIES[key]
     from fpgasnn.keras import tf_env
+    from fpgasnn.keras.custom_objects import custom_objects
 
     K = tf_env.keras3() if keras3 else tf_env.tf_keras()
     reg = {getattr(K.layers, n): h for n, h in _BY_NAME.items() if hasattr(K.layers, n)}
     if not keras3:
-        tf_env.custom_objects()  # QKeras imported quietly
+        custom_objects()  # QKeras imported quietly
         import qkeras
 
         from fpgasnn.keras.layers import ClipFloorShift

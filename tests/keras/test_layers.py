@@ -80,7 +80,8 @@ def test_config_roundtrip_and_bad_arguments(tf):
 def test_noisy_layer_trains_in_fit_and_saves(tf, tmp_path):
     """Stage I (noise_p > 0) inside model.fit (graph mode), then a .keras round trip."""
     from fpgasnn.keras.layers import ClipFloorShift
-    from fpgasnn.keras.tf_env import custom_objects, tf_keras
+    from fpgasnn.keras.custom_objects import custom_objects
+    from fpgasnn.keras.tf_env import tf_keras
 
     K = tf_keras()
     model = K.Sequential([K.layers.InputLayer((6,)), K.layers.Dense(8),
