@@ -23,6 +23,8 @@ REQUIRED = {
     "rtl.json": {"network", "lanes", "taps", "images", "mismatches", "cycles_measured", "cycles_model",
                  "cycles_lower_bound", "interval_cycles_measured", "interval_cycles_model", "latency_us",
                  "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
+    "pnr.json": {"network", "lanes", "board", "device", "LUT4", "FF", "EBR", "MULT18", "fmax_mhz",
+                 "clock_mhz", "cycles", "latency_us", "bitstream_bytes", "pnr_s"},
     "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
     "vs_hls4ml.json": {"system", "top1_pct", "LUT", "FF", "BRAM_18K", "DSP", "cycles", "energy_nj"},
 }
