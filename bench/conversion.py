@@ -31,8 +31,18 @@ from pathlib import Path
 from fpgasnn.records import flat_record, write_records
 
 RESULTS = Path(__file__).resolve().parent / "results"
-DEFAULT_METHODS = ("qcfs", "twostage", "twostage_signed", "snncal_adv", "signed_cal", "fastsnn", "casc", "cos", "cos_static",
-                   "snncal_light")
+DEFAULT_METHODS = (
+    "qcfs",
+    "twostage",
+    "twostage_signed",
+    "snncal_adv",
+    "signed_cal",
+    "fastsnn",
+    "casc",
+    "cos",
+    "cos_static",
+    "snncal_light",
+)
 
 
 DEFAULT_MODEL = "L4"
@@ -60,7 +70,9 @@ def floatnet(dataset: str, tag: str = DEFAULT_MODEL):
     from fpgasnn.keras.frontend import from_keras
     from fpgasnn.keras.train import cached_reference_model, default_spec
 
-    return from_keras(cached_reference_model(dataset, default_spec(dataset, **model_overrides(tag))))
+    return from_keras(
+        cached_reference_model(dataset, default_spec(dataset, **model_overrides(tag)))
+    )
 
 
 HOW = """How each figure is obtained (per dataset, method and T):
@@ -94,13 +106,32 @@ def _job(args: tuple) -> dict:
         x, y = load_dataset(dataset, "test")
         if n_test:
             x, y = x[:n_test], y[:n_test]
-        _CACHE[key] = (x, y, *pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0), {})
+        _CACHE[key] = (
+            x,
+            y,
+            *pick_calibration(*load_dataset(dataset, "train"), n_calib, seed=0),
+            {},
+        )
     x, y, cx, cy, ann_cache = _CACHE[key]
     t0 = time.perf_counter()
-    rec = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy, float_sim=float_sim,
-                              dataset=dataset, ann_cache=ann_cache)
-    rec = {"dataset": rec.pop("dataset"), "model": model,
-           **{f"model_{k}": v for k, v in model_overrides(model).items()}, **rec}
+    rec = evaluate_conversion(
+        fnet,
+        x,
+        y,
+        T,
+        method,
+        calib=cx,
+        calib_labels=cy,
+        float_sim=float_sim,
+        dataset=dataset,
+        ann_cache=ann_cache,
+    )
+    rec = {
+        "dataset": rec.pop("dataset"),
+        "model": model,
+        **{f"model_{k}": v for k, v in model_overrides(model).items()},
+        **rec,
+    }
     rec["wall_s"] = round(time.perf_counter() - t0, 1)
     return rec
 
@@ -111,35 +142,57 @@ def model_of(rec: dict) -> str:
 
 
 def markdown(records: list[dict]) -> str:
-    out = ["# Conversion methods x T (integer SNN, golden model)", "",
-           ("## Best per data set and number of steps (every step counted; any model, any method; "
-            "full test sets)"), "",
-           "| dataset | total steps | T | SNN top-1 % | model | method | ANN-q top-1 % | calib s |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = [
+        "# Conversion methods x T (integer SNN, golden model)",
+        "",
+        (
+            "## Best per data set and number of steps (every step counted; any model, any method; "
+            "full test sets)"
+        ),
+        "",
+        "| dataset | total steps | T | SNN top-1 % | model | method | ANN-q top-1 % | calib s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     full = [r for r in records if r["images"] >= 10000]
-    for ds, steps in sorted({(r["dataset"], r["total_steps"]) for r in full},
-                            key=lambda k: (k[0] != "mnist", k)):
+    for ds, steps in sorted(
+        {(r["dataset"], r["total_steps"]) for r in full}, key=lambda k: (k[0] != "mnist", k)
+    ):
         rs = [r for r in full if (r["dataset"], r["total_steps"]) == (ds, steps)]
         b = max(rs, key=lambda r: (r["snn_top1_pct"], -r["calib_s"]))
-        out.append(f"| {ds} | {steps} | {b['T']} | {b['snn_top1_pct']:.2f} | {model_of(b)} | "
-                   f"{b['method']} | {b['ann_q_top1_pct']:.2f} | {b['calib_s']:.1f} |")
+        out.append(
+            f"| {ds} | {steps} | {b['T']} | {b['snn_top1_pct']:.2f} | {model_of(b)} | "
+            f"{b['method']} | {b['ann_q_top1_pct']:.2f} | {b['calib_s']:.1f} |"
+        )
     out.append("")
     for ds, model in dict.fromkeys((r["dataset"], model_of(r)) for r in records):
         rs = [r for r in records if r["dataset"] == ds and model_of(r) == model]
-        out += [f"## {ds}, model {model}", "",
-                ("| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
-                 "off-by-one % | float/int agree % | calib s |"),
-                "|---|---|---|---|---|---|---|---|---|---|"]
+        out += [
+            f"## {ds}, model {model}",
+            "",
+            (
+                "| method | T | total steps | test images | ANN-q top-1 % | SNN top-1 % | gap pp | "
+                "off-by-one % | float/int agree % | calib s |"
+            ),
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in rs:
             agree = r.get("float_int_agree_pct")
-            out.append(f"| {r['method']} | {r['T']} | {r['total_steps']} | {r['images']} | "
-                       f"{r['ann_q_top1_pct']:.2f} | {r['snn_top1_pct']:.2f} | "
-                       f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | "
-                       f"{'-' if agree is None else f'{agree:.2f}'} | {r['calib_s']:.1f} |")
+            out.append(
+                f"| {r['method']} | {r['T']} | {r['total_steps']} | {r['images']} | "
+                f"{r['ann_q_top1_pct']:.2f} | {r['snn_top1_pct']:.2f} | "
+                f"{r['gap_pp']:+.2f} | {r['offbyone_pct']:.2f} | "
+                f"{'-' if agree is None else f'{agree:.2f}'} | {r['calib_s']:.1f} |"
+            )
         r0 = rs[0]
-        out += ["", (f"Model {model} ({describe(model)}): float ANN {r0['ann_float_top1_pct']:.2f} %, "
-                     f"quantized ANN {r0['ann_q_top1_pct']:.2f} %, integer-weight ANN "
-                     f"{r0['ann_int_top1_pct']:.2f} % (weight quantization alone)."), ""]
+        out += [
+            "",
+            (
+                f"Model {model} ({describe(model)}): float ANN {r0['ann_float_top1_pct']:.2f} %, "
+                f"quantized ANN {r0['ann_q_top1_pct']:.2f} %, integer-weight ANN "
+                f"{r0['ann_int_top1_pct']:.2f} % (weight quantization alone)."
+            ),
+            "",
+        ]
     out += ["```", HOW, "```", ""]
     return "\n".join(out)
 
@@ -157,24 +210,39 @@ def describe(tag: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", default=",".join(DATASETS))
-    ap.add_argument("--models", default=DEFAULT_MODEL,
-                    help="reference models by tag: L<levels>[p<noise_p>][e<epochs>], e.g. L4,L2,L1p0.1")
+    ap.add_argument(
+        "--models",
+        default=DEFAULT_MODEL,
+        help="reference models by tag: L<levels>[p<noise_p>][e<epochs>], e.g. L4,L2,L1p0.1",
+    )
     ap.add_argument("--methods", default=",".join(DEFAULT_METHODS))
     ap.add_argument("-T", "--steps", default="1,2,4,8")
     ap.add_argument("--test-images", type=int, default=0, help="first N test images (0: all)")
-    ap.add_argument("--full-methods", default="",
-                    help="methods always measured on the full test set (the others use --test-images)")
+    ap.add_argument(
+        "--full-methods",
+        default="",
+        help="methods always measured on the full test set (the others use --test-images)",
+    )
     ap.add_argument("--calib-images", type=int, default=512)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--float-sim-methods", default="qcfs,twostage,twostage_signed",
-                    help="methods whose records include the float simulation (float_int_agree_pct); "
-                         "'all' for every method (it costs about as much as the golden run, x T)")
+    ap.add_argument(
+        "--float-sim-methods",
+        default="qcfs,twostage,twostage_signed",
+        help="methods whose records include the float simulation (float_int_agree_pct); "
+        "'all' for every method (it costs about as much as the golden run, x T)",
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
-    ap.add_argument("--merge", action="store_true",
-                    help="keep the earlier run's records for the (dataset, model, method, T) not run now")
-    ap.add_argument("--resume", action="store_true",
-                    help="keep ALL the earlier run's records and skip the jobs they already cover "
-                         "(same number of test images)")
+    ap.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the earlier run's records for the (dataset, model, method, T) not run now",
+    )
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep ALL the earlier run's records and skip the jobs they already cover "
+        "(same number of test images)",
+    )
     args = ap.parse_args(argv)
     print(HOW, flush=True)
     datasets = args.datasets.split(",")
@@ -186,9 +254,25 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     nets = {(ds, tag): floatnet(ds, tag) for ds in datasets for tag in models}
     full = set(filter(None, args.full_methods.split(",")))
-    fsim = set(methods) if args.float_sim_methods == "all" else set(args.float_sim_methods.split(","))
-    jobs = [(ds, tag, m, T, nets[ds, tag], 0 if m in full else args.test_images, args.calib_images,
-             m in fsim) for ds in datasets for tag in models for m in methods for T in steps]
+    fsim = (
+        set(methods) if args.float_sim_methods == "all" else set(args.float_sim_methods.split(","))
+    )
+    jobs = [
+        (
+            ds,
+            tag,
+            m,
+            T,
+            nets[ds, tag],
+            0 if m in full else args.test_images,
+            args.calib_images,
+            m in fsim,
+        )
+        for ds in datasets
+        for tag in models
+        for m in methods
+        for T in steps
+    ]
     # full-test-set jobs first, then method by method over every data set (a run cut short still has
     # whole methods on both data sets); records keep the table order
     jobs.sort(key=lambda j: (j[5] != 0, methods.index(j[2])))
@@ -202,19 +286,42 @@ def main(argv: list[str] | None = None) -> int:
     else:
         kept = earlier(args.out, now) if args.merge else []
     # spawn, not fork: the parent has TensorFlow loaded (Keras front end), and TF in a forked child hangs
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
         records = list(kept)
         for rec in pool.map(_job, jobs):
             rec["command"] = command
             records.append(rec)
-            write(args.out, records, datasets, {"command": command, "merged_records": len(kept),
-                                                "complete": False, "wall_s": round(time.perf_counter() - t0, 1)})
-            print(f"{rec['dataset']:>13s} {rec['model']:>6s} {rec['method']:>14s} T={rec['T']} "
-                  f"steps={rec['total_steps']:2d} SNN {rec['snn_top1_pct']:.2f} % (ANN-q "
-                  f"{rec['ann_q_top1_pct']:.2f}) gap {rec['gap_pp']:+.2f} pp off-by-one "
-                  f"{rec['offbyone_pct']:.2f} % calib {rec['calib_s']:.1f} s ({rec['wall_s']:.0f} s)", flush=True)
-    records = write(args.out, records, datasets, {"command": command, "merged_records": len(kept),
-                                                  "complete": True, "wall_s": round(time.perf_counter() - t0, 1)})
+            write(
+                args.out,
+                records,
+                datasets,
+                {
+                    "command": command,
+                    "merged_records": len(kept),
+                    "complete": False,
+                    "wall_s": round(time.perf_counter() - t0, 1),
+                },
+            )
+            print(
+                f"{rec['dataset']:>13s} {rec['model']:>6s} {rec['method']:>14s} T={rec['T']} "
+                f"steps={rec['total_steps']:2d} SNN {rec['snn_top1_pct']:.2f} % (ANN-q "
+                f"{rec['ann_q_top1_pct']:.2f}) gap {rec['gap_pp']:+.2f} pp off-by-one "
+                f"{rec['offbyone_pct']:.2f} % calib {rec['calib_s']:.1f} s ({rec['wall_s']:.0f} s)",
+                flush=True,
+            )
+    records = write(
+        args.out,
+        records,
+        datasets,
+        {
+            "command": command,
+            "merged_records": len(kept),
+            "complete": True,
+            "wall_s": round(time.perf_counter() - t0, 1),
+        },
+    )
     print(markdown(records))
     return 0
 
@@ -225,8 +332,12 @@ def earlier(out: Path, now: set) -> list[dict]:
     if not path.is_file():
         return []
     old = json.loads(path.read_text())
-    old = old["records"] if isinstance(old, dict) else old  # the first runs wrote {"meta", "records"}
-    return [flat_record(r) for r in old if (r["dataset"], model_of(r), r["method"], r["T"]) not in now]
+    old = (
+        old["records"] if isinstance(old, dict) else old
+    )  # the first runs wrote {"meta", "records"}
+    return [
+        flat_record(r) for r in old if (r["dataset"], model_of(r), r["method"], r["T"]) not in now
+    ]
 
 
 def sort_key(rec: dict, datasets: list[str]) -> tuple:
@@ -234,9 +345,15 @@ def sort_key(rec: dict, datasets: list[str]) -> tuple:
     methods in DEFAULT_METHODS order (others after, by name), T."""
     ds, tag, m = rec["dataset"], model_of(rec), rec["method"]
     order = [*DATASETS, *(d for d in datasets if d not in DATASETS)]
-    return (order.index(ds) if ds in order else len(order), ds,
-            -model_overrides(tag)["levels"], tag,
-            DEFAULT_METHODS.index(m) if m in DEFAULT_METHODS else len(DEFAULT_METHODS), m, rec["T"])
+    return (
+        order.index(ds) if ds in order else len(order),
+        ds,
+        -model_overrides(tag)["levels"],
+        tag,
+        DEFAULT_METHODS.index(m) if m in DEFAULT_METHODS else len(DEFAULT_METHODS),
+        m,
+        rec["T"],
+    )
 
 
 def write(out: Path, records: list[dict], datasets: list[str], meta: dict) -> list[dict]:

@@ -31,11 +31,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.csim import compile_project, run_build
 from fpgasnn.backends.plan import write_plan
+from fpgasnn.boards import load_board
 from fpgasnn.errors import DataError
 from fpgasnn.golden import simulate
 from fpgasnn.ir import examples
@@ -84,10 +84,18 @@ def network(name: str):
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--images", type=int, default=10000, help="first N test images (default all 10,000)")
-    ap.add_argument("--repeats", type=int, default=3, help="runs of each untraced simulation (best kept)")
-    ap.add_argument("--networks", default=",".join(NETWORKS), help="comma list of: random, converted")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--images", type=int, default=10000, help="first N test images (default all 10,000)"
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=3, help="runs of each untraced simulation (best kept)"
+    )
+    ap.add_argument(
+        "--networks", default=",".join(NETWORKS), help="comma list of: random, converted"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
@@ -102,49 +110,69 @@ def main() -> None:
         golden_rate = len(x) / (time.perf_counter() - t0)
         top1 = round(100.0 * float(np.mean(gold.classes == y)), 2)
         records += bench_network(name, net, board, x, args.repeats, golden_rate, top1)
-    print(f"{'network':34} {'build':8} {'trace':6} {'threads':>7} {'images':>7} {'mismatches':>10} "
-          f"{'csim img/s':>11} {'compile s':>9}")
+    print(
+        f"{'network':34} {'build':8} {'trace':6} {'threads':>7} {'images':>7} {'mismatches':>10} "
+        f"{'csim img/s':>11} {'compile s':>9}"
+    )
     for r in records:
-        print(f"{r['network']:34} {r['build']:8} {r['trace']!s:6} {r['threads']:>7} {r['images']:>7} "
-              f"{r['mismatches']:>10} {r['csim_images_per_s']:>11.1f} {r['compile_s']:>9.2f}")
+        print(
+            f"{r['network']:34} {r['build']:8} {r['trace']!s:6} {r['threads']:>7} {r['images']:>7} "
+            f"{r['mismatches']:>10} {r['csim_images_per_s']:>11.1f} {r['compile_s']:>9.2f}"
+        )
     write_records(args.out, records)
 
 
-def bench_network(name: str, net, board, x, repeats: int, golden_rate: float, top1: float) -> list[dict]:
+def bench_network(
+    name: str, net, board, x, repeats: int, golden_rate: float, top1: float
+) -> list[dict]:
     ctx = build_context(net, board)
     records = []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_csim_") as tmp:
         prj = Path(tmp) / "project"
         write_plan(project_plan(net, board), prj)
-        runs = [(False, False, 1), (False, False, 2), (False, True, 1), (True, False, 1), (True, True, 1)]
+        runs = [
+            (False, False, 1),
+            (False, False, 2),
+            (False, True, 1),
+            (True, False, 1),
+            (True, True, 1),
+        ]
         builds = {}
         for strict, trace, threads in runs:
             if (strict, trace) not in builds:
-                builds[strict, trace] = compile_project(prj, Path(tmp) / "build", trace=trace, strict=strict)
+                builds[strict, trace] = compile_project(
+                    prj, Path(tmp) / "build", trace=trace, strict=strict
+                )
             build = builds[strict, trace]
             # Untraced runs are repeated (the machine may be shared); the best rate is kept and every
             # repeat must agree with the golden model.
-            reps = [run_build(build, net, ctx, x, Path(tmp), threads=threads)
-                    for _ in range(1 if trace else repeats)]
+            reps = [
+                run_build(build, net, ctx, x, Path(tmp), threads=threads)
+                for _ in range(1 if trace else repeats)
+            ]
             res = max(reps, key=lambda r: r.images_per_s)
             res.mismatches = max(r.mismatches for r in reps)
-            records.append({
-                "network": name,
-                "build": "strict" if strict else "default",
-                "trace": trace,
-                "threads": threads,
-                "repeats": len(reps),
-                "images": res.images,
-                "mismatches": res.mismatches,
-                "first_mismatch": None if res.first_mismatch is None else str(res.first_mismatch),
-                "csim_images_per_s": round(res.images_per_s, 1),
-                "compile_s": round(build.compile_s, 2),
-                "golden_images_per_s": round(golden_rate, 1),
-                "golden_top1_pct": top1,
-                "own_code_warnings": len(res.warnings),
-                "cpu_count": os.cpu_count(),
-                "load_avg_1min": round(os.getloadavg()[0], 2),
-            })
+            records.append(
+                {
+                    "network": name,
+                    "build": "strict" if strict else "default",
+                    "trace": trace,
+                    "threads": threads,
+                    "repeats": len(reps),
+                    "images": res.images,
+                    "mismatches": res.mismatches,
+                    "first_mismatch": None
+                    if res.first_mismatch is None
+                    else str(res.first_mismatch),
+                    "csim_images_per_s": round(res.images_per_s, 1),
+                    "compile_s": round(build.compile_s, 2),
+                    "golden_images_per_s": round(golden_rate, 1),
+                    "golden_top1_pct": top1,
+                    "own_code_warnings": len(res.warnings),
+                    "cpu_count": os.cpu_count(),
+                    "load_avg_1min": round(os.getloadavg()[0], 2),
+                }
+            )
             print(records[-1], flush=True)
     return records
 

@@ -34,7 +34,7 @@ def measure(T: int, batch: int, images: int, repeats: int) -> dict:
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
         for i in range(0, images, batch):
-            simulate(net, x[i:i + batch])
+            simulate(net, x[i : i + batch])
         rates.append(images / (time.perf_counter() - t0))
         cpu_rates.append(images / (time.process_time() - c0))
     return {
@@ -52,17 +52,23 @@ def measure(T: int, batch: int, images: int, repeats: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("-T", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "golden_speed.json"))
     args = ap.parse_args()
     records = [measure(args.T, 1, 64, args.repeats), measure(args.T, 256, 2048, args.repeats)]
-    print(f"{'T':>3} {'batch':>6} {'images':>7} {'img/s (median)':>15} {'img/s (best)':>13} "
-          f"{'img/CPU-s':>10} {'load':>5}")
+    print(
+        f"{'T':>3} {'batch':>6} {'images':>7} {'img/s (median)':>15} {'img/s (best)':>13} "
+        f"{'img/CPU-s':>10} {'load':>5}"
+    )
     for r in records:
-        print(f"{r['T']:>3} {r['batch']:>6} {r['images']:>7} {r['images_per_s']:>15.1f} "
-              f"{r['images_per_s_best']:>13.1f} {r['images_per_cpu_s']:>10.1f} {r['load_avg_1min']:>5.2f}")
+        print(
+            f"{r['T']:>3} {r['batch']:>6} {r['images']:>7} {r['images_per_s']:>15.1f} "
+            f"{r['images_per_s_best']:>13.1f} {r['images_per_cpu_s']:>10.1f} {r['load_avg_1min']:>5.2f}"
+        )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(records, indent=1) + "\n")
     print(f"wrote {args.out}")

@@ -39,9 +39,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fpgasnn.boards import load_board, load_ecp5_board
 
 from fpgasnn.backends.rtl.emit import TOP, rtl_plan
+from fpgasnn.boards import load_board, load_ecp5_board
 from fpgasnn.data.loaders import load_dataset
 from fpgasnn.errors import FpgasnnError
 from fpgasnn.ir.examples import reference_mnist
@@ -185,11 +185,19 @@ def main() -> None:
     ap.add_argument("--clock-mhz", type=float, default=100.0)
     ap.add_argument("--images", type=int, default=100)
     ap.add_argument("--keep", action="store_true", help="keep the records this run does not redo")
-    ap.add_argument("--selftest", type=int, default=0, metavar="N",
-                    help="also the board self-test of each network on N test images (Verilator, "
-                         "then place and route on the board's pins at its oscillator clock)")
-    ap.add_argument("--no-core", action="store_true",
-                    help="only the self-tests (with --selftest), not the bare cores")
+    ap.add_argument(
+        "--selftest",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also the board self-test of each network on N test images (Verilator, "
+        "then place and route on the board's pins at its oscillator clock)",
+    )
+    ap.add_argument(
+        "--no-core",
+        action="store_true",
+        help="only the self-tests (with --selftest), not the bare cores",
+    )
     args = ap.parse_args()
     names = args.only or list(NETWORKS)
     records = []
@@ -198,8 +206,9 @@ def main() -> None:
             if not args.no_core:
                 t0 = time.time()
                 try:
-                    rec = run_one(name, args.board, args.seed, args.clock_mhz, args.images,
-                                  Path(tmp))
+                    rec = run_one(
+                        name, args.board, args.seed, args.clock_mhz, args.images, Path(tmp)
+                    )
                 except FpgasnnError as e:  # a core that does not fit: recorded, not fatal
                     rec = failed(name, args.board, e)
                     print(f"{name}: FAILED {rec['error']}", flush=True)
@@ -231,8 +240,14 @@ def main() -> None:
 
 def failed(name: str, board_name: str, e: Exception) -> dict:
     tail = " | ".join(ln for ln in str(e).splitlines()[-4:] if ln.strip())
-    return {"network": name, "lanes": LANES, "taps": TAPS, "board": board_name,
-            "device": load_ecp5_board(board_name).part, "error": tail[-600:]}
+    return {
+        "network": name,
+        "lanes": LANES,
+        "taps": TAPS,
+        "board": board_name,
+        "device": load_ecp5_board(board_name).part,
+        "error": tail[-600:],
+    }
 
 
 def save(records: list[dict], keep: bool) -> None:

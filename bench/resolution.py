@@ -41,11 +41,30 @@ def agreement_records(targets: list[int], n: int) -> list[dict]:
     for tgt in targets:
         for method in ("qcfs", "twostage"):
             for T in (2, 4):
-                r = evaluate_conversion(fnet, x, y, T, method, calib=cx, calib_labels=cy,
-                                        dataset="fashion_mnist", res_target_bits=tgt)
-                out.append({"kind": "agreement", "dataset": "fashion_mnist", "method": method, "T": T,
-                            "res_target_bits": tgt, "res_bits": r["res_bits"], "images": n,
-                            "float_int_agree_pct": r["float_int_agree_pct"], "snn_top1_pct": r["snn_top1_pct"]})
+                r = evaluate_conversion(
+                    fnet,
+                    x,
+                    y,
+                    T,
+                    method,
+                    calib=cx,
+                    calib_labels=cy,
+                    dataset="fashion_mnist",
+                    res_target_bits=tgt,
+                )
+                out.append(
+                    {
+                        "kind": "agreement",
+                        "dataset": "fashion_mnist",
+                        "method": method,
+                        "T": T,
+                        "res_target_bits": tgt,
+                        "res_bits": r["res_bits"],
+                        "images": n,
+                        "float_int_agree_pct": r["float_int_agree_pct"],
+                        "snn_top1_pct": r["snn_top1_pct"],
+                    }
+                )
                 print(out[-1], flush=True)
     return out
 
@@ -67,18 +86,31 @@ def resource_records(targets: list[int]) -> list[dict]:
         t0 = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_res_") as tmp:
             r = synth(net, lanes, tmp)
-        out.append({"kind": "resources", "dataset": "mnist", "method": "qcfs", "T": 4, "res_target_bits": tgt,
-                    "res_bits": "/".join(f"{k}={v}" for k, v in net.meta["res_bits"].items()) or "none",
-                    "lanes": "/".join(str(v) for v in lanes.values()),
-                    "membrane_bits": "/".join(str(n.membrane_bits) for n in net.neurons()),
-                    "LUT": r.LUT, "FF": r.FF, "BRAM_18K": r.BRAM_18K, "DSP": r.DSP,
-                    "synth_s": round(time.perf_counter() - t0, 1)})
+        out.append(
+            {
+                "kind": "resources",
+                "dataset": "mnist",
+                "method": "qcfs",
+                "T": 4,
+                "res_target_bits": tgt,
+                "res_bits": "/".join(f"{k}={v}" for k, v in net.meta["res_bits"].items()) or "none",
+                "lanes": "/".join(str(v) for v in lanes.values()),
+                "membrane_bits": "/".join(str(n.membrane_bits) for n in net.neurons()),
+                "LUT": r.LUT,
+                "FF": r.FF,
+                "BRAM_18K": r.BRAM_18K,
+                "DSP": r.DSP,
+                "synth_s": round(time.perf_counter() - t0, 1),
+            }
+        )
         print(out[-1], flush=True)
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--targets", default="0,14,17")
     ap.add_argument("--images", type=int, default=5000)
     ap.add_argument("--no-synth", action="store_true")
@@ -90,10 +122,14 @@ def main() -> None:
     if not args.no_synth:
         records += resource_records(targets)
     write_records(args.out, records)
-    print(f"{'kind':10} {'method':9} {'T':>2} {'target':>6} {'agree %':>8} {'LUT':>7} {'BRAM18':>6}")
+    print(
+        f"{'kind':10} {'method':9} {'T':>2} {'target':>6} {'agree %':>8} {'LUT':>7} {'BRAM18':>6}"
+    )
     for r in records:
-        print(f"{r['kind']:10} {r['method']:9} {r['T']:>2} {r['res_target_bits']:>6} "
-              f"{r.get('float_int_agree_pct', '-')!s:>8} {r.get('LUT', '-')!s:>7} {r.get('BRAM_18K', '-')!s:>6}")
+        print(
+            f"{r['kind']:10} {r['method']:9} {r['T']:>2} {r['res_target_bits']:>6} "
+            f"{r.get('float_int_agree_pct', '-')!s:>8} {r.get('LUT', '-')!s:>7} {r.get('BRAM_18K', '-')!s:>6}"
+        )
     print(f"wrote {args.out}")
 
 

@@ -54,8 +54,9 @@ def demo_snn(work: Path):
     return st.net, st.calib[0][:16]
 
 
-def run_one(name: str, hw: HwNetwork, taps, images: np.ndarray, clock_mhz: float, do_synth: bool,
-            work: Path) -> dict:
+def run_one(
+    name: str, hw: HwNetwork, taps, images: np.ndarray, clock_mhz: float, do_synth: bool, work: Path
+) -> dict:
     t0 = time.time()
     tag = f"{name}_{hw.lanes_policy}_{'-'.join(str(v) for v in hw.taps.values())}"
     sim = RtlSim(hw, None, work / tag)
@@ -69,18 +70,30 @@ def run_one(name: str, hw: HwNetwork, taps, images: np.ndarray, clock_mhz: float
     meas = float(np.mean(res_alone.cycles_measured))
     interval = float(np.mean(res.intervals_measured)) if res.intervals_measured else float("nan")
     rec = {
-        "network": name, "lanes": hw.lanes_policy, "taps": str(taps),
-        "images": res.images, "mismatches": max(res.mismatches, res_alone.mismatches),
-        "cycles_exact": res.ok and res_alone.ok and res_alone.cycles_measured == res_alone.cycles_model,
+        "network": name,
+        "lanes": hw.lanes_policy,
+        "taps": str(taps),
+        "images": res.images,
+        "mismatches": max(res.mismatches, res_alone.mismatches),
+        "cycles_exact": res.ok
+        and res_alone.ok
+        and res_alone.cycles_measured == res_alone.cycles_model,
         "interval_exact": res.intervals_measured == res.intervals_model,
-        "cycles_measured": meas, "cycles_model": float(np.mean(res_alone.cycles_model)),
+        "cycles_measured": meas,
+        "cycles_model": float(np.mean(res_alone.cycles_model)),
         "cycles_lower_bound": float(np.mean(est.lower_bound)),
         "cycles_streamed_measured": float(np.mean(res.cycles_measured)),
-        "interval_cycles_measured": interval, "interval_cycles_model": float(np.mean(res.intervals_model)),
+        "interval_cycles_measured": interval,
+        "interval_cycles_model": float(np.mean(res.intervals_model)),
         "interval_cycles_lower_bound": float(np.mean(est.interval_lower_bound)),
-        "latency_us": meas / clock_mhz, "images_per_s": clock_mhz * 1e6 / interval,
-        "clock_mhz": clock_mhz, "sim_s": round(time.time() - t0, 1),
-        "LUT": None, "FF": None, "BRAM_18K": None, "DSP": None,
+        "latency_us": meas / clock_mhz,
+        "images_per_s": clock_mhz * 1e6 / interval,
+        "clock_mhz": clock_mhz,
+        "sim_s": round(time.time() - t0, 1),
+        "LUT": None,
+        "FF": None,
+        "BRAM_18K": None,
+        "DSP": None,
         "lanes_per_layer": "/".join(str(v) for v in hw.lanes.values()),
         "taps_per_layer": "/".join(str(v) for v in hw.taps.values()),
     }
@@ -91,7 +104,9 @@ def run_one(name: str, hw: HwNetwork, taps, images: np.ndarray, clock_mhz: float
     if do_synth:
         t1 = time.time()
         r = synth(hw, None, work / f"{tag}_synth")
-        rec.update(LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1))
+        rec.update(
+            LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1)
+        )
     return rec
 
 
@@ -114,13 +129,24 @@ def main() -> None:
         records.append(rec)
         print(rec, flush=True)
         done = {(r["network"], r["lanes"], str(r["taps"])) for r in records}
-        write_records(OUT, [r for r in old if (r["network"], r["lanes"], str(r["taps"])) not in done]
-                      + records)
+        write_records(
+            OUT,
+            [r for r in old if (r["network"], r["lanes"], str(r["taps"])) not in done] + records,
+        )
 
     tnet = tiny()
     for taps in () if args.no_tiny else (1, "all"):
-        save(run_one("tiny", lower(tnet, HwConfig.make(4, taps=taps)), taps,
-                     random_images(tnet, 20, 0), clock, not args.no_synth, work))
+        save(
+            run_one(
+                "tiny",
+                lower(tnet, HwConfig.make(4, taps=taps)),
+                taps,
+                random_images(tnet, 20, 0),
+                clock,
+                not args.no_synth,
+                work,
+            )
+        )
     net, calib = demo_snn(work)
     x, _ = load_dataset("mnist", "test")
     x = x[: args.images].astype(np.int64)
@@ -131,27 +157,37 @@ def main() -> None:
         rec = run_one("mnist_demo_snn", hw, taps, x, clock, not args.no_synth, work)
         rec["setting"] = setting
         save(rec)
-    print(f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
-          f"{'model':>8s} {'bound':>8s} {'interval':>8s} {'us':>7s} {'img/s':>7s} {'LUT':>6s} "
-          f"{'FF':>6s} {'BRAM':>5s} {'DSP':>4s}")
+    print(
+        f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
+        f"{'model':>8s} {'bound':>8s} {'interval':>8s} {'us':>7s} {'img/s':>7s} {'LUT':>6s} "
+        f"{'FF':>6s} {'BRAM':>5s} {'DSP':>4s}"
+    )
     for r in records:
-        print(f"{r['network']:15s} {r['lanes']:>8s} {r['taps']!s:>4s} {r['images']:4d} "
-              f"{r['mismatches']:4d} {r['cycles_measured']:8.0f} {r['cycles_model']:8.0f} "
-              f"{r['cycles_lower_bound']:8.0f} {r['interval_cycles_measured']:8.0f} "
-              f"{r['latency_us']:7.1f} {r['images_per_s']:7.0f} {r['LUT']!s:>6s} {r['FF']!s:>6s} "
-              f"{r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}")
+        print(
+            f"{r['network']:15s} {r['lanes']:>8s} {r['taps']!s:>4s} {r['images']:4d} "
+            f"{r['mismatches']:4d} {r['cycles_measured']:8.0f} {r['cycles_model']:8.0f} "
+            f"{r['cycles_lower_bound']:8.0f} {r['interval_cycles_measured']:8.0f} "
+            f"{r['latency_us']:7.1f} {r['images_per_s']:7.0f} {r['LUT']!s:>6s} {r['FF']!s:>6s} "
+            f"{r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}"
+        )
     demo = [r for r in records if r["network"] == "mnist_demo_snn"]
     best = min(demo, key=lambda r: r["interval_cycles_measured"])
-    print(f"\nwhere the cycles go ({best['lanes']}, taps {best['taps']}; exact cycle model; the layers "
-          f"run as a pipeline, so the busiest one sets the interval):")
+    print(
+        f"\nwhere the cycles go ({best['lanes']}, taps {best['taps']}; exact cycle model; the layers "
+        f"run as a pipeline, so the busiest one sets the interval):"
+    )
     for k, v in best.items():
         if k.startswith("layers.") and k.endswith(".busy_cycles"):
             name = k.split(".")[1]
-            print(f"  {name:8s} {v:9.0f} busy cycles per image (bound "
-                  f"{best[f'layers.{name}.bound_cycles']:8.0f}), "
-                  f"{best[f'layers.{name}.events']:10.0f} synaptic events")
-    print("the next levers: pre-fetching the next queued spike word (2 cycles per word with spikes "
-          "today), more lanes for the busiest layer, fewer steps (issue 18)")
+            print(
+                f"  {name:8s} {v:9.0f} busy cycles per image (bound "
+                f"{best[f'layers.{name}.bound_cycles']:8.0f}), "
+                f"{best[f'layers.{name}.events']:10.0f} synaptic events"
+            )
+    print(
+        "the next levers: pre-fetching the next queued spike word (2 cycles per word with spikes "
+        "today), more lanes for the busiest layer, fewer steps (issue 18)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,17 @@ ECP5_FAMILY = "ecp5"
 YOSYS_FAMILIES = ("xc7", "xcup")
 RESOURCE_KEYS = ("LUT", "FF", "BRAM_18K", "DSP", "URAM")
 ECP5_RESOURCE_KEYS = ("LUT4", "FF", "EBR", "MULT18")
-NEXTPNR_DEVICES = ("25k", "45k", "85k", "um-25k", "um-45k", "um-85k",
-                   "um5g-25k", "um5g-45k", "um5g-85k")
+NEXTPNR_DEVICES = (
+    "25k",
+    "45k",
+    "85k",
+    "um-25k",
+    "um-45k",
+    "um-85k",
+    "um5g-25k",
+    "um5g-45k",
+    "um5g-85k",
+)
 
 
 @dataclass(frozen=True)
@@ -59,9 +68,14 @@ class Board:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "description": self.description, "part": self.part,
-            "board_part": self.board_part, "clock_mhz": self.clock_mhz, "family": self.family,
-            "yosys_family": self.yosys_family, "resources": dict(self.resources),
+            "name": self.name,
+            "description": self.description,
+            "part": self.part,
+            "board_part": self.board_part,
+            "clock_mhz": self.clock_mhz,
+            "family": self.family,
+            "yosys_family": self.yosys_family,
+            "resources": dict(self.resources),
         }
 
 
@@ -94,12 +108,18 @@ class Ecp5Board:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "description": self.description, "part": self.part,
-            "family": ECP5_FAMILY, "nextpnr": {"device": self.device, "package": self.package,
-                                               "speed": self.speed},
-            "clock_port": self.clock_port, "clock_pin": self.clock_pin, "clock_mhz": self.clock_mhz,
-            "lpf": self.lpf, "resources": dict(self.resources),
-            "led_active_low": self.led_active_low, "btn_active_low": self.btn_active_low,
+            "name": self.name,
+            "description": self.description,
+            "part": self.part,
+            "family": ECP5_FAMILY,
+            "nextpnr": {"device": self.device, "package": self.package, "speed": self.speed},
+            "clock_port": self.clock_port,
+            "clock_pin": self.clock_pin,
+            "clock_mhz": self.clock_mhz,
+            "lpf": self.lpf,
+            "resources": dict(self.resources),
+            "led_active_low": self.led_active_low,
+            "btn_active_low": self.btn_active_low,
         }
 
 
@@ -133,28 +153,41 @@ def _parse(name: str, doc: object) -> Board:
     where = f"board file {name}.json"
     if not isinstance(doc, dict):
         raise BackendError(f"{where}: expected a JSON object, got {type(doc).__name__}")
-    missing = [k for k in ("part", "board_part", "clock_mhz", "family", "yosys_family", "resources")
-               if k not in doc]
+    missing = [
+        k
+        for k in ("part", "board_part", "clock_mhz", "family", "yosys_family", "resources")
+        if k not in doc
+    ]
     if missing:
         raise BackendError(f"{where}: missing keys {missing}")
     if doc["family"] not in FAMILIES:
-        raise BackendError(f"{where}: family must be one of {list(FAMILIES)}, got {doc['family']!r}")
+        raise BackendError(
+            f"{where}: family must be one of {list(FAMILIES)}, got {doc['family']!r}"
+        )
     if doc["yosys_family"] not in YOSYS_FAMILIES:
         raise BackendError(
             f"{where}: yosys_family must be one of {list(YOSYS_FAMILIES)}, got {doc['yosys_family']!r}"
         )
     res = doc["resources"]
-    if not isinstance(res, dict) or sorted(res) != sorted(RESOURCE_KEYS) or not all(
-            isinstance(v, int) and v >= 0 for v in res.values()):
-        raise BackendError(f"{where}: resources must map {list(RESOURCE_KEYS)} to non-negative ints, "
-                           f"got {res!r}")
+    if (
+        not isinstance(res, dict)
+        or sorted(res) != sorted(RESOURCE_KEYS)
+        or not all(isinstance(v, int) and v >= 0 for v in res.values())
+    ):
+        raise BackendError(
+            f"{where}: resources must map {list(RESOURCE_KEYS)} to non-negative ints, got {res!r}"
+        )
     clock = doc["clock_mhz"]
     if not isinstance(clock, (int, float)) or clock <= 0:
         raise BackendError(f"{where}: clock_mhz must be a positive number, got {clock!r}")
     return Board(
-        name=str(doc.get("name", name)), description=str(doc.get("description", "")),
-        part=str(doc["part"]), board_part=str(doc["board_part"]), clock_mhz=clock,
-        family=doc["family"], yosys_family=doc["yosys_family"],
+        name=str(doc.get("name", name)),
+        description=str(doc.get("description", "")),
+        part=str(doc["part"]),
+        board_part=str(doc["board_part"]),
+        clock_mhz=clock,
+        family=doc["family"],
+        yosys_family=doc["yosys_family"],
         resources=MappingProxyType({k: int(res[k]) for k in RESOURCE_KEYS}),
     )
 
@@ -164,8 +197,10 @@ def load_board(name: str) -> Board:
     known = list_boards()
     if name not in known:
         if name in list_ecp5_boards():
-            raise BackendError(f"board {name!r} is a Lattice ECP5 board, for `fpgasnn pnr "
-                               f"--board`; a project is built for one of: {', '.join(known)}")
+            raise BackendError(
+                f"board {name!r} is a Lattice ECP5 board, for `fpgasnn pnr "
+                f"--board`; a project is built for one of: {', '.join(known)}"
+            )
         raise BackendError(f"unknown board {name!r}; known boards: {', '.join(known)}")
     text = resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8")
     try:
@@ -185,15 +220,20 @@ def _parse_ecp5(name: str, doc: dict) -> Ecp5Board:
     if not isinstance(npr, dict) or sorted(npr) != ["device", "package", "speed"]:
         raise BackendError(f"{where}: nextpnr must map device, package, speed; got {npr!r}")
     if npr["device"] not in NEXTPNR_DEVICES:
-        raise BackendError(f"{where}: nextpnr.device must be one of {list(NEXTPNR_DEVICES)}, "
-                           f"got {npr['device']!r}")
+        raise BackendError(
+            f"{where}: nextpnr.device must be one of {list(NEXTPNR_DEVICES)}, got {npr['device']!r}"
+        )
     if npr["speed"] not in (6, 7, 8):
         raise BackendError(f"{where}: nextpnr.speed must be 6, 7 or 8, got {npr['speed']!r}")
     res = doc["resources"]
-    if not isinstance(res, dict) or sorted(res) != sorted(ECP5_RESOURCE_KEYS) or not all(
-            isinstance(v, int) and v > 0 for v in res.values()):
-        raise BackendError(f"{where}: resources must map {list(ECP5_RESOURCE_KEYS)} to positive "
-                           f"ints, got {res!r}")
+    if (
+        not isinstance(res, dict)
+        or sorted(res) != sorted(ECP5_RESOURCE_KEYS)
+        or not all(isinstance(v, int) and v > 0 for v in res.values())
+    ):
+        raise BackendError(
+            f"{where}: resources must map {list(ECP5_RESOURCE_KEYS)} to positive ints, got {res!r}"
+        )
     clock = doc["clock_mhz"]
     if not isinstance(clock, (int, float)) or clock <= 0:
         raise BackendError(f"{where}: clock_mhz must be a positive number, got {clock!r}")
@@ -202,10 +242,16 @@ def _parse_ecp5(name: str, doc: dict) -> Ecp5Board:
     if "/" in lpf or not lpf.endswith(".lpf") or not here.joinpath(lpf).is_file():
         raise BackendError(f"{where}: lpf must name a .lpf file beside it, got {lpf!r}")
     return Ecp5Board(
-        name=str(doc.get("name", name)), description=str(doc.get("description", "")),
-        part=str(doc["part"]), device=npr["device"], package=str(npr["package"]),
-        speed=int(npr["speed"]), clock_port=str(doc["clock_port"]), clock_pin=str(doc["clock_pin"]),
-        clock_mhz=clock, lpf=lpf,
+        name=str(doc.get("name", name)),
+        description=str(doc.get("description", "")),
+        part=str(doc["part"]),
+        device=npr["device"],
+        package=str(npr["package"]),
+        speed=int(npr["speed"]),
+        clock_port=str(doc["clock_port"]),
+        clock_pin=str(doc["clock_pin"]),
+        clock_mhz=clock,
+        lpf=lpf,
         resources=MappingProxyType({k: int(res[k]) for k in ECP5_RESOURCE_KEYS}),
         led_active_low=bool(doc.get("led_active_low", False)),
         btn_active_low=bool(doc.get("btn_active_low", False)),
@@ -220,6 +266,17 @@ def load_ecp5_board(name: str) -> Ecp5Board:
     return _parse_ecp5(name, _docs()[name])
 
 
-__all__ = ["ECP5_FAMILY", "ECP5_RESOURCE_KEYS", "FAMILIES", "NEXTPNR_DEVICES", "RESOURCE_KEYS",
-           "YOSYS_FAMILIES", "Board", "Ecp5Board", "list_boards", "list_ecp5_boards", "load_board",
-           "load_ecp5_board"]
+__all__ = [
+    "ECP5_FAMILY",
+    "ECP5_RESOURCE_KEYS",
+    "FAMILIES",
+    "NEXTPNR_DEVICES",
+    "RESOURCE_KEYS",
+    "YOSYS_FAMILIES",
+    "Board",
+    "Ecp5Board",
+    "list_boards",
+    "list_ecp5_boards",
+    "load_board",
+    "load_ecp5_board",
+]

@@ -108,14 +108,21 @@ def step_model(st: FlowState) -> StepResult:
 
         fresh = not reference_model_path(cfg.dataset, cfg.model_spec).is_file()
         path = cached_reference_model(cfg.dataset, cfg.model_spec, progress=st.progress)
-        how = ("reference model (trained now, cached for the next run)" if fresh
-               else "reference model (from the cache; trained on first use)")
+        how = (
+            "reference model (trained now, cached for the next run)"
+            if fresh
+            else "reference model (from the cache; trained on first use)"
+        )
     st.model_path = path
     x, y = _test_split(st)
     top1 = evaluate_keras(load_model(path), x, y)
-    return StepResult("model", True, 0.0,
-                      f"{how} {path.name}: quantized ANN {top1:.2f} % top-1 on {len(x)} test images",
-                      {"path": str(path), "ann_q_top1_pct": top1})
+    return StepResult(
+        "model",
+        True,
+        0.0,
+        f"{how} {path.name}: quantized ANN {top1:.2f} % top-1 on {len(x)} test images",
+        {"path": str(path), "ann_q_top1_pct": top1},
+    )
 
 
 def step_convert(st: FlowState) -> StepResult:
@@ -136,16 +143,31 @@ def step_convert(st: FlowState) -> StepResult:
     st.out.mkdir(parents=True, exist_ok=True)
     save(st.net, st.out / "net.snn")
     s = st.net.schedule
-    return StepResult("convert", True, 0.0,
-                      f"{st.net.meta['method']}: T={s.wake} (+presim {s.presim}, +sleep {s.sleep}) = "
-                      f"{s.total} steps; calibration {st.net.meta.get('calib_s', 0.0):.1f} s on "
-                      f"{0 if cx is None else len(cx)} training images",
-                      {"method": st.net.meta["method"], "T": s.wake, "total_steps": s.total,
-                       "snn": str(st.out / "net.snn")})
+    return StepResult(
+        "convert",
+        True,
+        0.0,
+        f"{st.net.meta['method']}: T={s.wake} (+presim {s.presim}, +sleep {s.sleep}) = "
+        f"{s.total} steps; calibration {st.net.meta.get('calib_s', 0.0):.1f} s on "
+        f"{0 if cx is None else len(cx)} training images",
+        {
+            "method": st.net.meta["method"],
+            "T": s.wake,
+            "total_steps": s.total,
+            "snn": str(st.out / "net.snn"),
+        },
+    )
 
 
-def build_project(net: Network | HwNetwork, board, out: str | Path, lanes=None, *, force: bool = False,
-                  snn_bytes: bytes | None = None) -> list[Path]:
+def build_project(
+    net: Network | HwNetwork,
+    board,
+    out: str | Path,
+    lanes=None,
+    *,
+    force: bool = False,
+    snn_bytes: bytes | None = None,
+) -> list[Path]:
     """Write the complete project (HLS C++, scripts, test bench, rtl/) for ``board`` (a name or a
     :class:`~fpgasnn.boards.Board`) into ``out``. ``net``: a lowered network, or a Network lowered here
     with ``lanes`` (a lanes policy or an :class:`~fpgasnn.hw.HwConfig`); both back ends format the
@@ -156,7 +178,9 @@ def build_project(net: Network | HwNetwork, board, out: str | Path, lanes=None, 
     from fpgasnn.boards import Board, load_board
 
     hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
-    plan = project_plan(hw, board if isinstance(board, Board) else load_board(board), snn_bytes=snn_bytes)
+    plan = project_plan(
+        hw, board if isinstance(board, Board) else load_board(board), snn_bytes=snn_bytes
+    )
     plan = merge_plans(plan, {f"rtl/{k}": v for k, v in rtl_plan(hw).items()})
     return write_plan(plan, out, force=force, replace=True)  # --force: the old project goes whole
 
@@ -169,19 +193,29 @@ def step_build(st: FlowState) -> StepResult:
     st.project = st.out / f"{cfg.board}"
     images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
     st.hw = lower(st.net, HwConfig.make(cfg.lanes), images)
-    files = build_project(st.hw, cfg.board, st.project, force=True,
-                          snn_bytes=(st.out / "net.snn").read_bytes())
+    files = build_project(
+        st.hw, cfg.board, st.project, force=True, snn_bytes=(st.out / "net.snn").read_bytes()
+    )
     _, _, board = read_project(st.project)
     st.synth_future = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yosys").submit(
-        synthesize, st.project, board)
-    return StepResult("build", True, 0.0,
-                      f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
-                      f"{_lanes_text(cfg.lanes, st.hw.lanes)}); Yosys started in the background",
-                      {"project": str(st.project), "files": len(files)})
+        synthesize, st.project, board
+    )
+    return StepResult(
+        "build",
+        True,
+        0.0,
+        f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
+        f"{_lanes_text(cfg.lanes, st.hw.lanes)}); Yosys started in the background",
+        {"project": str(st.project), "files": len(files)},
+    )
 
 
 def _lanes_text(asked, lanes) -> str:
-    text = ", ".join(f"{k} {v}" for k, v in lanes.items()) if isinstance(lanes, Mapping) else str(lanes)
+    text = (
+        ", ".join(f"{k} {v}" for k, v in lanes.items())
+        if isinstance(lanes, Mapping)
+        else str(lanes)
+    )
     return f"{asked}: {text}" if isinstance(asked, str) else text
 
 
@@ -192,8 +226,13 @@ def step_golden(st: FlowState) -> StepResult:
     n = min(st.cfg.report_images, len(x))
     res = simulate(st.net, x[:n])
     top1 = 100.0 * float(np.mean(res.classes == y[:n]))
-    return StepResult("golden", True, 0.0, f"integer SNN {top1:.2f} % top-1 on {n} test images",
-                      {"snn_top1_pct": top1, "images": n})
+    return StepResult(
+        "golden",
+        True,
+        0.0,
+        f"integer SNN {top1:.2f} % top-1 on {n} test images",
+        {"snn_top1_pct": top1, "images": n},
+    )
 
 
 def step_sweep(st: FlowState) -> StepResult:
@@ -216,25 +255,46 @@ def step_sweep(st: FlowState) -> StepResult:
 
     def record(net: Network) -> None:
         top1 = 100.0 * float(np.mean(simulate(net, x[:n]).classes == y[:n]))
-        st.sweep.append({"method": net.meta["method"],
-                         "method_requested": net.meta.get("method_requested", net.meta["method"]),
-                         "T": net.schedule.wake,
-                         "total_steps": net.schedule.total, "snn_top1_pct": top1, "images": n})
+        st.sweep.append(
+            {
+                "method": net.meta["method"],
+                "method_requested": net.meta.get("method_requested", net.meta["method"]),
+                "T": net.schedule.wake,
+                "total_steps": net.schedule.total,
+                "snn_top1_pct": top1,
+                "images": n,
+            }
+        )
 
     for method, T in jobs:
         calib = get_method(method).needs_calibration
-        record(convert(st.fnet, T, method, calib=cx if calib else None, calib_labels=cy if calib else None,
-                       seed=cfg.seed))
+        record(
+            convert(
+                st.fnet,
+                T,
+                method,
+                calib=cx if calib else None,
+                calib_labels=cy if calib else None,
+                seed=cfg.seed,
+            )
+        )
     asked = st.net.meta.get("method_requested", own)  # "best" resolves per T
     if cfg.sweep_T and not any(r["method"] == own and r["T"] == cfg.T for r in st.sweep):
         record(st.net)
-    curve = sorted((r["T"], r["snn_top1_pct"]) for r in st.sweep
-                   if r["method_requested"] == asked or (r["method"] == own and r["T"] == cfg.T))
+    curve = sorted(
+        (r["T"], r["snn_top1_pct"])
+        for r in st.sweep
+        if r["method_requested"] == asked or (r["method"] == own and r["T"] == cfg.T)
+    )
     label = own if asked == own else f"{asked} ({own} at T={cfg.T})"
-    return StepResult("sweep", True, 0.0,
-                      f"{len(st.sweep)} networks on the first {n} test images; {label}: "
-                      + (", ".join(f"T={t} {a:.2f} %" for t, a in curve) or "(no sweep)"),
-                      {"records": st.sweep})
+    return StepResult(
+        "sweep",
+        True,
+        0.0,
+        f"{len(st.sweep)} networks on the first {n} test images; {label}: "
+        + (", ".join(f"T={t} {a:.2f} %" for t, a in curve) or "(no sweep)"),
+        {"records": st.sweep},
+    )
 
 
 def step_csim(st: FlowState) -> StepResult:
@@ -242,13 +302,19 @@ def step_csim(st: FlowState) -> StepResult:
 
     x, _ = _test_split(st)
     res = run_csim(st.project, x[: st.cfg.csim_images], trace=True)
-    msg = (f"{res.images} test images, scores/class/per-step spikes vs golden: {res.mismatches} "
-           f"mismatches (compile {res.compile_s:.1f} s, {res.images_per_s:.0f} images/s)")
+    msg = (
+        f"{res.images} test images, scores/class/per-step spikes vs golden: {res.mismatches} "
+        f"mismatches (compile {res.compile_s:.1f} s, {res.images_per_s:.0f} images/s)"
+    )
     if not res.ok:
         msg += f"; first: {res.first_mismatch}"
-    return StepResult("csim", res.ok, 0.0, msg,
-                      {"images": res.images, "mismatches": res.mismatches,
-                       "csim_images_per_s": res.images_per_s})
+    return StepResult(
+        "csim",
+        res.ok,
+        0.0,
+        msg,
+        {"images": res.images, "mismatches": res.mismatches, "csim_images_per_s": res.images_per_s},
+    )
 
 
 def step_rtlsim(st: FlowState) -> StepResult:
@@ -265,55 +331,96 @@ def step_rtlsim(st: FlowState) -> StepResult:
     meas = float(np.mean(res.cycles_measured)) if res.cycles_measured else float("nan")
     model = float(np.mean(res.cycles_model)) if res.cycles_model else float("nan")
     ival = float(np.mean(res.intervals_measured)) if res.intervals_measured else float("nan")
-    exact = res.cycles_measured == res.cycles_model and res.intervals_measured == res.intervals_model
-    msg = (f"{res.images} test images back to back on Verilator: {res.mismatches} mismatches; "
-           f"latency/image measured {meas:,.1f} cycles, model {model:,.1f}; interval measured "
-           f"{ival:,.1f}, model {float(np.mean(res.intervals_model or [np.nan])):,.1f} "
-           f"({'exact' if exact else 'DIFFERENT'}); logs in rtlsim/")
+    exact = (
+        res.cycles_measured == res.cycles_model and res.intervals_measured == res.intervals_model
+    )
+    msg = (
+        f"{res.images} test images back to back on Verilator: {res.mismatches} mismatches; "
+        f"latency/image measured {meas:,.1f} cycles, model {model:,.1f}; interval measured "
+        f"{ival:,.1f}, model {float(np.mean(res.intervals_model or [np.nan])):,.1f} "
+        f"({'exact' if exact else 'DIFFERENT'}); logs in rtlsim/"
+    )
     if res.errors:
         msg += f"; first error: {res.errors[0]}"
-    return StepResult("rtlsim", res.ok and exact, 0.0, msg,
-                      {"images": res.images, "mismatches": res.mismatches, "cycles_measured": meas,
-                       "cycles_model": model, "interval_cycles_measured": ival,
-                       "cycles_exact": exact})
+    return StepResult(
+        "rtlsim",
+        res.ok and exact,
+        0.0,
+        msg,
+        {
+            "images": res.images,
+            "mismatches": res.mismatches,
+            "cycles_measured": meas,
+            "cycles_model": model,
+            "interval_cycles_measured": ival,
+            "cycles_exact": exact,
+        },
+    )
 
 
 def step_synth(st: FlowState) -> StepResult:
     doc = st.synth_future.result()
-    return StepResult("synth", True, 0.0,
-                      f"Yosys synth_xilinx -family {doc['family']}: LUT {doc['LUT']:,}, FF {doc['FF']:,}, "
-                      f"BRAM_18K {doc['BRAM_18K']}, DSP {doc['DSP']} (pre-place-and-route; Yosys "
-                      f"{doc['synth_s']} s)", {k: doc[k] for k in ("LUT", "FF", "BRAM_18K", "DSP")})
+    return StepResult(
+        "synth",
+        True,
+        0.0,
+        f"Yosys synth_xilinx -family {doc['family']}: LUT {doc['LUT']:,}, FF {doc['FF']:,}, "
+        f"BRAM_18K {doc['BRAM_18K']}, DSP {doc['DSP']} (pre-place-and-route; Yosys "
+        f"{doc['synth_s']} s)",
+        {k: doc[k] for k in ("LUT", "FF", "BRAM_18K", "DSP")},
+    )
 
 
 def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     from fpgasnn.report.collect import ReportOptions
     from fpgasnn.report.write import write_report
 
-    opts = ReportOptions(dataset=st.cfg.dataset, images=st.cfg.report_images,
-                         cycle_images=st.cfg.cycle_images, synth=True,
-                         accuracy_records=tuple(st.sweep))
-    flow = {name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
-            for name, r in records.items()}
+    opts = ReportOptions(
+        dataset=st.cfg.dataset,
+        images=st.cfg.report_images,
+        cycle_images=st.cfg.cycle_images,
+        synth=True,
+        accuracy_records=tuple(st.sweep),
+    )
+    flow = {
+        name: {"ok": r.ok, "seconds": round(r.seconds, 1), "summary": r.summary, **r.data}
+        for name, r in records.items()
+    }
     rep, paths, _ = write_report(st.project, opts, extra={"flow": flow})
     lat = rep.get("latency", {})
     res = rep.get("resources", {})
-    return StepResult("report", True, 0.0,
-                      f"{paths[1]} ({lat.get('latency_us_mean', float('nan')):.1f} us/image at "
-                      f"{rep.get('clock_mhz')} MHz, {lat.get('images_per_s', 0):,.0f} images/s, "
-                      f"{'fits' if res.get('fits') else 'does NOT fit'} {st.cfg.board}, "
-                      f"{rep['energy']['energy_nj']:.0f} nJ/image)",
-                      {"json": str(paths[0]), "html": str(paths[1])})
+    return StepResult(
+        "report",
+        True,
+        0.0,
+        f"{paths[1]} ({lat.get('latency_us_mean', float('nan')):.1f} us/image at "
+        f"{rep.get('clock_mhz')} MHz, {lat.get('images_per_s', 0):,.0f} images/s, "
+        f"{'fits' if res.get('fits') else 'does NOT fit'} {st.cfg.board}, "
+        f"{rep['energy']['energy_nj']:.0f} nJ/image)",
+        {"json": str(paths[0]), "html": str(paths[1])},
+    )
 
 
-def run_flow(cfg: FlowConfig, out: str | Path, *, progress: bool = False,
-             on_step: Callable[[str, StepResult | None], None] | None = None) -> dict[str, StepResult]:
+def run_flow(
+    cfg: FlowConfig,
+    out: str | Path,
+    *,
+    progress: bool = False,
+    on_step: Callable[[str, StepResult | None], None] | None = None,
+) -> dict[str, StepResult]:
     """Run every step of :data:`STEPS` into the folder ``out``; ``on_step(name, None)`` is called when a
     step starts and ``on_step(name, result)`` when it ends."""
     st = FlowState(cfg, Path(out), progress)
-    fns = {"model": step_model, "convert": step_convert, "build": step_build, "golden": step_golden,
-           "sweep": step_sweep,
-           "csim": step_csim, "rtlsim": step_rtlsim, "synth": step_synth}
+    fns = {
+        "model": step_model,
+        "convert": step_convert,
+        "build": step_build,
+        "golden": step_golden,
+        "sweep": step_sweep,
+        "csim": step_csim,
+        "rtlsim": step_rtlsim,
+        "synth": step_synth,
+    }
     records: dict[str, StepResult] = {}
     try:
         for name in STEPS:

@@ -35,7 +35,9 @@ def flat_record(rec: dict, prefix: str = "") -> dict:
         elif isinstance(value, Scalar):
             out[name] = value
         else:
-            raise FpgasnnError(f"record key {name!r}: cannot store a {type(value).__name__} in a flat record")
+            raise FpgasnnError(
+                f"record key {name!r}: cannot store a {type(value).__name__} in a flat record"
+            )
     return out
 
 
@@ -43,11 +45,16 @@ def _flat_list(name: str, items) -> dict:
     if all(isinstance(v, dict) for v in items) and items:
         ids = [v.get("name", v.get("layer")) for v in items]
         if None in ids or len(set(ids)) != len(ids):
-            raise FpgasnnError(f"record key {name!r}: a list of dicts needs a unique 'name' or 'layer' in each")
+            raise FpgasnnError(
+                f"record key {name!r}: a list of dicts needs a unique 'name' or 'layer' in each"
+            )
         out: dict = {}
-        for ident, v in zip(ids, items):
-            out.update(flat_record({k: x for k, x in v.items() if k not in ("name", "layer")},
-                                   f"{name}.{ident}."))
+        for ident, v in zip(ids, items, strict=False):
+            out.update(
+                flat_record(
+                    {k: x for k, x in v.items() if k not in ("name", "layer")}, f"{name}.{ident}."
+                )
+            )
         return out
     if all(isinstance(v, Scalar) or hasattr(v, "item") for v in items):
         return {name: "/".join(str(v.item() if hasattr(v, "item") else v) for v in items)}

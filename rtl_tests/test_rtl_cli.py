@@ -26,7 +26,10 @@ def project(tmp_path):
 
 def test_rtlsim_cli(project, tmp_path, capsys):
     need("verilator")
-    assert main(["rtlsim", str(project), "-n", "3", "--lanes", "4", "--workdir", str(tmp_path / "w")]) == 0
+    assert (
+        main(["rtlsim", str(project), "-n", "3", "--lanes", "4", "--workdir", str(tmp_path / "w")])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "3 images back to back, lanes {'conv1': 4, 'fc': 4}" in out and "0 mismatches" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("latency/image"))
@@ -41,7 +44,23 @@ def test_synth_cli(project, tmp_path, capsys):
     out = capsys.readouterr().out
     taps = json.loads((project / "project.json").read_text())["taps"]["conv1"]
     # the first layer's multipliers: one per lane and parallel tap
-    assert "LUT" in out and f"DSP {4 * taps}" in out and (project / "report" / "yosys_stat.json").is_file()
-    assert main(["synth", str(project / "network.snn"), "--lanes", "4", "--workdir", str(tmp_path / "s")]) == 0
+    assert (
+        "LUT" in out
+        and f"DSP {4 * taps}" in out
+        and (project / "report" / "yosys_stat.json").is_file()
+    )
+    assert (
+        main(
+            [
+                "synth",
+                str(project / "network.snn"),
+                "--lanes",
+                "4",
+                "--workdir",
+                str(tmp_path / "s"),
+            ]
+        )
+        == 0
+    )
     counts = [o.split("LUT")[1].split("[")[0] for o in (out, capsys.readouterr().out)]
     assert counts[0] == counts[1]  # same core from the project and from its .snn at the same lanes

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fpgasnn.hw import HwConfig, lower
-from fpgasnn.hw.stimulus import random_images
 from fpgasnn.backends.rtl import rtl_plan
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.errors import BackendError
+from fpgasnn.hw import HwConfig, lower
+from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from conftest import need
 
-from fpgasnn.hw.stimulus import random_images
 from fpgasnn.backends.rtl.check import check
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.backends.rtl.sim import RtlSim
+from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 from fpgasnn.ir.nodes import NeuronKind, Schedule
 
@@ -70,7 +70,7 @@ def test_tiny_idle_and_backpressure(tiny_sim):
     obs = tiny_sim.run(x, idle=0.3, backpressure=0.4, seed=7, tag="stress")
     res = check(net, build_context(net, 4), x, obs, timing=False)
     _assert_ok(res)
-    assert all(m >= c for m, c in zip(res.cycles_measured, res.cycles_model))
+    assert all(m >= c for m, c in zip(res.cycles_measured, res.cycles_model, strict=False))
 
 
 def test_tiny_reset_in_the_middle(tiny_sim):
@@ -82,8 +82,12 @@ def test_tiny_reset_in_the_middle(tiny_sim):
 
 
 def test_random_network_every_phase(tmp_path_factory):
-    net = random_network(5, kind=NeuronKind.CONSISTENT_IF, schedule=Schedule(wake=2, presim=2, sleep=2),
-                         per_neuron_v0=True)
+    net = random_network(
+        5,
+        kind=NeuronKind.CONSISTENT_IF,
+        schedule=Schedule(wake=2, presim=2, sleep=2),
+        per_neuron_v0=True,
+    )
     sim = _sim(net, 1, tmp_path_factory, "rnd5")
     x = random_images(net, 6, 5)
     res = check(net, build_context(net, 1), x, sim.run(x))
@@ -91,8 +95,12 @@ def test_random_network_every_phase(tmp_path_factory):
 
 
 KINDS = list(NeuronKind)
-SCHEDULES = [Schedule(wake=3), Schedule(wake=2, presim=2), Schedule(wake=2, sleep=2),
-             Schedule(wake=2, presim=1, sleep=1)]
+SCHEDULES = [
+    Schedule(wake=3),
+    Schedule(wake=2, presim=2),
+    Schedule(wake=2, sleep=2),
+    Schedule(wake=2, presim=1, sleep=1),
+]
 
 
 @pytest.mark.slow
@@ -129,26 +137,48 @@ def _edge_networks():
     from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Dense, Flatten, Input, Neuron, Output
 
     rng = np.random.default_rng(7)
-    flat_in = Network((Input("in", (12,), bits=4), Dense("fc", rng.integers(-7, 8, (5, 12)),
-                                                         rng.integers(-3, 4, 5)), Output("out")),
-                      Schedule(wake=2))
-    pooled_in = Network((
-        Input("in", (2, 7, 7), bits=8, signed=True), AvgPool2D("p0", 2), Flatten("f0"),
-        Dense("fc1", rng.integers(-7, 8, (6, 18)), rng.integers(-20, 20, 6)),
-        Neuron("sn1", NeuronKind.SIGNED_IF, 150, 40),
-        Dense("fc2", rng.integers(-7, 8, (3, 6)), None), Output("out")), Schedule(wake=3, sleep=1))
-    strided = Network((
-        Input("in", (1, 9, 9), bits=4), Conv2D("c1", rng.integers(-7, 8, (3, 1, 3, 3)), None, stride=3,
-                                               padding=(1, 1, 1, 1)),
-        Neuron("sn1", NeuronKind.IF, 60, rng.integers(-10, 60, (3, 3, 3))), Flatten("f"),
-        Dense("fc", rng.integers(-7, 8, (4, 27)), rng.integers(-3, 4, 4)), Output("out")),
-        Schedule(wake=2, presim=1))
+    flat_in = Network(
+        (
+            Input("in", (12,), bits=4),
+            Dense("fc", rng.integers(-7, 8, (5, 12)), rng.integers(-3, 4, 5)),
+            Output("out"),
+        ),
+        Schedule(wake=2),
+    )
+    pooled_in = Network(
+        (
+            Input("in", (2, 7, 7), bits=8, signed=True),
+            AvgPool2D("p0", 2),
+            Flatten("f0"),
+            Dense("fc1", rng.integers(-7, 8, (6, 18)), rng.integers(-20, 20, 6)),
+            Neuron("sn1", NeuronKind.SIGNED_IF, 150, 40),
+            Dense("fc2", rng.integers(-7, 8, (3, 6)), None),
+            Output("out"),
+        ),
+        Schedule(wake=3, sleep=1),
+    )
+    strided = Network(
+        (
+            Input("in", (1, 9, 9), bits=4),
+            Conv2D("c1", rng.integers(-7, 8, (3, 1, 3, 3)), None, stride=3, padding=(1, 1, 1, 1)),
+            Neuron("sn1", NeuronKind.IF, 60, rng.integers(-10, 60, (3, 3, 3))),
+            Flatten("f"),
+            Dense("fc", rng.integers(-7, 8, (4, 27)), rng.integers(-3, 4, 4)),
+            Output("out"),
+        ),
+        Schedule(wake=2, presim=1),
+    )
     return {"flat_input": flat_in, "pooled_input": pooled_in, "stride3": strided}
 
 
-@pytest.mark.parametrize("name", [pytest.param("flat_input"),  # one stage: first and output at once
-                                  pytest.param("pooled_input", marks=pytest.mark.slow),
-                                  pytest.param("stride3", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("flat_input"),  # one stage: first and output at once
+        pytest.param("pooled_input", marks=pytest.mark.slow),
+        pytest.param("stride3", marks=pytest.mark.slow),
+    ],
+)
 def test_edge_networks(name, tmp_path_factory):
     net = _edge_networks()[name]
     sim = _sim(net, 2, tmp_path_factory, name)
@@ -175,7 +205,9 @@ def test_two_hidden_convolutions_both_tap_settings(taps, tmp_path_factory):
     (membranes banked by output position): bit-exact per step, latency and interval exact."""
     from fpgasnn.hw import HwConfig, lower
 
-    net = random_network(10, kind=NeuronKind.SIGNED_IF, schedule=Schedule(wake=2, presim=1, sleep=1))
+    net = random_network(
+        10, kind=NeuronKind.SIGNED_IF, schedule=Schedule(wake=2, presim=1, sleep=1)
+    )
     hw = lower(net, HwConfig.make(3, taps=taps))
     # conv0 3x3 stride 1 (9 banks), conv1 3x3 stride 2 after a pool (4 banks)
     assert [s.banks for s in hw.stages[:2]] == ([1, 1] if taps == 1 else [9, 4])

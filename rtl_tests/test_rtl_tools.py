@@ -17,24 +17,55 @@ from fpgasnn.ir.nodes import NeuronKind, Schedule
 
 
 @pytest.mark.tool
-@pytest.mark.parametrize("net,lanes", [
-    (tiny(), 4),
-    (random_network(1, kind=NeuronKind.SIGNED_IF), 2),
-    (random_network(2, kind=NeuronKind.CONSISTENT_IF, schedule=Schedule(wake=2, presim=2, sleep=1),
-                    per_neuron_v0=True), 1),
-])
+@pytest.mark.parametrize(
+    "net,lanes",
+    [
+        (tiny(), 4),
+        (random_network(1, kind=NeuronKind.SIGNED_IF), 2),
+        (
+            random_network(
+                2,
+                kind=NeuronKind.CONSISTENT_IF,
+                schedule=Schedule(wake=2, presim=2, sleep=1),
+                per_neuron_v0=True,
+            ),
+            1,
+        ),
+    ],
+)
 def test_lint_wall_clean(net, lanes, tmp_path):
     need("verilator")
     write_plan(rtl_plan(net, lanes), tmp_path)
     out = toolchain.run_tool(
-        [str(toolchain.verilator_bin_dir() / "verilator"), "--lint-only", "-Wall", "--top-module", TOP,
-         *LIBRARY, f"{TOP}.v"], cwd=tmp_path, env=toolchain.verilator_env(), what="verilator lint")
+        [
+            str(toolchain.verilator_bin_dir() / "verilator"),
+            "--lint-only",
+            "-Wall",
+            "--top-module",
+            TOP,
+            *LIBRARY,
+            f"{TOP}.v",
+        ],
+        cwd=tmp_path,
+        env=toolchain.verilator_env(),
+        what="verilator lint",
+    )
     assert "%Warning" not in out and "%Error" not in out
 
 
 def test_count_cells_maps_xilinx_primitives():
-    r = count_cells({"LUT2": 3, "LUT6": 4, "FDRE": 5, "FDSE": 1, "RAMB18E1": 2, "RAMB36E1": 1,
-                     "DSP48E1": 2, "CARRY4": 9})
+    r = count_cells(
+        {
+            "LUT2": 3,
+            "LUT6": 4,
+            "FDRE": 5,
+            "FDSE": 1,
+            "RAMB18E1": 2,
+            "RAMB36E1": 1,
+            "DSP48E1": 2,
+            "CARRY4": 9,
+        }
+    )
     assert (r.LUT, r.FF, r.BRAM_18K, r.DSP) == (7, 6, 4, 2)
     with pytest.raises(BackendError, match="latches"):
         count_cells({"LDCE": 1})
@@ -47,4 +78,4 @@ def test_synth_tiny_no_latch_dsp_only_in_first_layer(tmp_path):
     net = tiny()
     r = synth(net, 4, tmp_path)
     assert r.LUT > 0 and r.FF > 0
-    assert r.DSP <= build_context(net, 4).stages[0].lanes
+    assert build_context(net, 4).stages[0].lanes >= r.DSP

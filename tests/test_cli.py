@@ -42,8 +42,19 @@ def test_simulate_matches_api(tmp_path, capsys):
     np.save(tmp_path / "x.npy", x)
     y = simulate(net, x).classes
     np.save(tmp_path / "y.npy", y)
-    assert main(["simulate", str(path), str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"),
-                 "--scores"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                str(path),
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y.npy"),
+                "--scores",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
     assert [int(line.split("class=")[1].split()[0]) for line in out[:5]] == y.tolist()
     assert out[-1] == "top-1: 100.00% on 5 images (golden model)"
@@ -54,8 +65,10 @@ def test_simulate_bad_input_shape(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros((2, 28, 28), dtype=np.uint8))
     assert main(["simulate", str(path), str(tmp_path / "x.npy")]) == 2
     err = capsys.readouterr().err
-    assert err.strip() == (f"fpgasnn simulate: error: inputs {str(tmp_path / 'x.npy')!r}: input layer "
-                           "'input' expects images of shape (N, 1, 8, 8), got (2, 28, 28)")
+    assert err.strip() == (
+        f"fpgasnn simulate: error: inputs {str(tmp_path / 'x.npy')!r}: input layer "
+        "'input' expects images of shape (N, 1, 8, 8), got (2, 28, 28)"
+    )
 
 
 def test_simulate_out_of_range_pixels(tmp_path, capsys):
@@ -73,9 +86,15 @@ def test_inspect_corrupt_file(tmp_path, capsys):
 
 
 def test_python_dash_m_and_no_tensorflow_import():
-    code = ("import sys; from fpgasnn.cli import build_parser; build_parser(); import fpgasnn.golden; "
-            "print('tensorflow' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys; from fpgasnn.cli import build_parser; build_parser(); import fpgasnn.golden; "
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
-    r = subprocess.run([sys.executable, "-m", "fpgasnn", "--help"], capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "fpgasnn", "--help"], capture_output=True, text=True, check=False
+    )
     assert r.returncode == 0 and "usage: fpgasnn" in r.stdout

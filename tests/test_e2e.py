@@ -24,8 +24,23 @@ def demo(tmp_path_factory):
     spec = ModelSpec(dataset="digits", conv=(8,), hidden=32, epochs=20, batch_size=64)
     trained = train_model(spec, root / "digits.h5")
     out = root / "demo"
-    rc = main(["demo", "--dataset", "digits", "--model", str(trained.path), "--lanes", "auto8",
-               "--csim-images", "120", "--rtlsim-images", "4", "-o", str(out)])
+    rc = main(
+        [
+            "demo",
+            "--dataset",
+            "digits",
+            "--model",
+            str(trained.path),
+            "--lanes",
+            "auto8",
+            "--csim-images",
+            "120",
+            "--rtlsim-images",
+            "4",
+            "-o",
+            str(out),
+        ]
+    )
     rep = json.loads((out / "pynq-z2" / "report" / "report.json").read_text())
     return rc, trained, rep, out
 
@@ -74,7 +89,11 @@ def test_report_has_every_section(demo):
     assert 0 < lat["IntervalMin"] <= lat["interval_mean"] <= lat["IntervalMax"]
     assert lat["images_per_s"] == pytest.approx(rep["clock_mhz"] * 1e6 / lat["interval_mean"])
     assert lat["cycles_mean"] >= lat["lower_bound_mean"] > 0
-    assert res["fits"] and res["LUT"] == rep["flow"]["synth"]["LUT"] and "pre-place-and-route" in res["how"]
+    assert (
+        res["fits"]
+        and res["LUT"] == rep["flow"]["synth"]["LUT"]
+        and "pre-place-and-route" in res["how"]
+    )
     assert en["sop"] > 0 and en["mac"] > 0 and "pJ" in en["how"]
     html = (out / "pynq-z2" / "report" / "report.html").read_text()
     assert html.count("<img") >= 4  # accuracy vs T, spike rates, cycles per layer, resources

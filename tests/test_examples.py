@@ -17,8 +17,20 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.keras
 def test_qkeras_digits_example(tmp_path):
     need("g++", "ap_types")
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "qkeras_digits.py"), "--epochs", "15",
-                        "--out", str(tmp_path)], capture_output=True, text=True, check=False, timeout=600)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "qkeras_digits.py"),
+            "--epochs",
+            "15",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     ann = float(re.search(r"QKeras model: ([\d.]+) %", r.stdout).group(1))
     snn = float(re.search(r"integer SNN .*: ([\d.]+) % top-1", r.stdout).group(1))

@@ -13,36 +13,108 @@ RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 
 # keys each issue names for its benchmark's records
 REQUIRED = {
-    "badinput.json": {"case", "command", "exit_code", "clear_error", "files_intact", "seconds_to_error"},
-    "frontends.json": {"model", "framework", "dataset", "T", "method", "keras_top1_pct", "snn_top1_pct",
-                       "keras_agree_pct", "convert_s"},
+    "badinput.json": {
+        "case",
+        "command",
+        "exit_code",
+        "clear_error",
+        "files_intact",
+        "seconds_to_error",
+    },
+    "frontends.json": {
+        "model",
+        "framework",
+        "dataset",
+        "T",
+        "method",
+        "keras_top1_pct",
+        "snn_top1_pct",
+        "keras_agree_pct",
+        "convert_s",
+    },
     "golden_speed.json": {"T", "batch", "images_per_s"},
-    "conversion.json": {"dataset", "method", "T", "total_steps", "snn_top1_pct", "ann_q_top1_pct", "gap_pp",
-                        "offbyone_pct", "calib_s"},
+    "conversion.json": {
+        "dataset",
+        "method",
+        "T",
+        "total_steps",
+        "snn_top1_pct",
+        "ann_q_top1_pct",
+        "gap_pp",
+        "offbyone_pct",
+        "calib_s",
+    },
     "csim.json": {"network", "images", "mismatches", "csim_images_per_s"},
-    "rtl.json": {"network", "lanes", "taps", "images", "mismatches", "cycles_measured", "cycles_model",
-                 "cycles_lower_bound", "interval_cycles_measured", "interval_cycles_model", "latency_us",
-                 "images_per_s", "clock_mhz", "LUT", "FF", "BRAM_18K", "DSP"},
-    "pnr.json": {"network", "lanes", "board", "device", "LUT4", "FF", "EBR", "MULT18", "fmax_mhz",
-                 "clock_mhz", "cycles", "latency_us", "bitstream_bytes", "pnr_s"},
+    "rtl.json": {
+        "network",
+        "lanes",
+        "taps",
+        "images",
+        "mismatches",
+        "cycles_measured",
+        "cycles_model",
+        "cycles_lower_bound",
+        "interval_cycles_measured",
+        "interval_cycles_model",
+        "latency_us",
+        "images_per_s",
+        "clock_mhz",
+        "LUT",
+        "FF",
+        "BRAM_18K",
+        "DSP",
+    },
+    "pnr.json": {
+        "network",
+        "lanes",
+        "board",
+        "device",
+        "LUT4",
+        "FF",
+        "EBR",
+        "MULT18",
+        "fmax_mhz",
+        "clock_mhz",
+        "cycles",
+        "latency_us",
+        "bitstream_bytes",
+        "pnr_s",
+    },
     "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
     "vs_hls4ml.json": {"system", "top1_pct", "LUT", "FF", "BRAM_18K", "DSP", "cycles", "energy_nj"},
 }
 
 
 def test_flatten_rules():
-    rec = {"a": 1, "how": {"top1_pct": "golden"}, "lanes": [16, 32], "x": np.int64(3),
-           "layers": [{"name": "conv1", "spike_rate": 0.5}, {"name": "fc", "spike_rate": np.float32(0.25)}]}
-    assert flat_record(rec) == {"a": 1, "how.top1_pct": "golden", "lanes": "16/32", "x": 3,
-                                "layers.conv1.spike_rate": 0.5, "layers.fc.spike_rate": 0.25}
+    rec = {
+        "a": 1,
+        "how": {"top1_pct": "golden"},
+        "lanes": [16, 32],
+        "x": np.int64(3),
+        "layers": [
+            {"name": "conv1", "spike_rate": 0.5},
+            {"name": "fc", "spike_rate": np.float32(0.25)},
+        ],
+    }
+    assert flat_record(rec) == {
+        "a": 1,
+        "how.top1_pct": "golden",
+        "lanes": "16/32",
+        "x": 3,
+        "layers.conv1.spike_rate": 0.5,
+        "layers.fc.spike_rate": 0.25,
+    }
 
 
-@pytest.mark.parametrize("bad, what", [
-    ({"layers": [{"spike_rate": 1}]}, "unique 'name' or 'layer'"),
-    ({"layers": [{"name": "a"}, {"name": "a"}]}, "unique"),
-    ({"mix": [1, {"name": "a"}]}, "mixing"),
-    ({"obj": object()}, "cannot store"),
-])
+@pytest.mark.parametrize(
+    "bad, what",
+    [
+        ({"layers": [{"spike_rate": 1}]}, "unique 'name' or 'layer'"),
+        ({"layers": [{"name": "a"}, {"name": "a"}]}, "unique"),
+        ({"mix": [1, {"name": "a"}]}, "mixing"),
+        ({"obj": object()}, "cannot store"),
+    ],
+)
 def test_flatten_refuses_what_it_cannot_name(bad, what):
     with pytest.raises(FpgasnnError, match=what):
         flat_record(bad)
@@ -66,7 +138,9 @@ def test_committed_bench_results_are_flat_lists_with_the_issue_keys(name):
     assert recs, f"{name} holds no records"
     for r in recs:
         missing = REQUIRED[name] - set(r)
-        assert not missing, f"{name}: record {r.get('system', r.get('method', r.get('network')))} lacks {missing}"
+        assert not missing, (
+            f"{name}: record {r.get('system', r.get('method', r.get('network')))} lacks {missing}"
+        )
 
 
 def test_every_bench_result_is_checked_here():

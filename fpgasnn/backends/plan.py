@@ -43,7 +43,9 @@ def validate_plan(plan: Mapping[str, str | bytes]) -> None:
     for path, content in plan.items():
         _check_path(path)
         if not isinstance(content, (str, bytes)):
-            raise PlanError(f"plan entry {path!r} must be str or bytes, got {type(content).__name__}")
+            raise PlanError(
+                f"plan entry {path!r} must be str or bytes, got {type(content).__name__}"
+            )
     folders = {str(p) for path in plan for p in PurePosixPath(path).parents}
     clash = sorted(folders & set(plan))
     if clash:
@@ -113,8 +115,13 @@ def _swap_in(staged: Path, outdir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool = False, *,
-               replace: bool = False) -> list[Path]:
+def write_plan(
+    plan: Mapping[str, str | bytes],
+    outdir: str | Path,
+    force: bool = False,
+    *,
+    replace: bool = False,
+) -> list[Path]:
     """Write ``plan`` under ``outdir``; return the written files (paths under ``outdir``), sorted.
 
     Nothing half-written: the plan is written into a temporary folder beside ``outdir`` and renamed
@@ -164,5 +171,12 @@ def write_plan(plan: Mapping[str, str | bytes], outdir: str | Path, force: bool 
     return [outdir.joinpath(*path.split("/")) for path in sorted(plan)]
 
 
-__all__ = ["OutputExistsError", "Plan", "PlanError", "merge_plans", "validate_plan",
-           "write_file_atomic", "write_plan"]
+__all__ = [
+    "OutputExistsError",
+    "Plan",
+    "PlanError",
+    "merge_plans",
+    "validate_plan",
+    "write_file_atomic",
+    "write_plan",
+]

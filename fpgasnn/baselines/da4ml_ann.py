@@ -28,11 +28,11 @@ class FixedFormat:
 
     @property
     def step(self) -> float:
-        return 2.0 ** -self.frac
+        return 2.0**-self.frac
 
     @property
     def max(self) -> float:
-        return 2.0 ** self.integer - self.step
+        return 2.0**self.integer - self.step
 
 
 @dataclass
@@ -60,7 +60,7 @@ class CmvmLayer:
         if self.out_format is None:
             return z
         f = self.out_format
-        return np.clip(np.floor(z * 2.0 ** f.frac + 0.5), 0, 2 ** (f.integer + f.frac) - 1) * f.step
+        return np.clip(np.floor(z * 2.0**f.frac + 0.5), 0, 2 ** (f.integer + f.frac) - 1) * f.step
 
 
 def _quantized(layer, attr: str) -> np.ndarray:
@@ -76,13 +76,17 @@ def _act_format(layer) -> FixedFormat:
     q = getattr(layer, "quantizer", None)
     name = type(q).__name__
     if name != "quantized_relu" or getattr(q, "negative_slope", 0) not in (0, 0.0, None):
-        raise FrontendError(f"layer {layer.name!r}: the Verilog ANN baseline supports QActivation("
-                            f"quantized_relu) only, got {name}")
+        raise FrontendError(
+            f"layer {layer.name!r}: the Verilog ANN baseline supports QActivation("
+            f"quantized_relu) only, got {name}"
+        )
     bits, integer = int(q.bits), int(q.integer)
     return FixedFormat(integer, bits - integer)
 
 
-def layers_from_keras(keras_model, input_format: FixedFormat = FixedFormat(0, 8)) -> list[CmvmLayer]:
+def layers_from_keras(
+    keras_model, input_format: FixedFormat = FixedFormat(0, 8)
+) -> list[CmvmLayer]:
     """The network's matrix-vector products, in order, with the fixed-point format of each input."""
     kinds = [type(layer).__name__ for layer in keras_model.layers]
     out: list[CmvmLayer] = []
@@ -107,13 +111,29 @@ def layers_from_keras(keras_model, input_format: FixedFormat = FixedFormat(0, 8)
             if kind == "QConv2D":
                 kh, kw, cin, cout = w.shape
                 _, ho, wo, _ = layer.output_shape
-                out.append(CmvmLayer(layer.name, w.reshape(kh * kw * cin, cout), b, fmt, act,
-                                     positions=int(ho * wo),
-                                     what=f"one output position of {layer.name}: {kh}x{kw}x{cin} window "
-                                          f"-> {cout} channels (the layer applies it {ho * wo} times)"))
+                out.append(
+                    CmvmLayer(
+                        layer.name,
+                        w.reshape(kh * kw * cin, cout),
+                        b,
+                        fmt,
+                        act,
+                        positions=int(ho * wo),
+                        what=f"one output position of {layer.name}: {kh}x{kw}x{cin} window "
+                        f"-> {cout} channels (the layer applies it {ho * wo} times)",
+                    )
+                )
             else:
-                out.append(CmvmLayer(layer.name, w, b, fmt, act,
-                                     what=f"{layer.name}: dense {w.shape[0]} -> {w.shape[1]}"))
+                out.append(
+                    CmvmLayer(
+                        layer.name,
+                        w,
+                        b,
+                        fmt,
+                        act,
+                        what=f"{layer.name}: dense {w.shape[0]} -> {w.shape[1]}",
+                    )
+                )
             continue
         bad.append(f"{layer.name} ({kind})")
     if bad:
@@ -131,9 +151,9 @@ def csd_digits(layer: CmvmLayer) -> int:
     if nz.size == 0:
         return 0
     frac = 0
-    while not np.all(nz * 2.0 ** frac == np.round(nz * 2.0 ** frac)) and frac < 31:
+    while not np.all(nz * 2.0**frac == np.round(nz * 2.0**frac)) and frac < 31:
         frac += 1
-    ints = np.round(w * 2.0 ** frac).astype(np.int32)
+    ints = np.round(w * 2.0**frac).astype(np.int32)
     return int(np.count_nonzero(int_arr_to_csd(ints)))
 
 
@@ -144,8 +164,12 @@ def naive_cost(layer: CmvmLayer) -> float:
     w = np.abs(layer.weight[layer.weight != 0])
     if w.size == 0:
         return 0.0
-    width = (layer.in_format.integer + layer.in_format.frac + int(np.ceil(np.log2(w.max() / w.min() + 1)))
-             + int(np.ceil(np.log2(n_in))))
+    width = (
+        layer.in_format.integer
+        + layer.in_format.frac
+        + int(np.ceil(np.log2(w.max() / w.min() + 1)))
+        + int(np.ceil(np.log2(n_in)))
+    )
     return float(csd_digits(layer) * width)
 
 
@@ -160,8 +184,9 @@ class TracedLayer:
     checks: dict = field(default_factory=dict)
 
 
-def trace(layer: CmvmLayer, solver_options: dict | None = None,
-          outputs_per_solve: int | None = None) -> TracedLayer:
+def trace(
+    layer: CmvmLayer, solver_options: dict | None = None, outputs_per_solve: int | None = None
+) -> TracedLayer:
     """Build the layer's adder graph with da4ml's CMVM solver.
 
     ``outputs_per_solve``: solve groups of that many output columns separately (faster for large layers;
@@ -172,12 +197,16 @@ def trace(layer: CmvmLayer, solver_options: dict | None = None,
 
     n = layer.weight.shape[0]
     t0 = time.perf_counter()
-    x = FixedVariableArray.from_kif(np.zeros(n, int), np.full(n, layer.in_format.integer),
-                                    np.full(n, layer.in_format.frac), hwconf=HWConfig(1, -1, -1),
-                                    solver_options=dict(solver_options or {}))
+    x = FixedVariableArray.from_kif(
+        np.zeros(n, int),
+        np.full(n, layer.in_format.integer),
+        np.full(n, layer.in_format.frac),
+        hwconf=HWConfig(1, -1, -1),
+        solver_options=dict(solver_options or {}),
+    )
     n_out = layer.weight.shape[1]
     group = n_out if not outputs_per_solve else int(outputs_per_solve)
-    parts = [(x @ layer.weight[:, i:i + group])._vars for i in range(0, n_out, group)]
+    parts = [(x @ layer.weight[:, i : i + group])._vars for i in range(0, n_out, group)]
     z = FixedVariableArray(np.concatenate(parts), x.solver_options, hwconf=x.hwconf) + layer.bias
     if layer.out_format is not None:
         f = layer.out_format
@@ -214,8 +243,9 @@ def write_verilog(traced: TracedLayer, folder: str | Path, module: str) -> list[
     return files
 
 
-def keras_layer_io(keras_model, layer: CmvmLayer, x: np.ndarray, max_vectors: int = 20000,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def keras_layer_io(
+    keras_model, layer: CmvmLayer, x: np.ndarray, max_vectors: int = 20000, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Real input vectors of ``layer`` and the Keras model's outputs for them (after the activation),
     from images ``x`` as the Keras model takes them; at most ``max_vectors`` (a seeded sample)."""
     from fpgasnn.baselines.tf_setup import tf_keras
@@ -226,11 +256,15 @@ def keras_layer_io(keras_model, layer: CmvmLayer, x: np.ndarray, max_vectors: in
     klayer = keras_model.layers[idx]
     out_layer = keras_model.layers[idx + 1] if layer.out_format is not None else klayer
     probe = tfk.Model(keras_model.inputs, [klayer.input, out_layer.output])
-    xin, yout = (np.asarray(a, dtype=np.float64) for a in probe.predict(x, verbose=0, batch_size=500))
+    xin, yout = (
+        np.asarray(a, dtype=np.float64) for a in probe.predict(x, verbose=0, batch_size=500)
+    )
     if type(klayer).__name__ == "QConv2D":
         kh, kw = klayer.kernel_size
         if tuple(klayer.strides) != (1, 1) or klayer.padding not in ("same", "valid"):
-            raise FrontendError(f"layer {layer.name!r}: only stride-1 same/valid convolutions are checked")
+            raise FrontendError(
+                f"layer {layer.name!r}: only stride-1 same/valid convolutions are checked"
+            )
         if klayer.padding == "same":
             ph, pw = (kh - 1) // 2, (kw - 1) // 2
             xin = np.pad(xin, ((0, 0), (ph, kh - 1 - ph), (pw, kw - 1 - pw), (0, 0)))
@@ -251,9 +285,10 @@ def check_against(traced: TracedLayer, xin: np.ndarray, expected: np.ndarray) ->
     ref = traced.layer.reference(xin)
     res = {
         "vectors": len(xin),
-        "adder_graph_equals_exact_arithmetic_pct": 100.0 * float(np.mean(np.all(got == ref, axis=1))),
-        "adder_graph_equals_keras_pct": 100.0 * float(np.mean(np.all(np.abs(got - expected) < 1e-9,
-                                                                     axis=1))),
+        "adder_graph_equals_exact_arithmetic_pct": 100.0
+        * float(np.mean(np.all(got == ref, axis=1))),
+        "adder_graph_equals_keras_pct": 100.0
+        * float(np.mean(np.all(np.abs(got - expected) < 1e-9, axis=1))),
     }
     traced.checks.update(res)
     return res

@@ -29,27 +29,51 @@ class HlsBaseline:
         """Logits of the C simulation for float inputs ``x`` (N, H, W, C) as the Keras model takes them."""
         outs = []
         for i in range(0, len(x), batch):
-            xb = np.ascontiguousarray(x[i:i + batch], dtype=np.float64)
+            xb = np.ascontiguousarray(x[i : i + batch], dtype=np.float64)
             outs.append(np.asarray(self.model.predict(xb)).reshape(len(xb), -1))
         return np.concatenate(outs) if outs else np.zeros((0, 0))
 
 
-def convert(keras_model, output_dir: str | Path, *, input_precision: str = "ufixed<8,0>",
-            default_precision: str = "fixed<24,12>", reuse_factor: int = 1,
-            strategy: str = "Latency") -> HlsBaseline:
+def convert(
+    keras_model,
+    output_dir: str | Path,
+    *,
+    input_precision: str = "ufixed<8,0>",
+    default_precision: str = "fixed<24,12>",
+    reuse_factor: int = 1,
+    strategy: str = "Latency",
+) -> HlsBaseline:
     """Convert and compile ``keras_model`` with hls4ml; raise FrontendError naming hls4ml's complaint."""
     hls4ml = _import_hls4ml()
     with keras2_as_keras():
-        return _convert(hls4ml, keras_model, Path(output_dir), input_precision, default_precision,
-                        reuse_factor, strategy)
+        return _convert(
+            hls4ml,
+            keras_model,
+            Path(output_dir),
+            input_precision,
+            default_precision,
+            reuse_factor,
+            strategy,
+        )
 
 
-def _convert(hls4ml, keras_model, out: Path, input_precision: str, default_precision: str,
-             reuse_factor: int, strategy: str) -> HlsBaseline:
+def _convert(
+    hls4ml,
+    keras_model,
+    out: Path,
+    input_precision: str,
+    default_precision: str,
+    reuse_factor: int,
+    strategy: str,
+) -> HlsBaseline:
     try:
         config = hls4ml.utils.config_from_keras_model(
-            keras_model, granularity="name", default_precision=default_precision,
-            default_reuse_factor=reuse_factor, backend="Vivado")
+            keras_model,
+            granularity="name",
+            default_precision=default_precision,
+            default_reuse_factor=reuse_factor,
+            backend="Vivado",
+        )
     except Exception as e:  # hls4ml raises bare Exception for unsupported layers
         raise FrontendError(f"hls4ml cannot read model {keras_model.name!r}: {e}") from e
     config["Model"]["Strategy"] = strategy
@@ -60,8 +84,13 @@ def _convert(hls4ml, keras_model, out: Path, input_precision: str, default_preci
             config["LayerName"][layer.name]["Precision"]["result"] = default_precision
     config["LayerName"].setdefault(first, {})["Precision"] = {"result": input_precision}
     hmodel = hls4ml.converters.convert_from_keras_model(
-        keras_model, hls_config=config, output_dir=str(out), backend="Vivado", io_type="io_parallel",
-        part="xc7z020clg400-1")
+        keras_model,
+        hls_config=config,
+        output_dir=str(out),
+        backend="Vivado",
+        io_type="io_parallel",
+        part="xc7z020clg400-1",
+    )
     hmodel.compile()
     return HlsBaseline(hmodel, out, config)
 

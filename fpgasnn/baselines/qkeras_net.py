@@ -56,7 +56,9 @@ def build(spec: QNetSpec, input_shape: tuple[int, int, int] = (28, 28, 1)):
 
     x = inp = L.Input(shape=input_shape, name="image")
     for i, ch in enumerate(spec.conv, start=1):
-        x = QConv2D(ch, 3, padding="same", kernel_quantizer=wq(), bias_quantizer=wq(), name=f"conv{i}")(x)
+        x = QConv2D(
+            ch, 3, padding="same", kernel_quantizer=wq(), bias_quantizer=wq(), name=f"conv{i}"
+        )(x)
         x = act(f"act{i}")(x)
         x = L.AveragePooling2D(2, name=f"pool{i}")(x)
     x = L.Flatten(name="flatten")(x)
@@ -74,8 +76,13 @@ def to_input(images: np.ndarray) -> np.ndarray:
     return (x.astype(np.float32) * np.float32(INPUT_SCALE))[..., None]
 
 
-def trained(spec: QNetSpec, train_x: np.ndarray, train_y: np.ndarray, cache_dir: str | Path,
-            verbose: int = 0) -> tuple[object, Path]:
+def trained(
+    spec: QNetSpec,
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    cache_dir: str | Path,
+    verbose: int = 0,
+) -> tuple[object, Path]:
     """Load the cached trained model for ``spec`` or train it (Adam, batch 128) and cache it as .h5."""
     tfk = tf_keras()
     from qkeras.utils import _add_supported_quantized_objects
@@ -89,11 +96,20 @@ def trained(spec: QNetSpec, train_x: np.ndarray, train_y: np.ndarray, cache_dir:
 
     tf.keras.utils.set_random_seed(spec.seed)
     model = build(spec, input_shape=(*train_x.shape[-2:], 1))
-    model.compile(optimizer=tfk.optimizers.Adam(2e-3),
-                  loss=tfk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model.compile(
+        optimizer=tfk.optimizers.Adam(2e-3),
+        loss=tfk.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     n = min(spec.train_images, len(train_x))
-    model.fit(to_input(train_x[:n]), np.asarray(train_y[:n]), batch_size=128, epochs=spec.epochs,
-              verbose=verbose, shuffle=True)
+    model.fit(
+        to_input(train_x[:n]),
+        np.asarray(train_y[:n]),
+        batch_size=128,
+        epochs=spec.epochs,
+        verbose=verbose,
+        shuffle=True,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     return model, path
@@ -115,8 +131,11 @@ def to_floatnet(model, input_bits: int = 8):
     for layer in model.layers:
         kind = type(layer).__name__
         if kind == "InputLayer":
-            h, w, c = layer.output_shape[0][1:] if isinstance(layer.output_shape, list) else \
-                layer.output_shape[1:]
+            h, w, c = (
+                layer.output_shape[0][1:]
+                if isinstance(layer.output_shape, list)
+                else layer.output_shape[1:]
+            )
             shape = (c, h, w)
             layers.append(FInput(layer.name, shape, scale=INPUT_SCALE, bits=input_bits))
         elif kind == "QConv2D":
@@ -124,10 +143,19 @@ def to_floatnet(model, input_bits: int = 8):
             kh, kw = layer.kernel_size
             pad = (0, 0, 0, 0)
             if layer.padding == "same":
-                pad = (*same_padding(shape[1], kh, layer.strides[0]),
-                       *same_padding(shape[2], kw, layer.strides[1]))
-            layers.append(FConv(layer.name, wk.transpose(3, 2, 0, 1), _quantized(layer, "bias"),
-                                int(layer.strides[0]), pad))
+                pad = (
+                    *same_padding(shape[1], kh, layer.strides[0]),
+                    *same_padding(shape[2], kw, layer.strides[1]),
+                )
+            layers.append(
+                FConv(
+                    layer.name,
+                    wk.transpose(3, 2, 0, 1),
+                    _quantized(layer, "bias"),
+                    int(layer.strides[0]),
+                    pad,
+                )
+            )
             _, h, w, c = layer.output_shape
             shape = (c, h, w)
         elif kind == "AveragePooling2D":
@@ -147,11 +175,15 @@ def to_floatnet(model, input_bits: int = 8):
             shape = (wk.shape[1],)
         elif kind == "QActivation" and type(layer.quantizer).__name__ == "quantized_relu":
             b, i = int(layer.quantizer.bits), int(layer.quantizer.integer)
-            levels = 2 ** b - 1
+            levels = 2**b - 1
             layers.append(FAct(layer.name, levels, levels * 2.0 ** (i - b), 0.5))
         else:
             bad.append(f"{layer.name} ({kind})")
     if bad:
-        raise UnsupportedLayerError("to_floatnet supports QConv2D, QDense, AveragePooling2D, Flatten and "
-                                    "QActivation(quantized_relu); unsupported: " + ", ".join(bad))
-    return FloatNet(tuple(layers), {"source": f"fpgasnn.baselines.qkeras_net.to_floatnet({model.name})"})
+        raise UnsupportedLayerError(
+            "to_floatnet supports QConv2D, QDense, AveragePooling2D, Flatten and "
+            "QActivation(quantized_relu); unsupported: " + ", ".join(bad)
+        )
+    return FloatNet(
+        tuple(layers), {"source": f"fpgasnn.baselines.qkeras_net.to_floatnet({model.name})"}
+    )

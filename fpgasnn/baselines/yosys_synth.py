@@ -29,8 +29,13 @@ class Resources:
     seconds: float
 
     def as_dict(self) -> dict:
-        return {"LUT": self.LUT, "FF": self.FF, "BRAM_18K": self.BRAM_18K, "DSP": self.DSP,
-                "CARRY4": self.CARRY4}
+        return {
+            "LUT": self.LUT,
+            "FF": self.FF,
+            "BRAM_18K": self.BRAM_18K,
+            "DSP": self.DSP,
+            "CARRY4": self.CARRY4,
+        }
 
 
 def resources_from_stat(cells: dict, seconds: float = 0.0) -> Resources:
@@ -40,18 +45,29 @@ def resources_from_stat(cells: dict, seconds: float = 0.0) -> Resources:
     return Resources(r.LUT, r.FF, r.BRAM_18K, r.DSP, carry, dict(r.cells), seconds)
 
 
-def synthesize(folder: str | Path, files: list[str], top: str, family: str = "xc7",
-               timeout: float | None = None) -> Resources:
+def synthesize(
+    folder: str | Path,
+    files: list[str],
+    top: str,
+    family: str = "xc7",
+    timeout: float | None = None,
+) -> Resources:
     """Synthesize ``files`` (relative to ``folder``) with top module ``top``; return the resources."""
     folder = Path(folder)
     for f in files:
         if Path(f).is_absolute() or ".." in Path(f).parts:
             raise BackendError(f"synthesis sources must be relative to the build folder, got {f!r}")
-    script = (f"read_verilog {' '.join(files)}; "
-              f"synth_xilinx -family {family} -flatten -noiopad -top {top}; "
-              f"tee -q -o stat.json stat -json")
+    script = (
+        f"read_verilog {' '.join(files)}; "
+        f"synth_xilinx -family {family} -flatten -noiopad -top {top}; "
+        f"tee -q -o stat.json stat -json"
+    )
     t0 = time.perf_counter()
-    toolchain.run_tool([toolchain.yosys(), "-q", "-p", script], cwd=folder, what=f"yosys synth of {top}",
-                       timeout=timeout)
+    toolchain.run_tool(
+        [toolchain.yosys(), "-q", "-p", script],
+        cwd=folder,
+        what=f"yosys synth of {top}",
+        timeout=timeout,
+    )
     stat = json.loads((folder / "stat.json").read_text())
     return resources_from_stat(stat["design"]["num_cells_by_type"], time.perf_counter() - t0)

@@ -12,10 +12,22 @@ from fpgasnn.calibrate import casc, cos, fastsnn, qcfs, snncal, twostage
 from fpgasnn.calibrate.method import Method
 from fpgasnn.errors import FpgasnnError
 
-METHODS: dict[str, Method] = {m.name: m for m in (
-    qcfs.METHOD, fastsnn.METHOD, casc.METHOD, cos.METHOD, cos.STATIC, snncal.LIGHT, snncal.ADVANCED,
-    snncal.SIGNED, twostage.METHOD, twostage.SIGNED, cos.SIGNED_CAL_STATIC,
-)}
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        qcfs.METHOD,
+        fastsnn.METHOD,
+        casc.METHOD,
+        cos.METHOD,
+        cos.STATIC,
+        snncal.LIGHT,
+        snncal.ADVANCED,
+        snncal.SIGNED,
+        twostage.METHOD,
+        twostage.SIGNED,
+        cos.SIGNED_CAL_STATIC,
+    )
+}
 BEST = "twostage_signed"
 """What "best" stands for when neither T nor the network is known (it calibrates, so a caller that
 asks whether "best" needs calibration images before knowing T is told yes)."""
@@ -67,5 +79,13 @@ def network_levels(fnet) -> int | None:
     return levels.pop() if len(levels) == 1 else None
 
 
-__all__ = ["BEST", "BEST_BY_T", "BEST_MATCHED", "METHODS", "Method", "best_for", "get_method",
-           "network_levels"]
+__all__ = [
+    "BEST",
+    "BEST_BY_T",
+    "BEST_MATCHED",
+    "METHODS",
+    "Method",
+    "best_for",
+    "get_method",
+    "network_levels",
+]

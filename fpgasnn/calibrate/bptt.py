@@ -57,6 +57,7 @@ class BpttLog:
 
 def kl_loss(ann_logits: np.ndarray, snn_out: np.ndarray) -> float:
     """Mean ``KL(softmax(ann) || softmax(snn))`` (NumPy, for the golden model's scores)."""
+
     def log_softmax(z: np.ndarray) -> np.ndarray:
         z = z - z.max(axis=1, keepdims=True)
         return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -75,8 +76,11 @@ def _tf():
 
 def _supported(spec: SnnSpec) -> bool:
     s = spec.schedule
-    return s.presim == 0 and s.sleep == 0 and all(
-        st.kind in (NeuronKind.IF, NeuronKind.SIGNED_IF) for st in spec.hidden())
+    return (
+        s.presim == 0
+        and s.sleep == 0
+        and all(st.kind in (NeuronKind.IF, NeuronKind.SIGNED_IF) for st in spec.hidden())
+    )
 
 
 def golden_eval(spec: SnnSpec, data: CalibData) -> tuple[float, float]:
@@ -101,9 +105,13 @@ class _Unrolled:
         wmax = float((1 << (spec.weight_bits - 1)) - 1)
         self.wmax = wmax
         self.w = [tf.constant(np.rint(st.weight), tf.float32) for st in spec.stages]
-        self.b = [None if st.bias is None else tf.constant(st.bias, tf.float32) for st in spec.stages]
-        self.v0 = [None if st.is_output else tf.constant(np.asarray(st.v0, np.float64), tf.float32)
-                   for st in spec.stages]
+        self.b = [
+            None if st.bias is None else tf.constant(st.bias, tf.float32) for st in spec.stages
+        ]
+        self.v0 = [
+            None if st.is_output else tf.constant(np.asarray(st.v0, np.float64), tf.float32)
+            for st in spec.stages
+        ]
         st = spec.stages[train]
         self.w_var = tf.Variable(st.weight.astype(np.float32))
         self.v0_var = None  # shaped on the first call
@@ -185,8 +193,16 @@ def _stage_shape(spec: SnnSpec, i: int, images: np.ndarray) -> tuple[int, ...]:
     return tuple(res.counts[spec.stages[i].act.name].shape[1:])
 
 
-def finetune_stage(spec: SnnSpec, i: int, images: np.ndarray, ann_logits: np.ndarray, *, seed: int,
-                   settings: BpttSettings, history: list | None = None) -> SnnSpec:
+def finetune_stage(
+    spec: SnnSpec,
+    i: int,
+    images: np.ndarray,
+    ann_logits: np.ndarray,
+    *,
+    seed: int,
+    settings: BpttSettings,
+    history: list | None = None,
+) -> SnnSpec:
     """Train hidden stage ``i``'s weights and per-neuron v0 (see the module docstring); the new spec.
     ``history`` (optional) receives the mean training loss (KL + const) of each epoch."""
     tf = _tf()
@@ -194,7 +210,9 @@ def finetune_stage(spec: SnnSpec, i: int, images: np.ndarray, ann_logits: np.nda
     st = spec.stages[i]
     model = _Unrolled(tf, spec, i)
     shape = _stage_shape(spec, i, images)
-    model.v0_var = tf.Variable(np.broadcast_to(np.asarray(st.v0, np.float64), shape).astype(np.float32))
+    model.v0_var = tf.Variable(
+        np.broadcast_to(np.asarray(st.v0, np.float64), shape).astype(np.float32)
+    )
     out_scale = float(spec.stages[-1].scale)
     target = tf.constant(_softmax(ann_logits), tf.float32)
     xs = tf.constant(np.asarray(images, np.float32))
@@ -214,7 +232,7 @@ def finetune_stage(spec: SnnSpec, i: int, images: np.ndarray, ann_logits: np.nda
         order = rng.permutation(len(images))
         losses = []
         for k in range(0, len(order), settings.batch):
-            idx = tf.constant(np.sort(order[k:k + settings.batch]))
+            idx = tf.constant(np.sort(order[k : k + settings.batch]))
             loss, grads = step(tf.gather(xs, idx), tf.gather(target, idx))
             adam.apply(grads)
             losses.append(float(loss) * len(idx))
@@ -247,19 +265,28 @@ class _Adam:
             g = g.numpy()
             self.m[k] = self.b1 * self.m[k] + (1 - self.b1) * g
             self.v[k] = self.b2 * self.v[k] + (1 - self.b2) * g * g
-            mh = self.m[k] / (1 - self.b1 ** self.t)
-            vh = self.v[k] / (1 - self.b2 ** self.t)
+            mh = self.m[k] / (1 - self.b1**self.t)
+            vh = self.v[k] / (1 - self.b2**self.t)
             p.assign_sub(self.lrs[k] * mh / (np.sqrt(vh) + self.eps))
 
 
-def finetune_bptt(spec: SnnSpec, data: CalibData, *, seed: int = 0,
-                  settings: BpttSettings | None = None, log: list | None = None) -> SnnSpec:
+def finetune_bptt(
+    spec: SnnSpec,
+    data: CalibData,
+    *,
+    seed: int = 0,
+    settings: BpttSettings | None = None,
+    log: list | None = None,
+) -> SnnSpec:
     """Stage II (b): each hidden stage in turn, kept only if it helps on the calibration data."""
     settings = settings or BpttSettings()
     if not _supported(spec) or data.ann_logits is None:
         return spec
-    n = min(len(data.images), settings.max_images,
-            max(1, settings.max_image_steps // spec.schedule.wake))
+    n = min(
+        len(data.images),
+        settings.max_images,
+        max(1, settings.max_image_steps // spec.schedule.wake),
+    )
     images, logits = data.images[:n], data.ann_logits[:n]
     best = golden_eval(spec, data)
     for i in range(len(spec.stages) - 1):
@@ -267,9 +294,16 @@ def finetune_bptt(spec: SnnSpec, data: CalibData, *, seed: int = 0,
         got = golden_eval(cand, data)
         keep = got[0] >= best[0] and got[1] < best[1]
         if log is not None:
-            log.append({"stage": spec.stages[i].name, "acc_before": round(best[0], 5),
-                        "kl_before": round(best[1], 5), "acc_after": round(got[0], 5),
-                        "kl_after": round(got[1], 5), "kept": keep})
+            log.append(
+                {
+                    "stage": spec.stages[i].name,
+                    "acc_before": round(best[0], 5),
+                    "kl_before": round(best[1], 5),
+                    "acc_after": round(got[0], 5),
+                    "kl_after": round(got[1], 5),
+                    "kept": keep,
+                }
+            )
         if keep:
             spec, best = cand, got
     return spec

@@ -11,6 +11,9 @@ from __future__ import annotations
 from fpgasnn.calibrate.method import Method
 from fpgasnn.ir.nodes import NeuronKind
 
-METHOD = Method("casc", NeuronKind.CONSISTENT_IF,
-                "CASC: consistent IF + wake-sleep (one sleep step per hidden layer)",
-                sleep=lambda T, hidden: hidden)
+METHOD = Method(
+    "casc",
+    NeuronKind.CONSISTENT_IF,
+    "CASC: consistent IF + wake-sleep (one sleep step per hidden layer)",
+    sleep=lambda T, hidden: hidden,
+)

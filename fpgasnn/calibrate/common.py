@@ -18,8 +18,12 @@ from fpgasnn.errors import DataError
 from fpgasnn.golden.simulate import SimResult, simulate
 
 
-def pick_calibration(images: np.ndarray, labels: np.ndarray | None, n: int, seed: int = 0,
-                     ) -> tuple[np.ndarray, np.ndarray | None]:
+def pick_calibration(
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    n: int,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray | None]:
     """``n`` images (and labels) drawn without replacement with ``seed``, in index order."""
     if len(images) == 0:
         raise DataError("calibration needs at least one image, got none")
@@ -28,15 +32,19 @@ def pick_calibration(images: np.ndarray, labels: np.ndarray | None, n: int, seed
     return images[idx], (None if labels is None else np.asarray(labels)[idx])
 
 
-def levels_and_logits(ann: FloatNet, images: np.ndarray, T: int, chunk: int = 500,
-                      ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def levels_and_logits(
+    ann: FloatNet,
+    images: np.ndarray,
+    T: int,
+    chunk: int = 500,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """:func:`fpgasnn.convert.analysis.ann_levels` ``(ann, images, T)`` and the ANN's logits, from one
     forward pass (the float convolutions are most of a calibration's time)."""
     pairs = [(syn, act) for _, syn, act in split_stages(ann) if act is not None]
     parts: dict[str, list[np.ndarray]] = {act.name: [] for _, act in pairs}
     logits = []
     for i in range(0, max(len(images), 1), chunk):
-        outs = ann.forward(images[i:i + chunk], keep=True)
+        outs = ann.forward(images[i : i + chunk], keep=True)
         for syn, act in pairs:
             lv = np.clip(np.floor(outs[syn.name] * T / act.lam + act.shift), 0, T)
             parts[act.name].append(lv.astype(np.int16))
@@ -58,9 +66,12 @@ class CalibData:
     """id(spec) -> (spec, golden scores) (:func:`fpgasnn.calibrate.bptt.golden_eval`'s memory)."""
 
     @classmethod
-    def build(cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray,
-              labels: np.ndarray | None = None) -> CalibData:
-        levels, logits = levels_and_logits(integer_weight_ann(spec, fnet), images, spec.schedule.wake)
+    def build(
+        cls, spec: SnnSpec, fnet: FloatNet, images: np.ndarray, labels: np.ndarray | None = None
+    ) -> CalibData:
+        levels, logits = levels_and_logits(
+            integer_weight_ann(spec, fnet), images, spec.schedule.wake
+        )
         return cls(np.asarray(images), labels, levels, np.argmax(logits, axis=1), logits)
 
     def score(self, res: SimResult) -> float:
@@ -96,8 +107,11 @@ def rounded_weight_ann(spec: SnnSpec, fnet: FloatNet) -> FloatNet:
     for layer in fnet.layers:
         if isinstance(layer, (FConv, FDense)) and layer.name in by_name:
             st = by_name[layer.name]
-            layer = replace(layer, weight=np.rint(st.weight) * st.scale / (unit / st.pool_factor()),
-                            bias=None if st.bias is None else st.bias * st.scale)
+            layer = replace(
+                layer,
+                weight=np.rint(st.weight) * st.scale / (unit / st.pool_factor()),
+                bias=None if st.bias is None else st.bias * st.scale,
+            )
         elif isinstance(layer, FAct) and layer.name in acts:
             layer = replace(layer, lam=acts[layer.name].theta * acts[layer.name].scale)
             unit = layer.lam
@@ -105,8 +119,9 @@ def rounded_weight_ann(spec: SnnSpec, fnet: FloatNet) -> FloatNet:
     return FloatNet(tuple(layers), meta=dict(fnet.meta))
 
 
-def exact(spec: SnnSpec, fnet: FloatNet, images: np.ndarray, *,
-          near: dict[str, np.ndarray] | None = None) -> bool:
+def exact(
+    spec: SnnSpec, fnet: FloatNet, images: np.ndarray, *, near: dict[str, np.ndarray] | None = None
+) -> bool:
     """True when the golden run of ``spec`` gives every hidden neuron the spike count of the quantized
     ANN with ``spec``'s own (rounded) weights and (unrounded) thresholds, on every image: the SNN then
     computes that ANN exactly there, and no calibration can bring it closer. (A network trained with

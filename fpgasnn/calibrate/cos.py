@@ -32,7 +32,7 @@ def offset_indicator(spec: SnnSpec, images: np.ndarray, layer: int, chunk: int =
     theta = int_theta(st)
     out = []
     for i in range(0, len(images), chunk):
-        r = simulate(net, images[i:i + chunk], trace=True)
+        r = simulate(net, images[i : i + chunk], trace=True)
         k = r.trace.phases.index("wake") + spec.schedule.wake - 1
         v = r.trace.membranes[st.act.name][k]
         n = r.counts[st.act.name]
@@ -50,12 +50,25 @@ def static_shift(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     return spec
 
 
-METHOD = Method("cos", NeuronKind.IF, "COS: rho = T offset pre-steps per image, then T steps",
-                presim=lambda T: T)
-STATIC = Method("cos_static", NeuronKind.IF,
-                "COS static: per-neuron v0 shift of one threshold decided on calibration data",
-                passes=(calibration_pass("cos_static_shift", static_shift,
-                                         "v0 +-= theta where the mean offset indicator >= 1/2"),))
-SIGNED_CAL_STATIC = Method("signed_cal_cos", NeuronKind.SIGNED_IF,
-                           "signed IF + per-neuron v0 calibration + COS static shift",
-                           passes=snncal.SIGNED.passes + STATIC.passes)
+METHOD = Method(
+    "cos",
+    NeuronKind.IF,
+    "COS: rho = T offset pre-steps per image, then T steps",
+    presim=lambda T: T,
+)
+STATIC = Method(
+    "cos_static",
+    NeuronKind.IF,
+    "COS static: per-neuron v0 shift of one threshold decided on calibration data",
+    passes=(
+        calibration_pass(
+            "cos_static_shift", static_shift, "v0 +-= theta where the mean offset indicator >= 1/2"
+        ),
+    ),
+)
+SIGNED_CAL_STATIC = Method(
+    "signed_cal_cos",
+    NeuronKind.SIGNED_IF,
+    "signed IF + per-neuron v0 calibration + COS static shift",
+    passes=snncal.SIGNED.passes + STATIC.passes,
+)

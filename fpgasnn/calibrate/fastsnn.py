@@ -25,17 +25,30 @@ STEP_SIZES = (1.0, 0.5)
 
 def _inputs(st: SnnStage, x: np.ndarray) -> np.ndarray:
     for t in st.transforms:
-        x = avgpool_float(x, t.pool) * (t.pool * t.pool) if isinstance(t, FPool) else x.reshape(len(x), -1)
+        x = (
+            avgpool_float(x, t.pool) * (t.pool * t.pool)
+            if isinstance(t, FPool)
+            else x.reshape(len(x), -1)
+        )
     return x
 
 
-def layer_gradient(st: SnnStage, x: np.ndarray, n_out: np.ndarray, target: np.ndarray, T: int,
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def layer_gradient(
+    st: SnnStage,
+    x: np.ndarray,
+    n_out: np.ndarray,
+    target: np.ndarray,
+    T: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """(dW, db) of ``mean((N - level)^2) / 2`` for input counts ``x`` (after the stage's transforms)."""
     from fpgasnn.convert.floatsim import stage_current
 
     bare = stage_current(replace(st, transforms=()), x, False)
-    z = np.asarray(st.v0, dtype=np.float64) + bare + (0.0 if st.bias is None else T * _bshape(st, bare))
+    z = (
+        np.asarray(st.v0, dtype=np.float64)
+        + bare
+        + (0.0 if st.bias is None else T * _bshape(st, bare))
+    )
     g = (n_out - target) * ((z > 0) & (z < T * st.theta))
     n = len(x)
     if st.conv:
@@ -43,7 +56,7 @@ def layer_gradient(st: SnnStage, x: np.ndarray, n_out: np.ndarray, target: np.nd
         xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if any(st.padding) else x
         kh, kw = st.weight.shape[2:]
         win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
-        win = win[:, :, ::st.stride, ::st.stride]
+        win = win[:, :, :: st.stride, :: st.stride]
         dw = np.einsum("nohw,nchwij->ocij", g, win, optimize=True) / n
         db = T * g.sum(axis=(0, 2, 3)) / n
     else:
@@ -72,8 +85,9 @@ def finetune(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
         res = run(spec, data.images)
         best = float(np.mean((res.counts[name] - data.levels[name]) ** 2))
         x = _inputs(st, res.counts[prev].astype(np.float64))
-        dw, db = layer_gradient(st, x, res.counts[name].astype(np.float64),
-                                data.levels[name].astype(np.float64), T)
+        dw, db = layer_gradient(
+            st, x, res.counts[name].astype(np.float64), data.levels[name].astype(np.float64), T
+        )
         peak = float(np.abs(dw).max())
         if peak == 0.0:
             continue
@@ -91,7 +105,15 @@ def finetune(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     return spec
 
 
-METHOD = Method("fastsnn", NeuronKind.SIGNED_IF,
-                "Fast-SNN: signed IF + layer-wise fine-tuning (layers 2..L-1, keep if it helps)",
-                passes=(calibration_pass("fastsnn_finetune", finetune,
-                                         "layer-wise rate-matching fine-tuning of weights and biases"),))
+METHOD = Method(
+    "fastsnn",
+    NeuronKind.SIGNED_IF,
+    "Fast-SNN: signed IF + layer-wise fine-tuning (layers 2..L-1, keep if it helps)",
+    passes=(
+        calibration_pass(
+            "fastsnn_finetune",
+            finetune,
+            "layer-wise rate-matching fine-tuning of weights and biases",
+        ),
+    ),
+)

@@ -35,8 +35,10 @@ def calib_data(spec: SnnSpec, ctx: ConvertContext):
 
     if ctx.calib is None:
         if ctx.calib_images is None or len(ctx.calib_images) == 0:
-            raise DataError("this conversion method calibrates on data: pass calibration images "
-                            "(from the training split)")
+            raise DataError(
+                "this conversion method calibrates on data: pass calibration images "
+                "(from the training split)"
+            )
         ctx.calib = CalibData.build(spec, ctx.fnet, ctx.calib_images, ctx.calib_labels)
     return ctx.calib
 
@@ -50,8 +52,9 @@ def calibration_pass(name: str, fn: Callable[[SnnSpec, ConvertContext], SnnSpec]
         t0, c0 = time.perf_counter(), time.process_time()
         out = fn(spec, ctx)
         ctx.times[f"calib:{name}"] = ctx.times.get(f"calib:{name}", 0.0) + time.perf_counter() - t0
-        ctx.times[f"calib_cpu:{name}"] = (ctx.times.get(f"calib_cpu:{name}", 0.0)
-                                          + time.process_time() - c0)
+        ctx.times[f"calib_cpu:{name}"] = (
+            ctx.times.get(f"calib_cpu:{name}", 0.0) + time.process_time() - c0
+        )
         return out
 
     return Pass(name, "snnspec", "snnspec", timed, doc)

@@ -40,22 +40,33 @@ def stage2(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     t3 = time.perf_counter()
     cands = [spec, a, b, c]
     evals = [golden_eval(x, data) for x in cands]
-    for part, seconds in (("a", t1 - t0), ("b", t2 - t1), ("c", t3 - t2),
-                          ("select", time.perf_counter() - t3)):
+    for part, seconds in (
+        ("a", t1 - t0),
+        ("b", t2 - t1),
+        ("c", t3 - t2),
+        ("select", time.perf_counter() - t3),
+    ):
         ctx.times[f"twostage:{part}"] = seconds  # -> meta pass_seconds, beside the pass's own time
     best = max(range(len(cands)), key=lambda k: (evals[k][0], -evals[k][1], -k))
-    ctx.settings["twostage_candidate_scores"] = {n: round(e[0], 5) for n, e in zip(CANDIDATES, evals,
-                                                                                  strict=True)}
-    ctx.settings["twostage_candidate_kl"] = {n: round(e[1], 6) for n, e in zip(CANDIDATES, evals,
-                                                                              strict=True)}
+    ctx.settings["twostage_candidate_scores"] = {
+        n: round(e[0], 5) for n, e in zip(CANDIDATES, evals, strict=True)
+    }
+    ctx.settings["twostage_candidate_kl"] = {
+        n: round(e[1], 6) for n, e in zip(CANDIDATES, evals, strict=True)
+    }
     ctx.settings["twostage_chosen"] = CANDIDATES[best]
     ctx.settings["twostage_bptt"] = log
     return cands[best]
 
 
-METHOD = Method("twostage", NeuronKind.IF,
-                "two-stage Stage II: v0 calibration, layer-wise BPTT fine-tuning, recalibration",
-                passes=(calibration_pass("stage2", stage2,
-                                         "(a) v0 calibration, (b) BPTT fine-tune, (c) redo (a)"),))
-SIGNED = Method("twostage_signed", NeuronKind.SIGNED_IF, "signed IF + two-stage Stage II",
-                passes=METHOD.passes)
+METHOD = Method(
+    "twostage",
+    NeuronKind.IF,
+    "two-stage Stage II: v0 calibration, layer-wise BPTT fine-tuning, recalibration",
+    passes=(
+        calibration_pass("stage2", stage2, "(a) v0 calibration, (b) BPTT fine-tune, (c) redo (a)"),
+    ),
+)
+SIGNED = Method(
+    "twostage_signed", NeuronKind.SIGNED_IF, "signed IF + two-stage Stage II", passes=METHOD.passes
+)

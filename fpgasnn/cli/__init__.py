@@ -31,8 +31,10 @@ COMMAND_MODULES = [
 ]
 
 
-REPORT_BUG = ("fpgasnn {cmd}: internal error (a bug in fpgasnn, not in your input); please report "
-              "it with the command line and the traceback above")
+REPORT_BUG = (
+    "fpgasnn {cmd}: internal error (a bug in fpgasnn, not in your input); please report "
+    "it with the command line and the traceback above"
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"fpgasnn {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
+    )
     for mod in COMMAND_MODULES:
         importlib.import_module(mod).register(sub)
     return parser

@@ -59,11 +59,13 @@ def project_dir(text: str) -> str:
     if not p.exists():
         raise argparse.ArgumentTypeError(f"no such project folder: {text!r}")
     if not p.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a folder; give a project folder written "
-                                         "by `fpgasnn build`")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a folder; give a project folder written by `fpgasnn build`"
+        )
     if not (p / "project.json").is_file():
-        raise argparse.ArgumentTypeError(f"{text!r} is not an fpgasnn project (no project.json); "
-                                         "run `fpgasnn build` first")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an fpgasnn project (no project.json); run `fpgasnn build` first"
+        )
     return text
 
 
@@ -112,7 +114,8 @@ def output_file(*suffixes: str) -> Callable[[str], str]:
             raise argparse.ArgumentTypeError(f"expected a file name, got {text!r}")
         if suffixes and p.suffix.lower() not in suffixes:
             raise argparse.ArgumentTypeError(
-                f"expected a {' or '.join(suffixes)} file name, got {text!r}")
+                f"expected a {' or '.join(suffixes)} file name, got {text!r}"
+            )
         if p.is_dir():
             raise argparse.ArgumentTypeError(f"{text!r} is a folder, expected a file name")
         if p.exists() and not os.access(p, os.W_OK):
@@ -144,8 +147,10 @@ def check_outside(work: str | Path, folder: str | Path, arg: str, what: str) -> 
     """``work`` (the value of ``arg``) must not be ``folder`` nor lie inside it."""
     w, f = Path(work).resolve(), Path(folder).resolve()
     if w.is_relative_to(f):
-        raise UsageError(f"{arg} {str(work)!r}: must lie outside {what} {str(folder)!r} (a scratch "
-                         "folder there would mix with its files)")
+        raise UsageError(
+            f"{arg} {str(work)!r}: must lie outside {what} {str(folder)!r} (a scratch "
+            "folder there would mix with its files)"
+        )
 
 
 def read_npy(path: str, arg: str):
@@ -201,8 +206,9 @@ def project_network(folder: str | Path):
     try:
         doc = json.loads(pj.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(f"{str(root)!r} is not an fpgasnn project (no project.json); run "
-                         "`fpgasnn build` first") from None
+        raise UsageError(
+            f"{str(root)!r} is not an fpgasnn project (no project.json); run `fpgasnn build` first"
+        ) from None
     except (ValueError, UnicodeDecodeError) as e:
         raise UsageError(f"{pj}: not valid JSON ({e})") from None
     name = doc.get("network", "network.snn") if isinstance(doc, dict) else None
@@ -232,6 +238,19 @@ def keep_work_dir(keep: bool, prefix: str):
     return scope()
 
 
-__all__ = ["board_name", "check_outside", "count", "input_file", "input_path",
-           "keep_work_dir", "load_images", "load_network", "method_name", "output_dir",
-           "output_file", "project_dir", "project_network", "read_npy"]
+__all__ = [
+    "board_name",
+    "check_outside",
+    "count",
+    "input_file",
+    "input_path",
+    "keep_work_dir",
+    "load_images",
+    "load_network",
+    "method_name",
+    "output_dir",
+    "output_file",
+    "project_dir",
+    "project_network",
+    "read_npy",
+]

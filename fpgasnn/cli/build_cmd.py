@@ -12,27 +12,49 @@ from fpgasnn.errors import BackendError, UsageError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "build", help="write an FPGA project (HLS C++, test bench, Vitis/Vivado scripts) for a board",
+        "build",
+        help="write an FPGA project (HLS C++, test bench, Vitis/Vivado scripts) for a board",
         description="Write a complete project for BOARD into the output folder: the HLS C++ of the "
-                    "spiking core, its C test bench with vectors, a Vitis HLS script (csim, csynth, "
-                    "cosim, export) and a Vivado script (project + block design), project.json and a "
-                    "copy of the network. Building twice gives byte-identical files.")
+        "spiking core, its C test bench with vectors, a Vitis HLS script (csim, csynth, "
+        "cosim, export) and a Vivado script (project + block design), project.json and a "
+        "copy of the network. Building twice gives byte-identical files.",
+    )
     p.add_argument("net", type=input_file, help="the .snn file")
-    p.add_argument("--board", default="pynq-z2", type=board_name,
-                   help="board name (see boards/*.json; default pynq-z2)")
-    p.add_argument("-o", "--output", required=True, type=output_dir,
-                   help="project folder to write (built beside it and moved in when complete)")
-    p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
-                   help="parallel channels per layer: one number for every layer (capped at its "
-                        "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
-                        "a budget of lanes (default 128) spent where the synaptic events are")
-    p.add_argument("--taps", default="auto", choices=["auto", "all", "1"],
-                   help="kernel taps of one input event a convolution updates per cycle: all "
-                        "(membranes banked by output position), 1 (smaller, slower) or auto (default: "
-                        "all on the convolutions that would otherwise be the slowest layer)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing project folder whole (it stays as it was if the build "
-                        "fails)")
+    p.add_argument(
+        "--board",
+        default="pynq-z2",
+        type=board_name,
+        help="board name (see boards/*.json; default pynq-z2)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=output_dir,
+        help="project folder to write (built beside it and moved in when complete)",
+    )
+    p.add_argument(
+        "--lanes",
+        action="append",
+        default=[],
+        metavar="N|LAYER=N[,LAYER=N]",
+        help="parallel channels per layer: one number for every layer (capped at its "
+        "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
+        "a budget of lanes (default 128) spent where the synaptic events are",
+    )
+    p.add_argument(
+        "--taps",
+        default="auto",
+        choices=["auto", "all", "1"],
+        help="kernel taps of one input event a convolution updates per cycle: all "
+        "(membranes banked by output position), 1 (smaller, slower) or auto (default: "
+        "all on the convolutions that would otherwise be the slowest layer)",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing project folder whole (it stays as it was if the build fails)",
+    )
     p.set_defaults(func=run)
 
 
@@ -47,7 +69,9 @@ def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
         try:
             return int(items[0])
         except ValueError:
-            raise BackendError(f"--lanes: expected a number or LAYER=N pairs, got {items[0]!r}") from None
+            raise BackendError(
+                f"--lanes: expected a number or LAYER=N pairs, got {items[0]!r}"
+            ) from None
     out: dict[str, int] = {}
     for item in items:
         for pair in filter(None, item.split(",")):
@@ -57,7 +81,9 @@ def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
             try:
                 out[name] = int(value)
             except ValueError:
-                raise BackendError(f"--lanes: layer {name!r}: expected an integer, got {value!r}") from None
+                raise BackendError(
+                    f"--lanes: layer {name!r}: expected an integer, got {value!r}"
+                ) from None
     return out
 
 
@@ -69,15 +95,21 @@ def check_output(out: Path, force: bool) -> None:
     if not force:
         raise UsageError(f"-o {str(out)!r}: folder is not empty; use --force to replace it")
     if not (out / "project.json").is_file():
-        raise UsageError(f"-o {str(out)!r}: not an fpgasnn project folder (no project.json); "
-                         "--force replaces only a project folder: choose a new or empty folder")
+        raise UsageError(
+            f"-o {str(out)!r}: not an fpgasnn project folder (no project.json); "
+            "--force replaces only a project folder: choose a new or empty folder"
+        )
     if Path.cwd().resolve().is_relative_to(out.resolve()):
-        raise UsageError(f"-o {str(out)!r}: is the current folder or holds it; --force cannot "
-                         "replace it from inside")
+        raise UsageError(
+            f"-o {str(out)!r}: is the current folder or holds it; --force cannot "
+            "replace it from inside"
+        )
     parent = out.absolute().parent
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"-o {str(out)!r}: its folder {str(parent)!r} is not writable (--force "
-                         "builds the new project beside the old one)")
+        raise UsageError(
+            f"-o {str(out)!r}: its folder {str(parent)!r} is not writable (--force "
+            "builds the new project beside the old one)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -94,7 +126,12 @@ def run(args: argparse.Namespace) -> int:
     hw = lower(net, HwConfig.make(parse_lanes(args.lanes), taps=args.taps))
     written = build_project(hw, board, args.output, force=args.force, snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
-    print(f"lanes {hw.lanes_policy}, taps {args.taps}: " + ", ".join(
-        f"{s.name} {s.lanes} lane{'s' if s.lanes > 1 else ''}" + (f" x {s.taps} taps ({s.banks} membrane banks)" if s.taps > 1
-                                       else "") for s in hw.stages))
+    print(
+        f"lanes {hw.lanes_policy}, taps {args.taps}: "
+        + ", ".join(
+            f"{s.name} {s.lanes} lane{'s' if s.lanes > 1 else ''}"
+            + (f" x {s.taps} taps ({s.banks} membrane banks)" if s.taps > 1 else "")
+            for s in hw.stages
+        )
+    )
     return 0

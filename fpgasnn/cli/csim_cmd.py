@@ -17,25 +17,44 @@ from fpgasnn.cli.args import (
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "csim", help="C-simulate a built project with g++ and compare it with the golden model",
+        "csim",
+        help="C-simulate a built project with g++ and compare it with the golden model",
         description="Compile the project's HLS C++ and test bench with g++ (ap_int headers from the "
-                    "installed hls4ml), run all images in one process and compare with the golden "
-                    "model bit-exactly: scores, class and (unless --no-trace) every neuron layer's "
-                    "spikes at every time step. Exit status 1 on any mismatch.")
+        "installed hls4ml), run all images in one process and compare with the golden "
+        "model bit-exactly: scores, class and (unless --no-trace) every neuron layer's "
+        "spikes at every time step. Exit status 1 on any mismatch.",
+    )
     p.add_argument("project", type=project_dir, help="project folder written by `fpgasnn build`")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("-n", "--images", type=count(1, 1_000_000), default=100,
-                     help="number of seeded random images in the input range (default 100)")
-    src.add_argument("--inputs", type=input_file,
-                     help=".npy file of integer images (N, *input_shape)")
+    src.add_argument(
+        "-n",
+        "--images",
+        type=count(1, 1_000_000),
+        default=100,
+        help="number of seeded random images in the input range (default 100)",
+    )
+    src.add_argument(
+        "--inputs", type=input_file, help=".npy file of integer images (N, *input_shape)"
+    )
     p.add_argument("--seed", type=count(0), default=0, help="seed of the random images (default 0)")
     p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
-    p.add_argument("--strict", action="store_true",
-                   help="ap_int arithmetic everywhere, also for currents and membranes (slower)")
-    p.add_argument("-j", "--threads", type=count(1, 256), default=1,
-                   help="simulate on this many threads in the one process (untraced runs; default 1)")
-    p.add_argument("--keep-work", action="store_true",
-                   help="keep the scratch folder (compiled simulator, vectors); print where it is")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="ap_int arithmetic everywhere, also for currents and membranes (slower)",
+    )
+    p.add_argument(
+        "-j",
+        "--threads",
+        type=count(1, 256),
+        default=1,
+        help="simulate on this many threads in the one process (untraced runs; default 1)",
+    )
+    p.add_argument(
+        "--keep-work",
+        action="store_true",
+        help="keep the scratch folder (compiled simulator, vectors); print where it is",
+    )
     p.set_defaults(func=run)
 
 
@@ -45,11 +64,21 @@ def run(args: argparse.Namespace) -> int:
     _, net = project_network(args.project)
     images = load_images(args.inputs, net) if args.inputs else None  # before the g++ compile
     with keep_work_dir(args.keep_work, "fpgasnn_csim_") as work:
-        res = run_csim(args.project, images, n=args.images, seed=args.seed, trace=not args.no_trace,
-                       strict=args.strict, threads=args.threads, workdir=work)
+        res = run_csim(
+            args.project,
+            images,
+            n=args.images,
+            seed=args.seed,
+            trace=not args.no_trace,
+            strict=args.strict,
+            threads=args.threads,
+            workdir=work,
+        )
     what = "scores, class and per-step spikes" if res.traced else "scores and class"
-    print(f"csim: {res.images} images, {what} compared with the golden model"
-          f"{' (strict ap_int build)' if res.strict else ''}")
+    print(
+        f"csim: {res.images} images, {what} compared with the golden model"
+        f"{' (strict ap_int build)' if res.strict else ''}"
+    )
     print(f"compile {res.compile_s:.1f} s, run {res.run_s:.3f} s, {res.images_per_s:.0f} images/s")
     for w in res.warnings:
         print(f"warning in generated code: {w}")

@@ -12,29 +12,56 @@ from fpgasnn.data import DATASETS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "demo", help="run the end-to-end demo: model -> SNN -> project -> csim/rtlsim/synth -> report",
+        "demo",
+        help="run the end-to-end demo: model -> SNN -> project -> csim/rtlsim/synth -> report",
         description="Train (first run; cached afterwards) or load the reference model, convert it at T "
-                    "steps with the best calibration, build the project for the board, check it by C "
-                    "simulation and Verilator RTL simulation against the golden model, synthesize the "
-                    "Verilog with Yosys, and write the report. Exit status 1 if any check fails.")
-    p.add_argument("--dataset", default="mnist", choices=sorted(DATASETS),
-                   help="mnist (default), fashion_mnist or digits")
-    p.add_argument("-T", "--steps", type=count(1, 64), default=4,
-                   help="wake time steps (default 4)")
-    p.add_argument("--method", default="best", type=method_name,
-                   help="conversion method (default best)")
+        "steps with the best calibration, build the project for the board, check it by C "
+        "simulation and Verilator RTL simulation against the golden model, synthesize the "
+        "Verilog with Yosys, and write the report. Exit status 1 if any check fails.",
+    )
+    p.add_argument(
+        "--dataset",
+        default="mnist",
+        choices=sorted(DATASETS),
+        help="mnist (default), fashion_mnist or digits",
+    )
+    p.add_argument(
+        "-T", "--steps", type=count(1, 64), default=4, help="wake time steps (default 4)"
+    )
+    p.add_argument(
+        "--method", default="best", type=method_name, help="conversion method (default best)"
+    )
     p.add_argument("--board", default="pynq-z2", type=board_name, help="board (default pynq-z2)")
-    p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N|autoB",
-                   help="lanes per layer, as for `fpgasnn build` (default auto192: a budget of 192 lanes "
-                        "spent where the synaptic events of 16 calibration images are)")
-    p.add_argument("--csim-images", type=count(1, 10_000), default=200,
-                   help="test images for C simulation (200)")
-    p.add_argument("--rtlsim-images", type=count(1, 10_000), default=20,
-                   help="test images for RTL simulation (20)")
-    p.add_argument("--model", type=input_file,
-                   help="a Keras model file instead of the cached reference model")
-    p.add_argument("-o", "--output", default="demo_out", type=output_dir,
-                   help="output folder (default demo_out)")
+    p.add_argument(
+        "--lanes",
+        action="append",
+        default=[],
+        metavar="N|LAYER=N|autoB",
+        help="lanes per layer, as for `fpgasnn build` (default auto192: a budget of 192 lanes "
+        "spent where the synaptic events of 16 calibration images are)",
+    )
+    p.add_argument(
+        "--csim-images",
+        type=count(1, 10_000),
+        default=200,
+        help="test images for C simulation (200)",
+    )
+    p.add_argument(
+        "--rtlsim-images",
+        type=count(1, 10_000),
+        default=20,
+        help="test images for RTL simulation (20)",
+    )
+    p.add_argument(
+        "--model", type=input_file, help="a Keras model file instead of the cached reference model"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        default="demo_out",
+        type=output_dir,
+        help="output folder (default demo_out)",
+    )
     p.set_defaults(func=run)
 
 
@@ -48,12 +75,25 @@ def run(args: argparse.Namespace) -> int:
     lanes = parse_lanes(args.lanes)
     lanes = "auto192" if lanes is None else lanes
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
-    cfg = FlowConfig(dataset=args.dataset, T=args.steps, method=args.method, board=args.board,
-                     lanes=lanes, csim_images=args.csim_images,
-                     rtlsim_images=args.rtlsim_images, model=args.model)
+    cfg = FlowConfig(
+        dataset=args.dataset,
+        T=args.steps,
+        method=args.method,
+        board=args.board,
+        lanes=lanes,
+        csim_images=args.csim_images,
+        rtlsim_images=args.rtlsim_images,
+        model=args.model,
+    )
     tty = sys.stdout.isatty()  # in a log file: the step lines only, no progress-bar redraws
-    bar = tqdm(total=len(STEPS), unit="step", desc="fpgasnn demo", file=sys.stdout,
-               dynamic_ncols=True, disable=not tty)
+    bar = tqdm(
+        total=len(STEPS),
+        unit="step",
+        desc="fpgasnn demo",
+        file=sys.stdout,
+        dynamic_ncols=True,
+        disable=not tty,
+    )
     t0 = time.perf_counter()
 
     def on_step(name, result):
@@ -61,18 +101,23 @@ def run(args: argparse.Namespace) -> int:
             bar.set_description(f"fpgasnn demo: {name}")
             return
         status = "ok  " if result.ok else "FAIL"
-        bar.write(f"[{name:7s}] {status} {result.seconds:6.1f} s  {result.summary}",
-                  file=sys.stdout)
+        bar.write(
+            f"[{name:7s}] {status} {result.seconds:6.1f} s  {result.summary}", file=sys.stdout
+        )
         bar.update(1)
 
     records = run_flow(cfg, args.output, progress=tty, on_step=on_step)
     bar.close()
     failed = [n for n, r in records.items() if not r.ok]
-    print(f"\nfpgasnn demo: {len(records)} steps in {time.perf_counter() - t0:.0f} s; "
-          + ("every check passed" if not failed else f"FAILED: {', '.join(failed)}"))
+    print(
+        f"\nfpgasnn demo: {len(records)} steps in {time.perf_counter() - t0:.0f} s; "
+        + ("every check passed" if not failed else f"FAILED: {', '.join(failed)}")
+    )
     g, m = records["golden"].data, records["model"].data
-    print(f"  accuracy : quantized ANN {m['ann_q_top1_pct']:.2f} %, integer SNN {g['snn_top1_pct']:.2f} % "
-          f"(T={records['convert'].data['T']}, {records['convert'].data['total_steps']} steps in all)")
+    print(
+        f"  accuracy : quantized ANN {m['ann_q_top1_pct']:.2f} %, integer SNN {g['snn_top1_pct']:.2f} % "
+        f"(T={records['convert'].data['T']}, {records['convert'].data['total_steps']} steps in all)"
+    )
     print(f"  report   : {records['report'].summary}")
     print(f"  JSON     : {records['report'].data['json']}")
     return 1 if failed else 0

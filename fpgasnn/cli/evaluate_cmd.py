@@ -26,24 +26,35 @@ def _t_list(text: str) -> list[int]:
     try:
         ts = [int(t) for t in text.split(",") if t.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated step counts, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated step counts, got {text!r}"
+        ) from None
     if not ts or min(ts) < 1 or max(ts) > MAX_T:
         raise argparse.ArgumentTypeError(f"expected step counts in [1, {MAX_T}], got {text!r}")
     return ts
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="convert for each T and report Keras, ANN and SNN accuracy",
-                       description="For each T: the Keras model as Keras runs it, float ANN, quantized "
-                                   "ANN, integer-weight ANN, float SNN and integer SNN top-1 on the test "
-                                   "images, the SNN's agreement with Keras, per-layer spike rates and "
-                                   "off-by-one shares.")
+    p = sub.add_parser(
+        "evaluate",
+        help="convert for each T and report Keras, ANN and SNN accuracy",
+        description="For each T: the Keras model as Keras runs it, float ANN, quantized "
+        "ANN, integer-weight ANN, float SNN and integer SNN top-1 on the test "
+        "images, the SNN's agreement with Keras, per-layer spike rates and "
+        "off-by-one shares.",
+    )
     add_common(p)
     p.add_argument("-T", "--steps", type=_t_list, default=[1, 2, 4, 8], help="e.g. 1,2,4,8")
-    p.add_argument("--test-images", type=count(1), default=None, help="first N test images (default: all)")
+    p.add_argument(
+        "--test-images", type=count(1), default=None, help="first N test images (default: all)"
+    )
     p.add_argument("--no-float-sim", action="store_true", help="skip the float SNN simulation")
-    p.add_argument("--json", type=output_file(".json"), default=None,
-                   help="write the records as a flat JSON list (per-layer figures as layers.NAME.KEY)")
+    p.add_argument(
+        "--json",
+        type=output_file(".json"),
+        default=None,
+        help="write the records as a flat JSON list (per-layer figures as layers.NAME.KEY)",
+    )
     p.set_defaults(func=run)
 
 
@@ -64,7 +75,9 @@ def test_set(src, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str
         u = src.user
         key = "x_test" if u.split else "x"
         if (u.y_test if u.split else u.y_train) is None:
-            raise DataError(f"--data {args.data}: evaluation needs labels ({'y_test' if u.split else 'y'})")
+            raise DataError(
+                f"--data {args.data}: evaluation needs labels ({'y_test' if u.split else 'y'})"
+            )
         x = _encode(src, u.x_test, f"--data {args.data} ({key!r})", args.input_scale)
         y = u.y_test
         what = f"images of {args.data} {key!r}"
@@ -72,12 +85,14 @@ def test_set(src, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str
             calib_draw(src, args)
             keep = np.setdiff1d(np.arange(len(x)), src.calib_idx)
             if len(keep) == 0:
-                raise DataError(f"--data {args.data}: all {len(x)} images are calibration images; "
-                                "lower --calib-images or give x_train/x_test")
+                raise DataError(
+                    f"--data {args.data}: all {len(x)} images are calibration images; "
+                    "lower --calib-images or give x_train/x_test"
+                )
             x, y = x[keep], y[keep]
             what += f" not drawn for calibration ({len(src.calib_idx)} were)"
     if args.test_images:
-        x, y = x[:args.test_images], y[:args.test_images]
+        x, y = x[: args.test_images], y[: args.test_images]
     return x, y, what
 
 
@@ -96,31 +111,52 @@ def run(args: argparse.Namespace) -> int:
     for T in args.steps:
         fnet = read_floatnet(src, args, T)
         cx, cy = calibration(src, args)
-        rec = evaluate_conversion(fnet, x, y, T, args.method, calib=cx, calib_labels=cy,
-                                  weight_bits=args.weight_bits, seed=args.seed,
-                                  res_target_bits=args.res_target_bits,
-                                  float_sim=not args.no_float_sim, dataset=src.data_name,
-                                  keras_classes=kcls)
+        rec = evaluate_conversion(
+            fnet,
+            x,
+            y,
+            T,
+            args.method,
+            calib=cx,
+            calib_labels=cy,
+            weight_bits=args.weight_bits,
+            seed=args.seed,
+            res_target_bits=args.res_target_bits,
+            float_sim=not args.no_float_sim,
+            dataset=src.data_name,
+            keras_classes=kcls,
+        )
         meta = {k: v for k, v in data_meta(src, args).items() if k != "calibration_indices"}
-        rec.update(model=str(args.model), framework=fnet.meta["frontend"], **meta,
-                   relu_levels=fnet.meta["relu_levels"] if fnet.meta["relu_thresholds"] else 0,
-                   relu_thresholds="/".join(f"{k}={v:.6g}"
-                                            for k, v in fnet.meta["relu_thresholds"].items()))
+        rec.update(
+            model=str(args.model),
+            framework=fnet.meta["frontend"],
+            **meta,
+            relu_levels=fnet.meta["relu_levels"] if fnet.meta["relu_thresholds"] else 0,
+            relu_thresholds="/".join(
+                f"{k}={v:.6g}" for k, v in fnet.meta["relu_thresholds"].items()
+            ),
+        )
         records.append(rec)
-        if T == args.steps[0]:
+        if args.steps[0] == T:
             print_relus(fnet)
-        line = (f"T={T} (total {rec['total_steps']} steps): Keras {rec['keras_top1_pct']:.2f} %  "
-                f"ANN float {rec['ann_float_top1_pct']:.2f} %  "
-                f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  "
-                f"ANN int-weight {rec['ann_int_top1_pct']:.2f} %  SNN {rec['snn_top1_pct']:.2f} %  "
-                f"gap {rec['gap_pp']:+.2f} pp  SNN = Keras on {rec['keras_agree_pct']:.2f} %")
+        line = (
+            f"T={T} (total {rec['total_steps']} steps): Keras {rec['keras_top1_pct']:.2f} %  "
+            f"ANN float {rec['ann_float_top1_pct']:.2f} %  "
+            f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  "
+            f"ANN int-weight {rec['ann_int_top1_pct']:.2f} %  SNN {rec['snn_top1_pct']:.2f} %  "
+            f"gap {rec['gap_pp']:+.2f} pp  SNN = Keras on {rec['keras_agree_pct']:.2f} %"
+        )
         if "snn_float_top1_pct" in rec:
-            line += (f"  float SNN {rec['snn_float_top1_pct']:.2f} %  float/int agree "
-                     f"{rec['float_int_agree_pct']:.2f} %")
+            line += (
+                f"  float SNN {rec['snn_float_top1_pct']:.2f} %  float/int agree "
+                f"{rec['float_int_agree_pct']:.2f} %"
+            )
         print(line)
         for layer in rec["layers"]:
-            print(f"    {layer['name']:>10s}: spike rate {layer['spike_rate']:.3f}/neuron/step  "
-                  f"count != ANN level {layer['offbyone_pct']:.2f} %")
+            print(
+                f"    {layer['name']:>10s}: spike rate {layer['spike_rate']:.3f}/neuron/step  "
+                f"count != ANN level {layer['offbyone_pct']:.2f} %"
+            )
     if args.json:
         write_records(Path(args.json), records)
         print(f"wrote {args.json}")

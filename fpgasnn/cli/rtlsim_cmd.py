@@ -22,26 +22,49 @@ from fpgasnn.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rtlsim", help="simulate the Verilog core with Verilator and compare with golden",
-                       description="Build the Verilog core with Verilator, stream N images through it "
-                                   "(cocotb bench), compare scores, class and every layer's per-step "
-                                   "spikes with the golden model, and print the cycles measured, the "
-                                   "cycle model's and the lower bound. Exit status 1 on any mismatch.")
-    p.add_argument("project", type=input_path,
-                   help="project folder written by `fpgasnn build` (its network.snn) or .snn file")
+    p = sub.add_parser(
+        "rtlsim",
+        help="simulate the Verilog core with Verilator and compare with golden",
+        description="Build the Verilog core with Verilator, stream N images through it "
+        "(cocotb bench), compare scores, class and every layer's per-step "
+        "spikes with the golden model, and print the cycles measured, the "
+        "cycle model's and the lower bound. Exit status 1 on any mismatch.",
+    )
+    p.add_argument(
+        "project",
+        type=input_path,
+        help="project folder written by `fpgasnn build` (its network.snn) or .snn file",
+    )
     src = p.add_mutually_exclusive_group()
-    src.add_argument("-n", "--images", type=count(1, 100_000), default=10,
-                     help="seeded random images (default 10)")
-    src.add_argument("--inputs", type=input_file,
-                     help=".npy file of integer images (N, *input_shape)")
+    src.add_argument(
+        "-n",
+        "--images",
+        type=count(1, 100_000),
+        default=10,
+        help="seeded random images (default 10)",
+    )
+    src.add_argument(
+        "--inputs", type=input_file, help=".npy file of integer images (N, *input_shape)"
+    )
     p.add_argument("--seed", type=count(0), default=0)
-    p.add_argument("--lanes", action="append", default=[], metavar="N|LAYER=N[,LAYER=N]",
-                   help="lanes per layer (default: the project's, else 8)")
-    p.add_argument("--workdir", type=output_dir,
-                   help="build folder, kept afterwards; outside the project (default: a temporary "
-                        "folder, removed when the command ends)")
-    p.add_argument("--keep-work", action="store_true",
-                   help="keep the temporary build folder and print where it is")
+    p.add_argument(
+        "--lanes",
+        action="append",
+        default=[],
+        metavar="N|LAYER=N[,LAYER=N]",
+        help="lanes per layer (default: the project's, else 8)",
+    )
+    p.add_argument(
+        "--workdir",
+        type=output_dir,
+        help="build folder, kept afterwards; outside the project (default: a temporary "
+        "folder, removed when the command ends)",
+    )
+    p.add_argument(
+        "--keep-work",
+        action="store_true",
+        help="keep the temporary build folder and print where it is",
+    )
     p.set_defaults(func=run)
 
 
@@ -93,22 +116,32 @@ def run(args: argparse.Namespace) -> int:
     else:
         images = random_images(net, args.images, args.seed)
     hw = lower(net, HwConfig.make(project_lanes(target, args.lanes)))  # checks the lanes too
-    lanes = hw.lanes
-    with (contextlib.nullcontext(Path(args.workdir)) if args.workdir
-          else keep_work_dir(args.keep_work, "fpgasnn_rtlsim_")) as work:
+    with (
+        contextlib.nullcontext(Path(args.workdir))
+        if args.workdir
+        else keep_work_dir(args.keep_work, "fpgasnn_rtlsim_")
+    ) as work:
         sim = RtlSim(hw, None, work)
         sim.build()
         obs = sim.run(images)
     res = check(net, build_context(hw), images, obs)
-    meas, model, lb = (np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound))
-    print(f"rtlsim: {res.images} images back to back, lanes {hw.lanes}, taps {hw.taps}, "
-          f"{res.mismatches} mismatches")
+    meas, model, lb = (
+        np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound)
+    )
+    print(
+        f"rtlsim: {res.images} images back to back, lanes {hw.lanes}, taps {hw.taps}, "
+        f"{res.mismatches} mismatches"
+    )
     if len(meas):
-        print(f"latency/image: measured {meas.mean():.1f} cycles, model {model.mean():.1f}, lower bound "
-              f"{lb.mean():.1f} (measured/bound {meas.mean() / max(lb.mean(), 1):.2f})")
+        print(
+            f"latency/image: measured {meas.mean():.1f} cycles, model {model.mean():.1f}, lower bound "
+            f"{lb.mean():.1f} (measured/bound {meas.mean() / max(lb.mean(), 1):.2f})"
+        )
     if res.intervals_measured:
-        print(f"interval between images: measured {np.mean(res.intervals_measured):.1f} cycles, model "
-              f"{np.mean(res.intervals_model):.1f}")
+        print(
+            f"interval between images: measured {np.mean(res.intervals_measured):.1f} cycles, model "
+            f"{np.mean(res.intervals_model):.1f}"
+        )
     for e in res.errors[:10]:
         print(f"  {e}")
     return 0 if res.ok else 1

@@ -14,17 +14,25 @@ from fpgasnn.golden import simulate
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("simulate", help="run the golden model on images from a .npy file",
-                       description="Run the NumPy golden model (the reference semantics) on integer images "
-                                   "stored in a .npy file of shape (N, *input_shape).")
+    p = sub.add_parser(
+        "simulate",
+        help="run the golden model on images from a .npy file",
+        description="Run the NumPy golden model (the reference semantics) on integer images "
+        "stored in a .npy file of shape (N, *input_shape).",
+    )
     p.add_argument("net", type=input_file, help="the .snn file")
-    p.add_argument("inputs", type=input_file,
-                   help=".npy file with integer images (N, *input_shape)")
-    p.add_argument("--labels", type=input_file,
-                   help=".npy file with N integer labels: also print top-1 accuracy")
+    p.add_argument(
+        "inputs", type=input_file, help=".npy file with integer images (N, *input_shape)"
+    )
+    p.add_argument(
+        "--labels",
+        type=input_file,
+        help=".npy file with N integer labels: also print top-1 accuracy",
+    )
     p.add_argument("--scores", action="store_true", help="print every image's output scores")
-    p.add_argument("--out", type=output_file(".npz"),
-                   help="write scores and classes to this .npz file")
+    p.add_argument(
+        "--out", type=output_file(".npz"), help="write scores and classes to this .npz file"
+    )
     p.set_defaults(func=run)
 
 
@@ -36,8 +44,10 @@ def load_labels(path: str, n: int, classes: int, arg: str = "--labels") -> np.nd
     if len(y) != n:
         raise UsageError(f"{arg} {path!r}: {len(y)} labels for {n} images")
     if len(y) and (int(y.min()) < 0 or int(y.max()) >= classes):
-        raise UsageError(f"{arg} {path!r}: labels must lie in [0, {classes - 1}], got "
-                         f"[{int(y.min())}, {int(y.max())}]")
+        raise UsageError(
+            f"{arg} {path!r}: labels must lie in [0, {classes - 1}], got "
+            f"[{int(y.min())}, {int(y.max())}]"
+        )
     return y
 
 
@@ -52,7 +62,9 @@ def run(args: argparse.Namespace) -> int:
             line += "\tscores=" + " ".join(str(int(v)) for v in res.scores[i])
         print(line)
     if y is not None:
-        print(f"top-1: {100.0 * float(np.mean(res.classes == y)):.2f}% on {len(y)} images (golden model)")
+        print(
+            f"top-1: {100.0 * float(np.mean(res.classes == y)):.2f}% on {len(y)} images (golden model)"
+        )
     if args.out:
         buf = io.BytesIO()
         np.savez(buf, scores=res.scores, classes=res.classes)

@@ -21,13 +21,15 @@ from fpgasnn.convert.floatnet import FAct, FloatNet
 from fpgasnn.convert.snnspec import split_stages
 
 
-def ann_levels(fnet: FloatNet, images: np.ndarray, T: int, chunk: int = 500) -> dict[str, np.ndarray]:
+def ann_levels(
+    fnet: FloatNet, images: np.ndarray, T: int, chunk: int = 500
+) -> dict[str, np.ndarray]:
     """Per activation name, the (N, *shape) integer level for T steps (see the module docstring);
     int16 (T <= 32767), computed ``chunk`` images at a time."""
     parts: dict[str, list[np.ndarray]] = {}
     pairs = [(syn, act) for _, syn, act in split_stages(fnet) if act is not None]
     for i in range(0, max(len(images), 1), chunk):
-        outs = fnet.forward(images[i:i + chunk], keep=True)
+        outs = fnet.forward(images[i : i + chunk], keep=True)
         for syn, act in pairs:
             z = outs[syn.name]
             lv = np.clip(np.floor(z * T / act.lam + act.shift), 0, T).astype(np.int16)
@@ -47,19 +49,26 @@ class LayerStats:
     """Mean |N - level_T| over (image, neuron) pairs."""
 
 
-def layer_stats(counts: dict[str, np.ndarray], events: dict[str, np.ndarray],
-                levels: dict[str, np.ndarray], total_steps: int) -> list[LayerStats]:
+def layer_stats(
+    counts: dict[str, np.ndarray],
+    events: dict[str, np.ndarray],
+    levels: dict[str, np.ndarray],
+    total_steps: int,
+) -> list[LayerStats]:
     out = []
     for name, c in counts.items():
         lv = levels[name]
         per_img = int(np.prod(c.shape[1:]))
         diff = c - lv
-        out.append(LayerStats(
-            name=name, neurons=per_img,
-            spike_rate=float(np.mean(events[name])) / (per_img * total_steps),
-            offbyone_pct=100.0 * float(np.mean(diff != 0)),
-            mean_abs_err=float(np.mean(np.abs(diff))),
-        ))
+        out.append(
+            LayerStats(
+                name=name,
+                neurons=per_img,
+                spike_rate=float(np.mean(events[name])) / (per_img * total_steps),
+                offbyone_pct=100.0 * float(np.mean(diff != 0)),
+                mean_abs_err=float(np.mean(np.abs(diff))),
+            )
+        )
     return out
 
 
@@ -67,10 +76,20 @@ def top1(classes: np.ndarray, labels: np.ndarray) -> float:
     return round(100.0 * float(np.mean(np.asarray(classes) == np.asarray(labels))), 4)
 
 
-def ann_top1(fnet: FloatNet, images: np.ndarray, labels: np.ndarray, *, quantized: bool = True,
-             batch_size: int = 1000) -> float:
-    cls = np.concatenate([np.argmax(fnet.forward(images[i:i + batch_size], quantized=quantized), axis=1)
-                          for i in range(0, len(images), batch_size)])
+def ann_top1(
+    fnet: FloatNet,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    quantized: bool = True,
+    batch_size: int = 1000,
+) -> float:
+    cls = np.concatenate(
+        [
+            np.argmax(fnet.forward(images[i : i + batch_size], quantized=quantized), axis=1)
+            for i in range(0, len(images), batch_size)
+        ]
+    )
     return top1(cls, labels)
 
 

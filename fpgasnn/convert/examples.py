@@ -18,26 +18,32 @@ def tiny_floatnet(seed: int = 0, levels: int = 4, shift: float = 0.5) -> FloatNe
     w2 = rng.normal(0.0, 0.5, (16, 4 * 4 * 4))
     b2 = rng.normal(0.1, 0.1, 16)
     w3 = rng.normal(0.0, 0.5, (10, 16))
-    return FloatNet((
-        FInput("image", (1, 8, 8), scale=1.0 / 255.0),
-        FConv("conv1", w1, b1, 1, (1, 1, 1, 1)),
-        FAct("act1", levels, 1.0, shift),
-        FPool("pool1", 2),
-        FFlatten("flatten"),
-        FDense("fc2", w2, b2),
-        FAct("act2", levels, 1.5, shift),
-        FDense("logits", w3, rng.normal(0.0, 0.1, 10)),
-    ), meta={"source": f"tiny_floatnet(seed={seed})"})
+    return FloatNet(
+        (
+            FInput("image", (1, 8, 8), scale=1.0 / 255.0),
+            FConv("conv1", w1, b1, 1, (1, 1, 1, 1)),
+            FAct("act1", levels, 1.0, shift),
+            FPool("pool1", 2),
+            FFlatten("flatten"),
+            FDense("fc2", w2, b2),
+            FAct("act2", levels, 1.5, shift),
+            FDense("logits", w3, rng.normal(0.0, 0.1, 10)),
+        ),
+        meta={"source": f"tiny_floatnet(seed={seed})"},
+    )
 
 
 def single_neuron(weight: float, levels: int = 2, lam: float = 1.0, shift: float = 0.5) -> FloatNet:
     """One input pixel -> one hidden neuron (``z = weight * pixel / 255``) -> a 2-class output."""
-    return FloatNet((
-        FInput("image", (1,), scale=1.0 / 255.0),
-        FDense("fc1", np.array([[weight]]), None),
-        FAct("act1", levels, lam, shift),
-        FDense("logits", np.array([[1.0], [-1.0]]), None),
-    ), meta={"source": "single_neuron"})
+    return FloatNet(
+        (
+            FInput("image", (1,), scale=1.0 / 255.0),
+            FDense("fc1", np.array([[weight]]), None),
+            FAct("act1", levels, lam, shift),
+            FDense("logits", np.array([[1.0], [-1.0]]), None),
+        ),
+        meta={"source": "single_neuron"},
+    )
 
 
 def random_images(n: int, shape: tuple[int, ...] = (1, 8, 8), seed: int = 0) -> np.ndarray:

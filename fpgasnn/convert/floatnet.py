@@ -90,9 +90,13 @@ class FAct:
 
     def __post_init__(self) -> None:
         if self.levels < 1:
-            raise FrontendError(f"layer {self.name!r}: quantizer levels must be >= 1, got {self.levels}")
+            raise FrontendError(
+                f"layer {self.name!r}: quantizer levels must be >= 1, got {self.levels}"
+            )
         if not (self.lam > 0 and np.isfinite(self.lam)):
-            raise FrontendError(f"layer {self.name!r}: threshold lambda must be > 0, got {self.lam}")
+            raise FrontendError(
+                f"layer {self.name!r}: threshold lambda must be > 0, got {self.lam}"
+            )
 
     def __call__(self, z: np.ndarray, quantized: bool = True) -> np.ndarray:
         if not quantized:
@@ -104,13 +108,20 @@ class FAct:
 FLayer = FInput | FConv | FDense | FPool | FFlatten | FAct
 
 
-def conv2d_float(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: int,
-                 padding: tuple[int, int, int, int]) -> np.ndarray:
+def conv2d_float(
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    stride: int,
+    padding: tuple[int, int, int, int],
+) -> np.ndarray:
     n, c, _h, _wd = x.shape
     o, _, kh, kw = w.shape
     pt, pb, pl, pr = padding
     xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr))) if any(padding) else x
-    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[
+        :, :, ::stride, ::stride
+    ]
     ho, wo = win.shape[2], win.shape[3]
     cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)
     out = cols @ w.reshape(o, -1).T
@@ -148,8 +159,14 @@ class FloatNet:
     def activations(self) -> list[FAct]:
         return [a for a in self.layers if isinstance(a, FAct)]
 
-    def forward(self, pixels: np.ndarray, *, quantized: bool = True, keep: bool = False,
-                plain: Collection[str] = ()) -> np.ndarray | dict[str, np.ndarray]:
+    def forward(
+        self,
+        pixels: np.ndarray,
+        *,
+        quantized: bool = True,
+        keep: bool = False,
+        plain: Collection[str] = (),
+    ) -> np.ndarray | dict[str, np.ndarray]:
         """Logits for integer ``pixels`` (N, *shape); with ``keep=True`` every layer's output by name.
         Activations named in ``plain`` compute the unclipped float ReLU ``max(z, 0)`` (what a float
         Keras ReLU computes; the front end calibrates their thresholds on it)."""

@@ -48,11 +48,15 @@ def fire(kind: NeuronKind, theta: float, v: np.ndarray, n: np.ndarray, t_wake: i
 
 
 def simulate_float(spec: SnnSpec, images: np.ndarray, batch_size: int = 256) -> FloatSimResult:
-    parts = [_run(spec, np.asarray(images[i:i + batch_size], dtype=np.float64))
-             for i in range(0, len(images), batch_size)]
+    parts = [
+        _run(spec, np.asarray(images[i : i + batch_size], dtype=np.float64))
+        for i in range(0, len(images), batch_size)
+    ]
     return FloatSimResult(
-        np.concatenate([p.scores for p in parts]), np.concatenate([p.classes for p in parts]),
-        {k: np.concatenate([p.counts[k] for p in parts]) for k in parts[0].counts})
+        np.concatenate([p.scores for p in parts]),
+        np.concatenate([p.classes for p in parts]),
+        {k: np.concatenate([p.counts[k] for p in parts]) for k in parts[0].counts},
+    )
 
 
 def _run(spec: SnnSpec, x: np.ndarray) -> FloatSimResult:
@@ -88,17 +92,15 @@ def _run(spec: SnnSpec, x: np.ndarray) -> FloatSimResult:
             if k == sched.presim and sched.presim:
                 for st in stages[:-1]:
                     vv, nn = v[st.name], cnt[st.name]
-                    v0[st.name] = v0[st.name] + st.theta * ((vv >= st.theta).astype(np.float64)
-                                                           - ((vv < 0) & (nn > 0)))
+                    v0[st.name] = v0[st.name] + st.theta * (
+                        (vv >= st.theta).astype(np.float64) - ((vv < 0) & (nn > 0))
+                    )
                 reset()
             t_wake += 1
         bias_on = phase != "sleep"
         spikes = None
         for i, st in enumerate(stages):
-            if i == 0:
-                cur = cur0 if bias_on else 0.0
-            else:
-                cur = stage_current(st, spikes, bias_on)
+            cur = (cur0 if bias_on else 0.0) if i == 0 else stage_current(st, spikes, bias_on)
             if st.is_output:
                 acc = acc + cur
                 break
@@ -107,6 +109,9 @@ def _run(spec: SnnSpec, x: np.ndarray) -> FloatSimResult:
             v[st.name] = vv - sp * st.theta
             cnt[st.name] = cnt[st.name] + sp
             spikes = sp
-    acc = np.broadcast_to(acc, (x.shape[0], stages[-1].weight.shape[0])) if np.ndim(acc) == 0 else acc
-    return FloatSimResult(acc, np.argmax(acc, axis=1),
-                          {st.act.name: cnt[st.name] for st in stages[:-1]})
+    acc = (
+        np.broadcast_to(acc, (x.shape[0], stages[-1].weight.shape[0])) if np.ndim(acc) == 0 else acc
+    )
+    return FloatSimResult(
+        acc, np.argmax(acc, axis=1), {st.act.name: cnt[st.name] for st in stages[:-1]}
+    )

@@ -75,8 +75,10 @@ def check_stage(stage: str, obj: Any, after: str) -> None:
             if not st.is_output:
                 arrays.append(np.asarray(st.v0, dtype=np.float64))
                 if not st.theta > 0:
-                    raise IRError(f"after pass {after!r}: layer {st.act.name!r} has threshold "
-                                  f"{st.theta}, expected > 0")
+                    raise IRError(
+                        f"after pass {after!r}: layer {st.act.name!r} has threshold "
+                        f"{st.theta}, expected > 0"
+                    )
             if not all(np.all(np.isfinite(a)) for a in arrays):
                 raise IRError(f"after pass {after!r}: layer {st.name!r} has non-finite parameters")
     else:
@@ -86,7 +88,9 @@ def check_stage(stage: str, obj: Any, after: str) -> None:
 def _check_floatnet(fnet: FloatNet, ctx: ConvertContext) -> FloatNet:
     acts = fnet.activations()
     if not acts:
-        raise FrontendError("the FloatNet has no quantized activation; nothing to map to spiking neurons")
+        raise FrontendError(
+            "the FloatNet has no quantized activation; nothing to map to spiking neurons"
+        )
     return fnet
 
 
@@ -102,7 +106,9 @@ def _schedule(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
 
 def _resolution(spec: SnnSpec, ctx: ConvertContext) -> SnnSpec:
     spec = choose_res_bits(spec, ctx.res_target_bits)
-    ctx.settings["res_bits"] = {st.name: st.res_bits for st in spec.stages if st.res_bits}  # -> meta
+    ctx.settings["res_bits"] = {
+        st.name: st.res_bits for st in spec.stages if st.res_bits
+    }  # -> meta
     return spec
 
 
@@ -127,17 +133,39 @@ def _record_meta(net: Network, ctx: ConvertContext) -> Network:
         "pass_seconds": {k: round(v, 3) for k, v in ctx.times.items()},
         **ctx.settings,
     }
-    return net.with_meta(**{k: v for k, v in meta.items()
-                            if isinstance(v, (str, int, float, bool, dict, list, type(None)))})
+    return net.with_meta(
+        **{
+            k: v
+            for k, v in meta.items()
+            if isinstance(v, (str, int, float, bool, dict, list, type(None)))
+        }
+    )
 
 
-CHECK_FLOATNET = Pass("check_floatnet", "floatnet", "floatnet", _check_floatnet,
-                      "the chain is (pool|flatten)* conv|dense act ... conv|dense")
-FOLD_SCALES = Pass("fold_scales", "floatnet", "snnspec", _fold_scales,
-                   "map activations to neurons, fold per-layer scales (max |W| = 2**(bits-1)-1)")
+CHECK_FLOATNET = Pass(
+    "check_floatnet",
+    "floatnet",
+    "floatnet",
+    _check_floatnet,
+    "the chain is (pool|flatten)* conv|dense act ... conv|dense",
+)
+FOLD_SCALES = Pass(
+    "fold_scales",
+    "floatnet",
+    "snnspec",
+    _fold_scales,
+    "map activations to neurons, fold per-layer scales (max |W| = 2**(bits-1)-1)",
+)
 SET_SCHEDULE = Pass("schedule", "snnspec", "snnspec", _schedule, "T wake steps, presim, sleep")
-RESOLUTION = Pass("resolution", "snnspec", "snnspec", _resolution,
-                  "extra integer resolution bits where thresholds are small (float/int agreement)")
-INTEGERIZE = Pass("integerize", "snnspec", "network", _integerize, "round weights, biases, thresholds, v0")
+RESOLUTION = Pass(
+    "resolution",
+    "snnspec",
+    "snnspec",
+    _resolution,
+    "extra integer resolution bits where thresholds are small (float/int agreement)",
+)
+INTEGERIZE = Pass(
+    "integerize", "snnspec", "network", _integerize, "round weights, biases, thresholds, v0"
+)
 ANNOTATE_WIDTHS = Pass("annotate_widths", "network", "network", _annotate, "range analysis")
 RECORD_META = Pass("record_meta", "network", "network", _record_meta, "source and settings in meta")

@@ -38,8 +38,16 @@ from fpgasnn.errors import IRError
 
 def build_pipeline(method) -> list[Pass]:
     """The passes of ``method`` (a :class:`fpgasnn.calibrate.Method`), in order."""
-    return [CHECK_FLOATNET, FOLD_SCALES, SET_SCHEDULE, *method.passes, RESOLUTION, INTEGERIZE,
-            ANNOTATE_WIDTHS, RECORD_META]
+    return [
+        CHECK_FLOATNET,
+        FOLD_SCALES,
+        SET_SCHEDULE,
+        *method.passes,
+        RESOLUTION,
+        INTEGERIZE,
+        ANNOTATE_WIDTHS,
+        RECORD_META,
+    ]
 
 
 def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str | None = None):
@@ -48,7 +56,9 @@ def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str |
     stage = passes[0].expects
     for p in passes:
         if p.expects != stage:
-            raise IRError(f"pass {p.name!r} expects stage {p.expects!r} but the pipeline is at {stage!r}")
+            raise IRError(
+                f"pass {p.name!r} expects stage {p.expects!r} but the pipeline is at {stage!r}"
+            )
         t0 = time.perf_counter()
         obj = p(obj, ctx)
         ctx.times[p.name] = ctx.times.get(p.name, 0.0) + time.perf_counter() - t0
@@ -59,22 +69,45 @@ def run_pipeline(passes: list[Pass], obj, ctx: ConvertContext, stop_after: str |
     return obj
 
 
-def make_context(fnet: FloatNet, T: int, method, *, weight_bits: int = 8, calib=None,
-                 calib_labels=None, seed: int = 0, res_target_bits: int = RES_TARGET_BITS) -> ConvertContext:
+def make_context(
+    fnet: FloatNet,
+    T: int,
+    method,
+    *,
+    weight_bits: int = 8,
+    calib=None,
+    calib_labels=None,
+    seed: int = 0,
+    res_target_bits: int = RES_TARGET_BITS,
+) -> ConvertContext:
     hidden = len(fnet.activations())
     return ConvertContext(
-        fnet=fnet, T=int(T), weight_bits=int(weight_bits), kind=method.kind,
-        presim=method.presim(int(T)), sleep=method.sleep(int(T), hidden),
+        fnet=fnet,
+        T=int(T),
+        weight_bits=int(weight_bits),
+        kind=method.kind,
+        presim=method.presim(int(T)),
+        sleep=method.sleep(int(T), hidden),
         calib_images=None if calib is None else np.asarray(calib),
-        calib_labels=None if calib_labels is None else np.asarray(calib_labels), seed=seed,
+        calib_labels=None if calib_labels is None else np.asarray(calib_labels),
+        seed=seed,
         res_target_bits=int(res_target_bits),
         settings={"method": method.name, "method_description": method.description},
     )
 
 
-def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, calib_labels=None,
-            weight_bits: int = 8, seed: int = 0, res_target_bits: int = RES_TARGET_BITS,
-            return_spec: bool = False):
+def convert(
+    fnet: FloatNet,
+    T: int = 4,
+    method: str = "qcfs",
+    *,
+    calib=None,
+    calib_labels=None,
+    weight_bits: int = 8,
+    seed: int = 0,
+    res_target_bits: int = RES_TARGET_BITS,
+    return_spec: bool = False,
+):
     """Convert ``fnet`` into an integer SNN with T wake steps using ``method`` (see
     :data:`fpgasnn.calibrate.METHODS`; "best" picks the bench's best for ``T`` and the network's levels). ``calib``: integer images from the
     TRAINING split for the data-driven methods (``calib_labels`` optional: model selection uses them).
@@ -84,8 +117,16 @@ def convert(fnet: FloatNet, T: int = 4, method: str = "qcfs", *, calib=None, cal
     from fpgasnn.calibrate import get_method, network_levels
 
     m = get_method(method, T, network_levels(fnet))
-    ctx = make_context(fnet, T, m, weight_bits=weight_bits, calib=calib, calib_labels=calib_labels,
-                       seed=seed, res_target_bits=res_target_bits)
+    ctx = make_context(
+        fnet,
+        T,
+        m,
+        weight_bits=weight_bits,
+        calib=calib,
+        calib_labels=calib_labels,
+        seed=seed,
+        res_target_bits=res_target_bits,
+    )
     if method == "best":
         ctx.settings["method_requested"] = "best"
     passes = build_pipeline(m)

@@ -108,13 +108,17 @@ def split_stages(fnet: FloatNet) -> list[tuple[tuple, FConv | FDense, FAct | Non
     for layer in fnet.layers[1:]:
         if isinstance(layer, (FPool, FFlatten)):
             if syn is not None:
-                raise FrontendError(f"layer {layer.name!r}: a pooling/flatten layer follows "
-                                    f"{syn.name!r} directly; expected an activation first")
+                raise FrontendError(
+                    f"layer {layer.name!r}: a pooling/flatten layer follows "
+                    f"{syn.name!r} directly; expected an activation first"
+                )
             pending.append(layer)
         elif isinstance(layer, (FConv, FDense)):
             if syn is not None:
-                raise FrontendError(f"layer {layer.name!r} follows {syn.name!r} with no activation "
-                                    "between them; fold linear layers first")
+                raise FrontendError(
+                    f"layer {layer.name!r} follows {syn.name!r} with no activation "
+                    "between them; fold linear layers first"
+                )
             syn = layer
         elif isinstance(layer, FAct):
             if syn is None:
@@ -122,14 +126,21 @@ def split_stages(fnet: FloatNet) -> list[tuple[tuple, FConv | FDense, FAct | Non
             out.append((tuple(pending), syn, layer))
             pending, syn = [], None
         else:
-            raise FrontendError(f"layer {getattr(layer, 'name', layer)!r}: unknown FloatNet layer "
-                                f"{type(layer).__name__}")
+            raise FrontendError(
+                f"layer {getattr(layer, 'name', layer)!r}: unknown FloatNet layer "
+                f"{type(layer).__name__}"
+            )
     out.append((tuple(pending), syn, None))
     return out
 
 
-def fold_scales(fnet: FloatNet, *, weight_bits: int = 8, kind: NeuronKind = NeuronKind.IF,
-                schedule: Schedule | None = None) -> SnnSpec:
+def fold_scales(
+    fnet: FloatNet,
+    *,
+    weight_bits: int = 8,
+    kind: NeuronKind = NeuronKind.IF,
+    schedule: Schedule | None = None,
+) -> SnnSpec:
     """FloatNet -> SnnSpec: map activations to neurons of ``kind`` and fold per-stage scales."""
     if not 2 <= weight_bits <= 32:
         raise FrontendError(f"weight bits must be in 2..32, got {weight_bits}")
@@ -148,18 +159,30 @@ def fold_scales(fnet: FloatNet, *, weight_bits: int = 8, kind: NeuronKind = Neur
         c = peak / wmax
         bias = None if syn.bias is None else syn.bias / c
         conv = isinstance(syn, FConv)
-        common = {"name": syn.name, "transforms": transforms, "weight": w_eff / c, "bias": bias,
-                  "conv": conv, "stride": syn.stride if conv else 1,
-                  "padding": syn.padding if conv else (0, 0, 0, 0), "scale": c, "unit_in": unit_in}
+        common = {
+            "name": syn.name,
+            "transforms": transforms,
+            "weight": w_eff / c,
+            "bias": bias,
+            "conv": conv,
+            "stride": syn.stride if conv else 1,
+            "padding": syn.padding if conv else (0, 0, 0, 0),
+            "scale": c,
+            "unit_in": unit_in,
+        }
         if act is None:
             stages.append(SnnStage(**common))
         else:
             theta = act.lam / c
             stages.append(SnnStage(**common, act=act, kind=kind, theta=theta, v0=act.shift * theta))
             unit = act.lam
-    return SnnSpec(fnet.input, tuple(stages), schedule or Schedule(wake=fnet.activations()[0].levels
-                                                                  if fnet.activations() else 1),
-                   weight_bits=weight_bits, meta=dict(fnet.meta))
+    return SnnSpec(
+        fnet.input,
+        tuple(stages),
+        schedule or Schedule(wake=fnet.activations()[0].levels if fnet.activations() else 1),
+        weight_bits=weight_bits,
+        meta=dict(fnet.meta),
+    )
 
 
 RES_TARGET_BITS = 17
@@ -209,8 +232,10 @@ def int_v0(st: SnnStage) -> int | np.ndarray:
     return int(v) if v.ndim == 0 else v
 
 
-def int_params(st: SnnStage, schedule: Schedule,
-               ) -> tuple[np.ndarray | None, int, int | np.ndarray]:
+def int_params(
+    st: SnnStage,
+    schedule: Schedule,
+) -> tuple[np.ndarray | None, int, int | np.ndarray]:
     """(integer bias, threshold, initial membrane) of hidden stage ``st``.
 
     Each is rounded to the nearest integer (the initial membrane in the rounded threshold's units),
@@ -231,7 +256,9 @@ def int_params(st: SnnStage, schedule: Schedule,
     per_neuron = v0f.ndim > 0
     cshape = (-1, 1, 1) if st.conv and per_neuron else (-1,)
     bf = 0.0 if st.bias is None else st.bias.reshape(cshape)
-    need = np.ceil(st.theta - v0f - bf).astype(np.int64) << st.res_bits  # currents are multiples of 2**k
+    need = (
+        np.ceil(st.theta - v0f - bf).astype(np.int64) << st.res_bits
+    )  # currents are multiples of 2**k
     if st.bias is not None and not per_neuron:
         return (th - int(v0) - need).astype(np.int64), th, v0
     bi = 0 if b is None else b.reshape(cshape)
@@ -241,16 +268,21 @@ def int_params(st: SnnStage, schedule: Schedule,
 
 def integerize(spec: SnnSpec) -> Network:
     """Round every parameter of ``spec`` and build the integer :class:`Network` (no widths yet)."""
-    nodes: list = [Input(spec.input.name, tuple(spec.input.shape), bits=spec.input.bits,
-                         signed=spec.input.signed)]
+    nodes: list = [
+        Input(
+            spec.input.name, tuple(spec.input.shape), bits=spec.input.bits, signed=spec.input.signed
+        )
+    ]
     wmax = (1 << (spec.weight_bits - 1)) - 1
     for st in spec.stages:
         for t in st.transforms:
             nodes.append(AvgPool2D(t.name, t.pool) if isinstance(t, FPool) else Flatten(t.name))
         w = int_weight(st)
         if np.abs(w >> st.res_bits).max() > wmax:
-            raise IRError(f"layer {st.name!r}: integer weights reach {int(np.abs(w >> st.res_bits).max())}, "
-                          f"beyond the {spec.weight_bits}-bit limit {wmax}")
+            raise IRError(
+                f"layer {st.name!r}: integer weights reach {int(np.abs(w >> st.res_bits).max())}, "
+                f"beyond the {spec.weight_bits}-bit limit {wmax}"
+            )
         if st.is_output:
             b = None if st.bias is None else np.rint(st.bias).astype(np.int64)
         else:
@@ -270,13 +302,19 @@ def rounded(spec: SnnSpec) -> SnnSpec:
     """``spec`` with every parameter replaced by its rounded value (the integer network as floats)."""
     stages = []
     for st in spec.stages:
-        ch = {"weight": int_weight(st).astype(np.float64),
-              "bias": None if st.bias is None else np.rint(st.bias), "res_bits": 0,
-              "scale": st.scale / (1 << st.res_bits)}
+        ch = {
+            "weight": int_weight(st).astype(np.float64),
+            "bias": None if st.bias is None else np.rint(st.bias),
+            "res_bits": 0,
+            "scale": st.scale / (1 << st.res_bits),
+        }
         if not st.is_output:
             b, th, v0 = int_params(st, spec.schedule)
-            ch.update(bias=None if b is None else b.astype(np.float64), theta=float(th),
-                      v0=np.asarray(v0, dtype=np.float64))
+            ch.update(
+                bias=None if b is None else b.astype(np.float64),
+                theta=float(th),
+                v0=np.asarray(v0, dtype=np.float64),
+            )
         stages.append(replace(st, **ch))
     return replace(spec, stages=tuple(stages))
 
@@ -286,7 +324,9 @@ def integer_weight_ann(spec: SnnSpec, fnet: FloatNet) -> FloatNet:
     by_name = {st.name: st for st in spec.stages}
     acts = {st.act.name: st for st in spec.stages if not st.is_output}
     layers = []
-    unit = float(fnet.input.scale)  # value of one input unit of the next synapse, before window sums
+    unit = float(
+        fnet.input.scale
+    )  # value of one input unit of the next synapse, before window sums
     for layer in fnet.layers:
         if isinstance(layer, (FConv, FDense)) and layer.name in by_name:
             st = by_name[layer.name]

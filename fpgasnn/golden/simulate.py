@@ -96,7 +96,9 @@ class _Checker:
             )
 
 
-def _fire(node: Neuron, v: np.ndarray, n: np.ndarray, t_wake: int) -> tuple[np.ndarray, np.ndarray | None]:
+def _fire(
+    node: Neuron, v: np.ndarray, n: np.ndarray, t_wake: int
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Boolean masks (positive, negative) of this step's spikes; negative is None for plain IF."""
     pos = v >= node.theta
     if node.kind is NeuronKind.IF:
@@ -107,8 +109,14 @@ def _fire(node: Neuron, v: np.ndarray, n: np.ndarray, t_wake: int) -> tuple[np.n
     return pos, neg
 
 
-def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_trace: bool,
-               check: _Checker, sdt: type) -> SimResult:
+def _run_batch(
+    net: Network,
+    x: np.ndarray,
+    kernels: list[SynapseKernel],
+    want_trace: bool,
+    check: _Checker,
+    sdt: type,
+) -> SimResult:
     stages = net.stages()
     sched = net.schedule
     b = x.shape[0]
@@ -122,8 +130,10 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
     cdt = np.int8 if sched.total < 128 else np.int32
     # plain IF without pre-simulation: every spike is +1 and the counter is never reset, so the events
     # are the final counts -- no per-step count_nonzero needed
-    events_from_counts = {st.activation.name: st.activation.kind is NeuronKind.IF and not sched.presim
-                          for st in stages[:-1]}
+    events_from_counts = {
+        st.activation.name: st.activation.kind is NeuronKind.IF and not sched.presim
+        for st in stages[:-1]
+    }
     v0 = {}
     v: dict[str, np.ndarray] = {}
     cnt: dict[str, np.ndarray] = {}
@@ -150,8 +160,9 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
                 for st in stages[:-1]:
                     node = st.activation
                     vv, nn = v[node.name], cnt[node.name]
-                    shift = node.theta * ((vv >= node.theta).astype(sdt)
-                                          - ((vv < 0) & (nn > 0)).astype(sdt))
+                    shift = node.theta * (
+                        (vv >= node.theta).astype(sdt) - ((vv < 0) & (nn > 0)).astype(sdt)
+                    )
                     v0[node.name] = v0[node.name] + shift
                     v[node.name] = v0[node.name].copy()
                     check("membrane", node.name, v[node.name])
@@ -207,10 +218,16 @@ def _run_batch(net: Network, x: np.ndarray, kernels: list[SynapseKernel], want_t
             spikes={k: np.stack([to_first(s) for s in a]) for k, a in tr_s.items()},
             membranes={k: np.stack([to_first(m) for m in a]) for k, a in tr_v.items()},
             output=np.stack(tr_o),
-            v0_effective={k: np.ascontiguousarray(to_first(a), dtype=np.int64) for k, a in v0.items()},
+            v0_effective={
+                k: np.ascontiguousarray(to_first(a), dtype=np.int64) for k, a in v0.items()
+            },
         )
-    counts = {k: to_first(a) for k, a in cnt.items()}  # views; simulate() copies them out once, as int64
-    return SimResult(acc.astype(np.int64), np.argmax(acc, axis=1).astype(np.int64), counts, events, trace)
+    counts = {
+        k: to_first(a) for k, a in cnt.items()
+    }  # views; simulate() copies them out once, as int64
+    return SimResult(
+        acc.astype(np.int64), np.argmax(acc, axis=1).astype(np.int64), counts, events, trace
+    )
 
 
 def _kernels(net: Network, out_dtype: type, integer_only: bool = False) -> list[SynapseKernel]:
@@ -235,7 +252,9 @@ def _kernels(net: Network, out_dtype: type, integer_only: bool = False) -> list[
 _PREPARED: weakref.WeakKeyDictionary[Network, tuple] = weakref.WeakKeyDictionary()
 
 
-def _prepare(net: Network, integer_only: bool = False) -> tuple[RangeReport, type, list[SynapseKernel]]:
+def _prepare(
+    net: Network, integer_only: bool = False
+) -> tuple[RangeReport, type, list[SynapseKernel]]:
     """Range analysis, state dtype and kernels of ``net`` (cached per network object; nets are frozen)."""
     if integer_only:
         rep = analyze(net)
@@ -244,8 +263,10 @@ def _prepare(net: Network, integer_only: bool = False) -> tuple[RangeReport, typ
     if hit is None:
         rep = analyze(net)
         # State in int32 where range analysis proves it fits (faster), int64 otherwise; same values.
-        fits32 = all(-(1 << 31) <= iv.lo and iv.hi < (1 << 31)
-                     for iv in list(rep.membrane.values()) + list(rep.current.values()))
+        fits32 = all(
+            iv.lo >= -(1 << 31) and iv.hi < (1 << 31)
+            for iv in list(rep.membrane.values()) + list(rep.current.values())
+        )
         sdt = np.int32 if fits32 else np.int64
         hit = _PREPARED[net] = (rep, sdt, _kernels(net, sdt))
     return hit
@@ -265,8 +286,16 @@ def _blas_single_thread():
     return _BLAS[0].limit(limits=1, user_api="blas")
 
 
-def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ranges: bool = False,
-             batch_size: int = 32, integer_only: bool = False, workers: int | None = None) -> SimResult:
+def simulate(
+    net: Network,
+    images: np.ndarray,
+    *,
+    trace: bool = False,
+    check_ranges: bool = False,
+    batch_size: int = 32,
+    integer_only: bool = False,
+    workers: int | None = None,
+) -> SimResult:
     """Run the golden model on ``images`` (N, *input_shape) of integer pixels.
 
     ``trace=True`` also records every step's spikes and membranes of every layer.
@@ -284,11 +313,15 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
     check = _Checker(rep if check_ranges else None)
     starts = list(range(0, len(x), batch_size)) or [0]
     if workers is None:
-        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        workers = (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else (os.cpu_count() or 1)
+        )
     workers = max(1, min(int(workers), len(starts)))
 
     def run(i: int) -> SimResult:
-        return _run_batch(net, x[i:i + batch_size], kernels, trace, check, sdt)
+        return _run_batch(net, x[i : i + batch_size], kernels, trace, check, sdt)
 
     with _blas_single_thread():
         if workers == 1:
@@ -296,13 +329,19 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
         else:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="golden") as pool:
                 parts = list(pool.map(run, starts))
-    counts = {k: np.empty((len(x), *a.shape[1:]), dtype=np.int64) for k, a in parts[0].counts.items()}
-    for i, p in zip(range(0, len(x), batch_size), parts):
+    counts = {
+        k: np.empty((len(x), *a.shape[1:]), dtype=np.int64) for k, a in parts[0].counts.items()
+    }
+    for i, p in zip(range(0, len(x), batch_size), parts, strict=False):
         for k, a in p.counts.items():
-            counts[k][i:i + len(a)] = a
+            counts[k][i : i + len(a)] = a
     if len(parts) == 1:
-        return replace(parts[0], counts=counts if len(x) else
-                       {k: np.ascontiguousarray(a, dtype=np.int64) for k, a in parts[0].counts.items()})
+        return replace(
+            parts[0],
+            counts=counts
+            if len(x)
+            else {k: np.ascontiguousarray(a, dtype=np.int64) for k, a in parts[0].counts.items()},
+        )
     cat = np.concatenate
     tr = None
     if trace:
@@ -312,7 +351,9 @@ def simulate(net: Network, images: np.ndarray, *, trace: bool = False, check_ran
             spikes={k: cat([p.trace.spikes[k] for p in parts], axis=1) for k in t0.spikes},
             membranes={k: cat([p.trace.membranes[k] for p in parts], axis=1) for k in t0.membranes},
             output=cat([p.trace.output for p in parts], axis=1),
-            v0_effective={k: cat([p.trace.v0_effective[k] for p in parts]) for k in t0.v0_effective},
+            v0_effective={
+                k: cat([p.trace.v0_effective[k] for p in parts]) for k in t0.v0_effective
+            },
         )
     return SimResult(
         scores=cat([p.scores for p in parts]),

@@ -26,21 +26,33 @@ def layer_events(hw: HwNetwork, images: np.ndarray | None = None) -> np.ndarray:
     return synaptic_events(hw, images, simulate(hw.net, images, trace=True)).mean(axis=0)
 
 
-def auto_lanes(hw: HwNetwork, images: np.ndarray | None = None, budget: int = 128, *,
-               events: np.ndarray | None = None) -> dict[str, int]:
+def auto_lanes(
+    hw: HwNetwork,
+    images: np.ndarray | None = None,
+    budget: int = 128,
+    *,
+    events: np.ndarray | None = None,
+) -> dict[str, int]:
     """Lanes per synapse layer (name -> lanes), their sum at most ``budget``; ``events``: the layers'
     synaptic events if already counted (:func:`layer_events`)."""
     stages = hw.stages
     if budget < len(stages):
-        raise BackendError(f"auto lanes: a budget of {budget} lanes cannot give each of the "
-                           f"{len(stages)} layers one lane")
-    ev = (layer_events(hw, images) if events is None else events) / np.array([s.taps for s in stages])
+        raise BackendError(
+            f"auto lanes: a budget of {budget} lanes cannot give each of the "
+            f"{len(stages)} layers one lane"
+        )
+    ev = (layer_events(hw, images) if events is None else events) / np.array(
+        [s.taps for s in stages]
+    )
     caps = [s.out_c for s in stages]
     lanes = [1] * len(stages)
     while True:
         total = sum(lanes)
-        cand = [i for i in range(len(stages))
-                if lanes[i] < caps[i] and total + min(2 * lanes[i], caps[i]) - lanes[i] <= budget]
+        cand = [
+            i
+            for i in range(len(stages))
+            if lanes[i] < caps[i] and total + min(2 * lanes[i], caps[i]) - lanes[i] <= budget
+        ]
         if not cand:
             break
         best = max(cand, key=lambda i: (ev[i] / lanes[i], -i))

@@ -55,7 +55,9 @@ class LanesPolicy:
         if value is None:
             return cls(every=1)
         if isinstance(value, bool):
-            raise BackendError(f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}")
+            raise BackendError(
+                f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}"
+            )
         if isinstance(value, int):
             return cls(every=value)
         if isinstance(value, Mapping):
@@ -67,7 +69,9 @@ class LanesPolicy:
             return cls(per_layer=tuple(pairs))
         if isinstance(value, str):
             return cls._parse_text(value)
-        raise BackendError(f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}")
+        raise BackendError(
+            f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}"
+        )
 
     @classmethod
     def _parse_text(cls, spec: str) -> LanesPolicy:
@@ -77,13 +81,16 @@ class LanesPolicy:
             try:
                 return cls(auto_budget=int(low[4:] or DEFAULT_AUTO_BUDGET))
             except ValueError:
-                raise BackendError(f"lanes: expected auto followed by a lane budget, got {spec!r}") from None
+                raise BackendError(
+                    f"lanes: expected auto followed by a lane budget, got {spec!r}"
+                ) from None
         if "=" not in text:
             try:
                 return cls(every=int(text))
             except ValueError:
-                raise BackendError(f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got "
-                                   f"{spec!r}") from None
+                raise BackendError(
+                    f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {spec!r}"
+                ) from None
         pairs = []
         for pair in filter(None, (p.strip() for p in text.split(","))):
             name, sep, value = pair.partition("=")
@@ -92,7 +99,9 @@ class LanesPolicy:
             try:
                 pairs.append((name.strip(), int(value)))
             except ValueError:
-                raise BackendError(f"lanes: layer {name!r}: expected an integer, got {value!r}") from None
+                raise BackendError(
+                    f"lanes: layer {name!r}: expected an integer, got {value!r}"
+                ) from None
         return cls(per_layer=tuple(pairs))
 
     def describe(self) -> str:
@@ -118,8 +127,12 @@ class HwConfig:
     clock_mhz: float | None = None
 
     @classmethod
-    def make(cls, lanes=None, taps: str | int | Mapping[str, str | int] = "auto",
-             clock_mhz: float | None = None) -> HwConfig:
+    def make(
+        cls,
+        lanes=None,
+        taps: str | int | Mapping[str, str | int] = "auto",
+        clock_mhz: float | None = None,
+    ) -> HwConfig:
         """A configuration from loose values (a lanes policy in any form :meth:`LanesPolicy.parse`
         takes; taps "auto", "all", 1 or a per-layer mapping); an HwConfig given as ``lanes`` is
         returned as is."""

@@ -44,8 +44,9 @@ def counter_bits(net: Network) -> int:
     return max(2, (net.schedule.total + 1).bit_length() + 1)
 
 
-def _resolve_lanes(hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None,
-                   events: np.ndarray | None = None) -> dict[str, int]:
+def _resolve_lanes(
+    hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None, events: np.ndarray | None = None
+) -> dict[str, int]:
     """Lanes per synapse layer (``events``: the layers' synaptic events, when already counted)."""
     chans = {s.name: s.out_c for s in hw.stages}
     if policy.is_auto:
@@ -54,8 +55,9 @@ def _resolve_lanes(hw: HwNetwork, policy: LanesPolicy, images: np.ndarray | None
         asked = dict(policy.per_layer)
         unknown = [k for k in asked if k not in chans]
         if unknown:
-            raise BackendError(f"lanes given for unknown layers {unknown}; the synapse layers are "
-                               f"{list(chans)}")
+            raise BackendError(
+                f"lanes given for unknown layers {unknown}; the synapse layers are {list(chans)}"
+            )
         return {k: min(asked.get(k, 1), c) for k, c in chans.items()}
     every = policy.every if policy.every is not None else 1
     return {k: min(every, c) for k, c in chans.items()}
@@ -68,7 +70,9 @@ def _taps_wanted(net: Network, cfg: HwConfig) -> dict[str, str | int]:
     names = [st.synapse.name for st in stages]
     unknown = [k for k in per if k not in names]
     if unknown:
-        raise BackendError(f"taps given for unknown layers {unknown}; the synapse layers are {names}")
+        raise BackendError(
+            f"taps given for unknown layers {unknown}; the synapse layers are {names}"
+        )
     out: dict[str, str | int] = {}
     for st in stages:
         name = st.synapse.name
@@ -82,15 +86,20 @@ def _taps_wanted(net: Network, cfg: HwConfig) -> dict[str, str | int]:
         elif text == "auto":
             out[name] = "auto"
         else:
-            raise BackendError(f"layer {name!r}: parallel taps must be 1, all ({full}) or auto, got "
-                               f"{want!r}")
+            raise BackendError(
+                f"layer {name!r}: parallel taps must be 1, all ({full}) or auto, got {want!r}"
+            )
     return out
 
 
 def _resolve_taps(net: Network, cfg: HwConfig) -> dict[str, int]:
     """Parallel taps per synapse layer to start from ("auto" starts at 1): 1 or kh * kw."""
-    full = {st.synapse.name: (st.synapse.kernel[0] * st.synapse.kernel[1]
-                              if isinstance(st.synapse, Conv2D) else 1) for st in net.stages()}
+    full = {
+        st.synapse.name: (
+            st.synapse.kernel[0] * st.synapse.kernel[1] if isinstance(st.synapse, Conv2D) else 1
+        )
+        for st in net.stages()
+    }
     return {k: full[k] if v == "all" else 1 for k, v in _taps_wanted(net, cfg).items()}
 
 
@@ -100,26 +109,36 @@ def _problems(net: Network) -> list[str]:
     stages = net.stages()
     last = stages[-1]
     if len(last.out_shape) != 1:
-        out.append(f"output layer {last.activation.name!r}: the last synapse {last.synapse.name!r} must "
-                   f"produce a flat (classes,) vector, got {last.out_shape}")
+        out.append(
+            f"output layer {last.activation.name!r}: the last synapse {last.synapse.name!r} must "
+            f"produce a flat (classes,) vector, got {last.out_shape}"
+        )
     for st in stages:
         act = st.activation
         if isinstance(act, Output):
             if act.acc_bits is not None and act.acc_bits > SCORE_BITS:
-                out.append(f"output layer {act.name!r}: its accumulator needs {act.acc_bits} bits; scores "
-                           f"leave the core as {SCORE_BITS}-bit beats")
+                out.append(
+                    f"output layer {act.name!r}: its accumulator needs {act.acc_bits} bits; scores "
+                    f"leave the core as {SCORE_BITS}-bit beats"
+                )
             continue
         if act.theta >= (1 << (PARAM_BITS - 1)):
-            out.append(f"layer {act.name!r}: threshold {act.theta} needs more than {PARAM_BITS} bits "
-                       f"(the Verilog holds thresholds as {PARAM_BITS}-bit constants)")
+            out.append(
+                f"layer {act.name!r}: threshold {act.theta} needs more than {PARAM_BITS} bits "
+                f"(the Verilog holds thresholds as {PARAM_BITS}-bit constants)"
+            )
         lo, hi = act.v0_range()
         if lo < -(1 << (PARAM_BITS - 1)) or hi >= (1 << (PARAM_BITS - 1)):
-            out.append(f"layer {act.name!r}: initial membranes [{lo}, {hi}] need more than "
-                       f"{PARAM_BITS} bits")
+            out.append(
+                f"layer {act.name!r}: initial membranes [{lo}, {hi}] need more than "
+                f"{PARAM_BITS} bits"
+            )
     return out
 
 
-def lower(net: Network, config: HwConfig | None = None, images: np.ndarray | None = None) -> HwNetwork:
+def lower(
+    net: Network, config: HwConfig | None = None, images: np.ndarray | None = None
+) -> HwNetwork:
     """The hardware network of ``net`` under ``config`` (``images``: where automatic lanes count the
     synaptic events; default 16 seeded random images). Raises BackendError listing every problem."""
     cfg = config or HwConfig()
@@ -137,8 +156,16 @@ def lower(net: Network, config: HwConfig | None = None, images: np.ndarray | Non
     c, h, w = _chw(inp.shape)
     hw_in = HwInput(inp.name, ids[inp.name], c, h, w, inp.bits, inp.signed)
     one = tuple(_stage(st, ids, 1, taps[st.synapse.name]) for st in net.stages())
-    hw = HwNetwork(net, hw_in, one, net.schedule.presim, net.schedule.wake, net.schedule.sleep,
-                   counter_bits(net), cfg.lanes.describe())
+    hw = HwNetwork(
+        net,
+        hw_in,
+        one,
+        net.schedule.presim,
+        net.schedule.wake,
+        net.schedule.sleep,
+        counter_bits(net),
+        cfg.lanes.describe(),
+    )
     auto_taps = [name for name, v in _taps_wanted(net, cfg).items() if v == "auto"]
     events = layer_events(hw, images) if (cfg.lanes.is_auto or auto_taps) else None
     while True:
@@ -149,8 +176,12 @@ def lower(net: Network, config: HwConfig | None = None, images: np.ndarray | Non
         name = busiest_convolution(hw, events) if auto_taps else None
         if name is None or name not in auto_taps:
             return hw
-        hw = replace(hw, stages=tuple(replace(s, taps=s.kernel_taps) if s.name == name else s
-                                      for s in hw.stages))
+        hw = replace(
+            hw,
+            stages=tuple(
+                replace(s, taps=s.kernel_taps) if s.name == name else s for s in hw.stages
+            ),
+        )
 
 
 def _stage(st: Stage, ids: Mapping[str, str], lanes: int, taps: int) -> HwStage:
@@ -175,16 +206,42 @@ def _stage(st: Stage, ids: Mapping[str, str], lanes: int, taps: int) -> HwStage:
     else:
         kind, theta, mb, v0, spike_bits = None, 0, int(act.acc_bits), np.asarray(0), 0
     return HwStage(
-        index=st.index, name=syn.name, ident=ids[syn.name], act_name=act.name, act_ident=ids[act.name],
-        op=op, is_first=st.is_first, is_output=isinstance(act, Output),
-        in_c=in_c, in_h=in_h, in_w=in_w, pool=pool, pooled_h=in_h // pool, pooled_w=in_w // pool,
-        kh=kh, kw=kw, stride=stride, pad_top=pad_top, pad_left=pad_left,
-        out_c=out_c, out_h=out_h, out_w=out_w, lanes=lanes, taps=taps,
-        weight=wgt, w_shift=shift, bias=bias, has_bias=syn.bias is not None,
+        index=st.index,
+        name=syn.name,
+        ident=ids[syn.name],
+        act_name=act.name,
+        act_ident=ids[act.name],
+        op=op,
+        is_first=st.is_first,
+        is_output=isinstance(act, Output),
+        in_c=in_c,
+        in_h=in_h,
+        in_w=in_w,
+        pool=pool,
+        pooled_h=in_h // pool,
+        pooled_w=in_w // pool,
+        kh=kh,
+        kw=kw,
+        stride=stride,
+        pad_top=pad_top,
+        pad_left=pad_left,
+        out_c=out_c,
+        out_h=out_h,
+        out_w=out_w,
+        lanes=lanes,
+        taps=taps,
+        weight=wgt,
+        w_shift=shift,
+        bias=bias,
+        has_bias=syn.bias is not None,
         weight_bits=signed_bits(int(wgt.min(initial=0)), int(wgt.max(initial=0))),
         bias_bits=signed_bits(int(bias.min(initial=0)), int(bias.max(initial=0))),
-        current_bits=int(syn.current_bits or 2), membrane_bits=mb,
-        kind=kind, theta=theta, v0=v0, spike_bits=spike_bits,
+        current_bits=int(syn.current_bits or 2),
+        membrane_bits=mb,
+        kind=kind,
+        theta=theta,
+        v0=v0,
+        spike_bits=spike_bits,
     )
 
 

@@ -29,8 +29,9 @@ def _theta(rng: np.random.Generator, w: np.ndarray, in_mean: float) -> int:
     return max(1, round(per_out * in_mean * rng.uniform(0.2, 0.5)))
 
 
-def reference_mnist(seed: int = 0, T: int = 4, kind: NeuronKind = NeuronKind.IF,
-                    weight_bits: int = 8) -> Network:
+def reference_mnist(
+    seed: int = 0, T: int = 4, kind: NeuronKind = NeuronKind.IF, weight_bits: int = 8
+) -> Network:
     """1x28x28 -> conv16 3x3 same -> pool2 -> conv32 3x3 same -> pool2 -> dense64 -> dense10."""
     rng = np.random.default_rng(seed)
     wmax = (1 << (weight_bits - 1)) - 1
@@ -56,8 +57,11 @@ def reference_mnist(seed: int = 0, T: int = 4, kind: NeuronKind = NeuronKind.IF,
         Dense("fc2", w4, rng.integers(-50, 51, 10)),
         Output("out"),
     ]
-    return Network(tuple(nodes), Schedule(wake=T), {"source": "fpgasnn.ir.examples.reference_mnist",
-                                                     "seed": seed})
+    return Network(
+        tuple(nodes),
+        Schedule(wake=T),
+        {"source": "fpgasnn.ir.examples.reference_mnist", "seed": seed},
+    )
 
 
 def tiny(seed: int = 0, T: int = 4) -> Network:
@@ -74,18 +78,27 @@ def tiny(seed: int = 0, T: int = 4) -> Network:
         Dense("fc", w2, rng.integers(-4, 5, 10)),
         Output("out"),
     ]
-    return Network(tuple(nodes), Schedule(wake=T), {"source": "fpgasnn.ir.examples.tiny", "seed": seed})
+    return Network(
+        tuple(nodes), Schedule(wake=T), {"source": "fpgasnn.ir.examples.tiny", "seed": seed}
+    )
 
 
-def random_network(seed: int, kind: NeuronKind | None = None, schedule: Schedule | None = None,
-                   per_neuron_v0: bool | None = None) -> Network:
+def random_network(
+    seed: int,
+    kind: NeuronKind | None = None,
+    schedule: Schedule | None = None,
+    per_neuron_v0: bool | None = None,
+) -> Network:
     """A random small network: 1-2 conv stages (random stride/padding/pool), 0-1 dense hidden stage."""
     rng = np.random.default_rng(seed)
     kinds = list(NeuronKind)
     kind = kind or kinds[int(rng.integers(len(kinds)))]
     if schedule is None:
-        schedule = Schedule(wake=int(rng.integers(1, 5)), presim=int(rng.choice([0, 0, 2])),
-                            sleep=int(rng.choice([0, 0, 2])))
+        schedule = Schedule(
+            wake=int(rng.integers(1, 5)),
+            presim=int(rng.choice([0, 0, 2])),
+            sleep=int(rng.choice([0, 0, 2])),
+        )
     c = int(rng.integers(1, 3))
     h = int(rng.integers(6, 11))
     bits = int(rng.choice([4, 8]))
@@ -105,8 +118,13 @@ def random_network(seed: int, kind: NeuronKind | None = None, schedule: Schedule
             pad = (0, 0, 0, 0)
         w = rng.integers(-7, 8, size=(o, shape[0], k, k))
         th = _theta(rng, w, in_mean)
-        conv = Conv2D(f"conv{i}", w, rng.integers(-th // 3, th // 3 + 1, o) if rng.integers(3) else None,
-                      stride=stride, padding=pad)
+        conv = Conv2D(
+            f"conv{i}",
+            w,
+            rng.integers(-th // 3, th // 3 + 1, o) if rng.integers(3) else None,
+            stride=stride,
+            padding=pad,
+        )
         nodes.append(conv)
         shape = infer_shapes(nodes)[-1]
         use_pn = bool(rng.integers(2)) if per_neuron_v0 is None else per_neuron_v0
@@ -127,10 +145,13 @@ def random_network(seed: int, kind: NeuronKind | None = None, schedule: Schedule
         nodes.append(Neuron("sn_h", kind, th, th // 2))
         f = o
     nclass = int(rng.integers(3, 8))
-    nodes.append(Dense("fc_out", rng.integers(-7, 8, size=(nclass, f)), rng.integers(-5, 6, nclass)))
+    nodes.append(
+        Dense("fc_out", rng.integers(-7, 8, size=(nclass, f)), rng.integers(-5, 6, nclass))
+    )
     nodes.append(Output("out"))
-    return Network(tuple(nodes), schedule, {"source": "fpgasnn.ir.examples.random_network",
-                                            "seed": seed})
+    return Network(
+        tuple(nodes), schedule, {"source": "fpgasnn.ir.examples.random_network", "seed": seed}
+    )
 
 
 def refined(net: Network, shifts: dict[str, int]) -> Network:
@@ -151,6 +172,9 @@ def refined(net: Network, shifts: dict[str, int]) -> Network:
             if not isinstance(act, Neuron):
                 raise IRError(f"layer {n.name!r}: only synapses followed by neurons can be refined")
             nodes[i] = replace(n, weight=n.weight * f, bias=None if n.bias is None else n.bias * f)
-            nodes[i + 1] = replace(act, theta=act.theta * f, v0=act.v0 * f if np.ndim(act.v0) == 0
-                                   else np.asarray(act.v0) * f)
+            nodes[i + 1] = replace(
+                act,
+                theta=act.theta * f,
+                v0=act.v0 * f if np.ndim(act.v0) == 0 else np.asarray(act.v0) * f,
+            )
     return annotate_widths(Network(tuple(nodes), net.schedule, dict(net.meta)))

@@ -138,7 +138,9 @@ def _out_shape(node: Node, shape: tuple[int, ...]) -> tuple[int, ...]:
     where = f"layer {node.name!r} ({OP_NAMES[type(node)]})"
     if isinstance(node, Conv2D):
         if len(shape) != 3:
-            raise IRError(f"{where}: expects a (C, H, W) input, got shape {shape}; is a Flatten misplaced?")
+            raise IRError(
+                f"{where}: expects a (C, H, W) input, got shape {shape}; is a Flatten misplaced?"
+            )
         c, h, w = shape
         if node.weight.shape[1] != c:
             raise IRError(
@@ -153,7 +155,9 @@ def _out_shape(node: Node, shape: tuple[int, ...]) -> tuple[int, ...]:
         return (node.out_channels, ho, wo)
     if isinstance(node, Dense):
         if len(shape) != 1:
-            raise IRError(f"{where}: expects a flat (F,) input, got shape {shape}; add a Flatten before it")
+            raise IRError(
+                f"{where}: expects a flat (F,) input, got shape {shape}; add a Flatten before it"
+            )
         if node.weight.shape[1] != shape[0]:
             raise IRError(
                 f"{where}: weight expects {node.weight.shape[1]} inputs, the input has {shape[0]}"
@@ -195,8 +199,10 @@ def verify(net: Network) -> None:
         if type(n) not in OP_NAMES:
             raise IRError(f"layer {getattr(n, 'name', n)!r}: unknown node type {type(n).__name__}")
     if not isinstance(nodes[-1], Output):
-        raise IRError(f"the last layer must be an Output accumulator, got {OP_NAMES[type(nodes[-1])]} "
-                      f"{nodes[-1].name!r}")
+        raise IRError(
+            f"the last layer must be an Output accumulator, got {OP_NAMES[type(nodes[-1])]} "
+            f"{nodes[-1].name!r}"
+        )
     prev: Node = nodes[0]
     for n in nodes[1:]:
         kind = OP_NAMES[type(n)]
@@ -216,7 +222,7 @@ def verify(net: Network) -> None:
             raise IRError(f"layer {n.name!r}: Output may only be the last layer")
         prev = n
     shapes = infer_shapes(nodes)
-    for n, shape in zip(nodes, shapes):
+    for n, shape in zip(nodes, shapes, strict=False):
         if isinstance(n, Neuron) and n.per_neuron_v0 and n.v0.shape != shape:
             raise IRError(
                 f"layer {n.name!r}: per-neuron initial membrane must have the layer's shape {shape}, "
@@ -228,7 +234,7 @@ def networks_equal(a: Network, b: Network) -> bool:
     """True when both networks have the same nodes, parameters, schedule and metadata."""
     if a.schedule != b.schedule or a.meta != b.meta or len(a.nodes) != len(b.nodes):
         return False
-    for x, y in zip(a.nodes, b.nodes):
+    for x, y in zip(a.nodes, b.nodes, strict=False):
         if type(x) is not type(y):
             return False
         for f in x.__dataclass_fields__:

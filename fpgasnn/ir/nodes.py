@@ -101,7 +101,9 @@ class Conv2D:
         _check_name(self.name)
         w = _int_array(self.weight, "weights", self.name)
         if w.ndim != 4:
-            raise IRError(f"layer {self.name!r}: Conv2D weight must be (O, C, KH, KW), got shape {w.shape}")
+            raise IRError(
+                f"layer {self.name!r}: Conv2D weight must be (O, C, KH, KW), got shape {w.shape}"
+            )
         object.__setattr__(self, "weight", w)
         if self.bias is not None:
             b = _int_array(self.bias, "biases", self.name)
@@ -220,12 +222,16 @@ class Neuron:
                     f"layer {self.name!r}: neuron kind must be one of {kinds}; got {self.kind!r}"
                 ) from None
         if isinstance(self.theta, bool) or int(self.theta) != self.theta or int(self.theta) < 1:
-            raise IRError(f"layer {self.name!r}: threshold must be a positive integer, got {self.theta!r}")
+            raise IRError(
+                f"layer {self.name!r}: threshold must be a positive integer, got {self.theta!r}"
+            )
         object.__setattr__(self, "theta", int(self.theta))
         if np.ndim(self.v0) == 0:
             v0 = self.v0
             if isinstance(v0, bool) or int(v0) != v0:
-                raise IRError(f"layer {self.name!r}: initial membrane must be an integer, got {v0!r}")
+                raise IRError(
+                    f"layer {self.name!r}: initial membrane must be an integer, got {v0!r}"
+                )
             object.__setattr__(self, "v0", int(v0))
         else:
             object.__setattr__(self, "v0", _int_array(self.v0, "initial membranes", self.name))
@@ -311,4 +317,3 @@ def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     out = -(-size // stride)
     total = max((out - 1) * stride + kernel - size, 0)
     return total // 2, total - total // 2
-

@@ -61,8 +61,9 @@ def weight_shift(weight: np.ndarray) -> int:
     return (g & -g).bit_length() - 1
 
 
-def _channel_current(weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: int,
-                     bias_on: bool) -> tuple[np.ndarray, np.ndarray]:
+def _channel_current(
+    weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: int, bias_on: bool
+) -> tuple[np.ndarray, np.ndarray]:
     w = weight.reshape(weight.shape[0], -1)
     if w.size and int(np.abs(w).max()) * w.shape[1] >= (1 << 62):
         raise RangeError(f"weights too large for range analysis (max |w| = {int(np.abs(w).max())})")
@@ -77,8 +78,12 @@ def _channel_current(weight: np.ndarray, bias: np.ndarray | None, lo: int, hi: i
     return cmin, cmax
 
 
-def _step(kind: NeuronKind, a: np.ndarray, b: np.ndarray, theta: int,
-          ) -> tuple[np.ndarray, np.ndarray]:
+def _step(
+    kind: NeuronKind,
+    a: np.ndarray,
+    b: np.ndarray,
+    theta: int,
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval of the membrane after the reset, given the interval [a, b] before it (per channel)."""
     # values below theta stay: [a, min(b, theta-1)] (if a < theta);
     # values at or above theta lose theta: [max(a, theta) - theta, b - theta] (if b >= theta)
@@ -120,8 +125,10 @@ def analyze(net: Network) -> RangeReport:
         act = st.activation
         if isinstance(act, Output):
             acc_hull = Interval(0, 0)
-            for steps in ([("on", sched.presim)] if sched.presim else []), \
-                    [("on", sched.wake), ("sleep", sched.sleep)]:
+            for steps in (
+                ([("on", sched.presim)] if sched.presim else []),
+                [("on", sched.wake), ("sleep", sched.sleep)],
+            ):
                 a = np.zeros_like(on_lo)
                 b = np.zeros_like(on_hi)
                 for phase, n in steps:
@@ -175,7 +182,9 @@ def annotate_widths(net: Network) -> Network:
         nodes.append(n)
     bits = [getattr(n, "membrane_bits", None) or getattr(n, "acc_bits", None) for n in nodes]
     if any(b is not None and b > 62 for b in bits):
-        raise RangeError(f"an accumulator needs more than 62 bits ({bits}); reduce weights or steps")
+        raise RangeError(
+            f"an accumulator needs more than 62 bits ({bits}); reduce weights or steps"
+        )
     return Network(tuple(nodes), net.schedule, dict(net.meta))
 
 

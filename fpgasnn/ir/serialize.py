@@ -43,8 +43,11 @@ def _encode(net: Network) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     doc = {
         "format": FORMAT,
         "version": VERSION,
-        "schedule": {"wake": net.schedule.wake, "presim": net.schedule.presim,
-                     "sleep": net.schedule.sleep},
+        "schedule": {
+            "wake": net.schedule.wake,
+            "presim": net.schedule.presim,
+            "sleep": net.schedule.sleep,
+        },
         "meta": net.meta,
         "layers": layers,
     }
@@ -106,7 +109,9 @@ def loads(data: bytes, source: str = "<bytes>") -> Network:
             try:
                 return np.load(io.BytesIO(zf.read(key)), allow_pickle=False)
             except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-                raise SerializationError(f"{source}: layer {layer!r}: array {key!r} is corrupt: {e}") from None
+                raise SerializationError(
+                    f"{source}: layer {layer!r}: array {key!r} is corrupt: {e}"
+                ) from None
 
         try:
             nodes = []
@@ -137,7 +142,9 @@ def loads(data: bytes, source: str = "<bytes>") -> Network:
         except FpgasnnError as e:
             raise SerializationError(f"{source}: invalid network: {e}") from None
         except (KeyError, TypeError, AttributeError) as e:
-            raise SerializationError(f"{source}: malformed network.json ({type(e).__name__}: {e})") from None
+            raise SerializationError(
+                f"{source}: malformed network.json ({type(e).__name__}: {e})"
+            ) from None
 
 
 def load(path: str | Path) -> Network:

@@ -30,8 +30,15 @@ _LAZY = {
     "ModelSpec": "fpgasnn.keras.models",
 }
 
-__all__ = ["ModelSpec", "cached_reference_model", "evaluate_keras", "from_keras", "keras_logits",
-           "load_model", "train_model"]
+__all__ = [
+    "ModelSpec",
+    "cached_reference_model",
+    "evaluate_keras",
+    "from_keras",
+    "keras_logits",
+    "load_model",
+    "train_model",
+]
 
 
 def __getattr__(name: str):

@@ -42,7 +42,8 @@ def _qactivation_loader(objs: dict[str, object]) -> type:
             if isinstance(act, dict):
                 config = dict(config)
                 config["activation"] = tfk.utils.deserialize_keras_object(
-                    act, module_objects=objs, custom_objects=objs, printable_module_name="quantizer")
+                    act, module_objects=objs, custom_objects=objs, printable_module_name="quantizer"
+                )
             return QActivation(**config)
 
     return QActivationLoader

@@ -58,8 +58,9 @@ def load_model(path: str | Path):
             first_error = e
         else:
             if not isinstance(model, tfk.Model):
-                raise FrontendError(f"{str(p)!r} does not hold a Keras model (found "
-                                    f"{type(model).__name__})")
+                raise FrontendError(
+                    f"{str(p)!r} does not hold a Keras model (found {type(model).__name__})"
+                )
             return model
     if p.suffix == ".keras" and zipfile.is_zipfile(p):
         k3 = keras3()
@@ -69,12 +70,15 @@ def load_model(path: str | Path):
             first_error = first_error or e
         else:
             if not isinstance(model, k3.Model):
-                raise FrontendError(f"{str(p)!r} does not hold a Keras model (found "
-                                    f"{type(model).__name__})")
+                raise FrontendError(
+                    f"{str(p)!r} does not hold a Keras model (found {type(model).__name__})"
+                )
             return model
     e = first_error
     text = str(e).splitlines()[0] if str(e) else ""
-    raise FrontendError(f"{str(p)!r} is not a readable Keras model file: {type(e).__name__}: {text}")
+    raise FrontendError(
+        f"{str(p)!r} is not a readable Keras model file: {type(e).__name__}: {text}"
+    )
 
 
 def _check(model, graph, replace_maxpool: bool) -> None:
@@ -92,8 +96,9 @@ def _check(model, graph, replace_maxpool: bool) -> None:
         if h is None:
             why = "no handler for this layer class"
         else:
-            why = h.check(layer, Where(is_last=i == last and graph.is_chain,
-                                       replace_maxpool=replace_maxpool))
+            why = h.check(
+                layer, Where(is_last=i == last and graph.is_chain, replace_maxpool=replace_maxpool)
+            )
         if why is not None:
             found.setdefault(layer.name, (type(layer).__name__, []))[1].append(why)
     if found:
@@ -101,16 +106,19 @@ def _check(model, graph, replace_maxpool: bool) -> None:
         names = sorted(found, key=lambda n: order.index(n) if n in order else len(order))
         lines = "\n".join(f"  {n!r} ({found[n][0]}): {'; '.join(found[n][1])}" for n in names)
         chain = " (a model converts only as one chain of layers)" if graph.problems else ""
-        raise UnsupportedLayerError(f"model {model.name!r} cannot be converted, {len(found)} "
-                                    f"layer(s) with problems{chain}:\n{lines}")
+        raise UnsupportedLayerError(
+            f"model {model.name!r} cannot be converted, {len(found)} "
+            f"layer(s) with problems{chain}:\n{lines}"
+        )
 
 
 AUTO_PERCENTILES = (95.0, 98.0, 99.0, 99.5, 99.9, 99.99, 100.0)
 """The candidates ``relu_percentile="auto"`` chooses from, per layer."""
 
 
-def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray,
-                    percentile: float | str, batch: int = 256) -> tuple[dict[str, float], dict]:
+def calibrate_relus(
+    fnet: FloatNet, pending: set[str], images: np.ndarray, percentile: float | str, batch: int = 256
+) -> tuple[dict[str, float], dict]:
     """Thresholds of the plain ReLUs named in ``pending``, and the percentile chosen for each.
 
     A number P: each threshold is the P-th percentile of the layer's positive outputs on ``images``
@@ -123,7 +131,7 @@ def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray,
     pos: dict[str, list[np.ndarray]] = {n: [] for n in pending}
     ref = []
     for i in range(0, len(images), batch):
-        outs = fnet.forward(images[i:i + batch], keep=True, plain=pending)
+        outs = fnet.forward(images[i : i + batch], keep=True, plain=pending)
         ref.append(np.argmax(outs[fnet.layers[-1].name], axis=1))
         for n in pending:
             v = outs[n]
@@ -136,32 +144,52 @@ def calibrate_relus(fnet: FloatNet, pending: set[str], images: np.ndarray,
     for k, name in enumerate(order):
         vals = np.concatenate(pos[name])
         if vals.size == 0:
-            raise FrontendError(f"layer {name!r}: no positive activation on the {len(images)} "
-                                "calibration images; cannot choose its threshold")
+            raise FrontendError(
+                f"layer {name!r}: no positive activation on the {len(images)} "
+                "calibration images; cannot choose its threshold"
+            )
         options = [(p, float(np.percentile(vals, p))) for p in cands]
         best = options[-1]
         if len(options) > 1:
             scores = []
             for p, lam in options:
-                trial = [FAct(a.name, a.levels, lam, a.shift) if isinstance(a, FAct) and a.name == name
-                         else a for a in layers]
+                trial = [
+                    FAct(a.name, a.levels, lam, a.shift)
+                    if isinstance(a, FAct) and a.name == name
+                    else a
+                    for a in layers
+                ]
                 net = FloatNet(tuple(trial))
-                later = set(order[k + 1:])
-                got = np.concatenate([np.argmax(net.forward(images[i:i + batch], plain=later), axis=1)
-                                      for i in range(0, len(images), batch)])
+                later = set(order[k + 1 :])
+                got = np.concatenate(
+                    [
+                        np.argmax(net.forward(images[i : i + batch], plain=later), axis=1)
+                        for i in range(0, len(images), batch)
+                    ]
+                )
                 scores.append((float(np.mean(got == ref_cls)), p, lam))
             _, p, lam = max(scores)
             best = (p, lam)
         chosen[name], lams[name] = best
-        layers = [FAct(a.name, a.levels, best[1], a.shift) if isinstance(a, FAct) and a.name == name
-                  else a for a in layers]
+        layers = [
+            FAct(a.name, a.levels, best[1], a.shift)
+            if isinstance(a, FAct) and a.name == name
+            else a
+            for a in layers
+        ]
     return lams, chosen
 
 
-def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | None = None,
-               replace_maxpool: bool = False, input_scale: float = INPUT_SCALE,
-               relu_levels: int = 4, relu_percentile: float | str = 99.9,
-               calib_source: str = "") -> FloatNet:
+def from_keras(
+    model,
+    *,
+    calib_images: np.ndarray | Callable[[], np.ndarray] | None = None,
+    replace_maxpool: bool = False,
+    input_scale: float = INPUT_SCALE,
+    relu_levels: int = 4,
+    relu_percentile: float | str = 99.9,
+    calib_source: str = "",
+) -> FloatNet:
     """Read a tf_keras / QKeras / Keras 3 model (or the path of a saved one) into a FloatNet.
 
     ``calib_images``: integer inputs (N, C, H, W) / (N, F), or a function returning them (called only
@@ -191,24 +219,33 @@ def from_keras(model, *, calib_images: np.ndarray | Callable[[], np.ndarray] | N
     for layer in graph.layers:
         handler_for(layer, k3).build(b, layer)
     if isinstance(b.layers[-1], FAct) or len(b.layers) < 2:
-        raise FrontendError(f"model {model.name!r} must end with a Conv2D/Dense producing the "
-                            f"logits; its last layer is {graph.layers[-1].name!r}")
+        raise FrontendError(
+            f"model {model.name!r} must end with a Conv2D/Dense producing the "
+            f"logits; its last layer is {graph.layers[-1].name!r}"
+        )
     lams: dict[str, float] = {}
     chosen: dict[str, float] = {}
     n_calib = 0
     if b.pending:
         if calib_images is None:
             names = ", ".join(repr(n) for n in sorted(b.pending))
-            raise FrontendError(f"model {model.name!r}: plain ReLU layer(s) {names} take their "
-                                "threshold from calibration data; pass calib_images (e.g. a few "
-                                "hundred training images; CLI: --dataset or --data)")
+            raise FrontendError(
+                f"model {model.name!r}: plain ReLU layer(s) {names} take their "
+                "threshold from calibration data; pass calib_images (e.g. a few "
+                "hundred training images; CLI: --dataset or --data)"
+            )
         images = calib_images() if callable(calib_images) else calib_images
         images = as_model_input(images, finput.shape)
         n_calib = len(images)
-        lams, chosen = calibrate_relus(FloatNet(tuple(b.layers)), b.pending, images,
-                                       relu_percentile)
-    layers = tuple(FAct(a.name, a.levels, lams[a.name], a.shift)
-                   if isinstance(a, FAct) and a.name in lams else a for a in b.layers)
+        lams, chosen = calibrate_relus(
+            FloatNet(tuple(b.layers)), b.pending, images, relu_percentile
+        )
+    layers = tuple(
+        FAct(a.name, a.levels, lams[a.name], a.shift)
+        if isinstance(a, FAct) and a.name in lams
+        else a
+        for a in b.layers
+    )
     meta: dict[str, Any] = {
         "source": source if source is not None else f"<in-memory model {model.name!r}>",
         "source_model_name": model.name,
@@ -236,8 +273,10 @@ def as_model_input(images, shape: tuple[int, ...]) -> np.ndarray:
         x = x.reshape(len(x), -1)
     if x.ndim != len(shape) + 1 or tuple(x.shape[1:]) != tuple(shape):
         want = "(N, " + ", ".join(str(s) for s in shape) + ")"
-        raise FrontendError(f"images of shape {tuple(np.shape(images))} do not fit the model input; "
-                            f"expected {want} ({'C, H, W' if len(shape) == 3 else 'F'})")
+        raise FrontendError(
+            f"images of shape {tuple(np.shape(images))} do not fit the model input; "
+            f"expected {want} ({'C, H, W' if len(shape) == 3 else 'F'})"
+        )
     return x
 
 

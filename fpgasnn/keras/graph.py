@@ -60,20 +60,40 @@ def read_graph(model) -> Graph:
     problems: list[Problem] = []
     name = model.name
     if not model.built or not getattr(model, "inputs", None):
-        problems.append(Problem(name, _cls(model), "no known input shape; build it (e.g. start it "
-                                                  "with an Input layer) before converting"))
+        problems.append(
+            Problem(
+                name,
+                _cls(model),
+                "no known input shape; build it (e.g. start it "
+                "with an Input layer) before converting",
+            )
+        )
         return Graph(None, tuple(model.layers), tuple(problems), False)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
-        problems.append(Problem(name, _cls(model), f"{len(model.inputs)} inputs and "
-                                                  f"{len(model.outputs)} outputs; expected exactly "
-                                                  "one of each"))
-    is_input = (lambda layer: isinstance(layer, K.layers.InputLayer))
+        problems.append(
+            Problem(
+                name,
+                _cls(model),
+                f"{len(model.inputs)} inputs and "
+                f"{len(model.outputs)} outputs; expected exactly "
+                "one of each",
+            )
+        )
+
+    def is_input(layer):
+        return isinstance(layer, K.layers.InputLayer)
+
     input_layer = model.inputs[0]._keras_history[0]
     body = [layer for layer in model.layers if not is_input(layer)]
     for layer in body:
         if isinstance(layer, K.Model):
-            problems.append(Problem(layer.name, _cls(layer), "a nested model; flatten it into one "
-                                                            "Sequential or functional model first"))
+            problems.append(
+                Problem(
+                    layer.name,
+                    _cls(layer),
+                    "a nested model; flatten it into one Sequential or functional model first",
+                )
+            )
     if isinstance(model, K.Sequential):
         return Graph(input_layer, tuple(body), tuple(problems), not problems)
     members = {id(layer) for layer in model.layers}
@@ -82,8 +102,13 @@ def read_graph(model) -> Graph:
         calls = [[p for p in c if id(p) in members] for c in _inbound(layer, k3)]
         calls = [c for c in calls if c] or [[]]
         if len(calls) > 1:
-            problems.append(Problem(layer.name, _cls(layer), f"a shared layer, called {len(calls)} "
-                                                            "times; each layer must be used once"))
+            problems.append(
+                Problem(
+                    layer.name,
+                    _cls(layer),
+                    f"a shared layer, called {len(calls)} times; each layer must be used once",
+                )
+            )
         ins = calls[0]
         if len(ins) > 1:
             names = ", ".join(repr(i.name) for i in ins)
@@ -94,8 +119,9 @@ def read_graph(model) -> Graph:
         users = consumers.get(id(layer), [])
         if len(users) > 1:
             names = ", ".join(repr(u.name) for u in users)
-            problems.append(Problem(layer.name, _cls(layer), f"its output feeds {len(users)} layers "
-                                                            f"({names})"))
+            problems.append(
+                Problem(layer.name, _cls(layer), f"its output feeds {len(users)} layers ({names})")
+            )
     if problems:
         return Graph(input_layer, tuple(body), tuple(problems), False)
     chain = []

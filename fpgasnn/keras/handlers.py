@@ -74,8 +74,10 @@ class Builder:
             elif plain:
                 return
             else:
-                raise FrontendError(f"activation {act.name!r} directly follows activation "
-                                    f"{prev.name!r}; two quantizers in a row do not make one neuron")
+                raise FrontendError(
+                    f"activation {act.name!r} directly follows activation "
+                    f"{prev.name!r}; two quantizers in a row do not make one neuron"
+                )
         self.emit(act)
         if plain:
             self.pending.add(act.name)
@@ -155,22 +157,29 @@ def _check_conv(layer) -> str | None:
 
 def _build_conv(b: Builder, layer) -> None:
     if len(b.shape) != 3:
-        raise FrontendError(f"layer {layer.name!r} (Conv2D) needs an (H, W, C) input, got {b.shape}")
+        raise FrontendError(
+            f"layer {layer.name!r} (Conv2D) needs an (H, W, C) input, got {b.shape}"
+        )
     h, w, _ = b.shape
     kernel = _quantized(layer, "kernel")
     kh, kw, _, o = kernel.shape
     s = int(layer.strides[0])
-    pad = (*same_padding(h, kh, s), *same_padding(w, kw, s)) if layer.padding == "same" else (0,) * 4
+    pad = (
+        (*same_padding(h, kh, s), *same_padding(w, kw, s)) if layer.padding == "same" else (0,) * 4
+    )
     bias = _quantized(layer, "bias") if layer.use_bias else None
     b.emit(FConv(layer.name, kernel.transpose(3, 2, 0, 1), bias, s, pad), foldable=True)
     b.shape = ((h + pad[0] + pad[1] - kh) // s + 1, (w + pad[2] + pad[3] - kw) // s + 1, o)
-    _build_activation(b, _act_name(layer.activation), layer.name + "/" + _act_name(layer.activation))
+    _build_activation(
+        b, _act_name(layer.activation), layer.name + "/" + _act_name(layer.activation)
+    )
 
 
 def _build_dense(b: Builder, layer) -> None:
     if len(b.shape) != 1:
-        raise FrontendError(f"layer {layer.name!r} (Dense) needs a flat input (add Flatten), "
-                            f"got {b.shape}")
+        raise FrontendError(
+            f"layer {layer.name!r} (Dense) needs a flat input (add Flatten), got {b.shape}"
+        )
     kernel = _quantized(layer, "kernel")  # (I, O), rows in Keras order
     if b.flat_from is not None:
         h, w, c = b.flat_from
@@ -179,18 +188,23 @@ def _build_dense(b: Builder, layer) -> None:
     bias = _quantized(layer, "bias") if layer.use_bias else None
     b.emit(FDense(layer.name, kernel.T, bias), foldable=True)
     b.shape = (kernel.shape[1],)
-    _build_activation(b, _act_name(layer.activation), layer.name + "/" + _act_name(layer.activation))
+    _build_activation(
+        b, _act_name(layer.activation), layer.name + "/" + _act_name(layer.activation)
+    )
 
 
 def _build_bn(b: Builder, layer) -> None:
     if not b.foldable:
         prev = b.layers[-1].name if b.layers else "(none)"
-        raise FrontendError(f"BatchNormalization {layer.name!r} must directly follow a Conv2D/Dense "
-                            f"(with a linear activation) to be folded; it follows {prev!r}")
+        raise FrontendError(
+            f"BatchNormalization {layer.name!r} must directly follow a Conv2D/Dense "
+            f"(with a linear activation) to be folded; it follows {prev!r}"
+        )
     axis = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
     if [a % (len(b.shape) + 1) for a in axis] != [len(b.shape)]:
-        raise FrontendError(f"BatchNormalization {layer.name!r}: axis {layer.axis} is not the "
-                            "channel axis")
+        raise FrontendError(
+            f"BatchNormalization {layer.name!r}: axis {layer.axis} is not the channel axis"
+        )
     n = b.shape[-1]
     gamma = _np(layer.gamma) if layer.scale else np.ones(n)
     beta = _np(layer.beta) if layer.center else np.zeros(n)
@@ -199,8 +213,12 @@ def _build_bn(b: Builder, layer) -> None:
     bias = np.zeros(n) if prev.bias is None else prev.bias
     new_bias = (bias - _np(layer.moving_mean)) * s + beta
     if isinstance(prev, FConv):
-        b.emit(FConv(prev.name, prev.weight * s[:, None, None, None], new_bias, prev.stride,
-                     prev.padding), foldable=True)
+        b.emit(
+            FConv(
+                prev.name, prev.weight * s[:, None, None, None], new_bias, prev.stride, prev.padding
+            ),
+            foldable=True,
+        )
     else:
         b.emit(FDense(prev.name, prev.weight * s[:, None], new_bias), foldable=True)
 
@@ -248,8 +266,9 @@ def _check_pool(layer) -> str | None:
 
 def _build_pool(b: Builder, layer) -> None:
     if len(b.shape) != 3:
-        raise FrontendError(f"layer {layer.name!r} ({type(layer).__name__}) needs an (H, W, C) "
-                            f"input, got {b.shape}")
+        raise FrontendError(
+            f"layer {layer.name!r} ({type(layer).__name__}) needs an (H, W, C) input, got {b.shape}"
+        )
     h, w, c = b.shape
     k = int(layer.pool_size[0])
     b.emit(FPool(layer.name, k))
@@ -259,9 +278,11 @@ def _build_pool(b: Builder, layer) -> None:
 def _check_maxpool(layer, where: Where) -> str | None:
     why = _check_pool(layer)
     if why is None and not where.replace_maxpool:
-        return ("max pooling has no exact spiking equivalent; retrain with AveragePooling2D, or "
-                "replace it by average pooling with replace_maxpool=True (CLI: --replace-maxpool; "
-                "accuracy may drop)")
+        return (
+            "max pooling has no exact spiking equivalent; retrain with AveragePooling2D, or "
+            "replace it by average pooling with replace_maxpool=True (CLI: --replace-maxpool; "
+            "accuracy may drop)"
+        )
     return why
 
 
@@ -282,8 +303,10 @@ def _check_gap(layer, where: Where) -> str | None:
 
 def _build_gap(b: Builder, layer) -> None:
     if len(b.shape) != 3 or b.shape[0] != b.shape[1]:
-        raise FrontendError(f"layer {layer.name!r} (GlobalAveragePooling2D) needs a square (H, W, C) "
-                            f"input, got {b.shape}")
+        raise FrontendError(
+            f"layer {layer.name!r} (GlobalAveragePooling2D) needs a square (H, W, C) "
+            f"input, got {b.shape}"
+        )
     b.emit(FPool(layer.name, b.shape[0]))
     b.shape = (1, 1, b.shape[2])
     _flatten(b, layer.name + "/flatten")
@@ -323,7 +346,12 @@ def _qactivation(quantized_relu: type) -> Handler:
     def check(layer, where: Where) -> str | None:
         q = layer.quantizer
         if isinstance(q, quantized_relu):
-            if q.negative_slope or q.use_sigmoid or q.use_stochastic_rounding or not q.is_quantized_clip:
+            if (
+                q.negative_slope
+                or q.use_sigmoid
+                or q.use_stochastic_rounding
+                or not q.is_quantized_clip
+            ):
                 return "quantized_relu with negative_slope, sigmoid, stochastic rounding or no clip"
             if float(getattr(q, "qnoise_factor", 1.0)) != 1.0:
                 return "quantized_relu with qnoise_factor != 1"
@@ -357,11 +385,22 @@ DROPPED = Handler(_ok, _nothing)
 CLIP_FLOOR_SHIFT = Handler(_check_cfs, _build_cfs)
 
 _BY_NAME = {  # attribute of the framework's ``layers`` module -> handler
-    "Conv2D": CONV, "Dense": DENSE, "BatchNormalization": BATCHNORM, "ReLU": RELU,
-    "Activation": ACTIVATION, "AveragePooling2D": AVGPOOL, "MaxPooling2D": MAXPOOL,
-    "GlobalAveragePooling2D": GLOBALAVG, "Flatten": FLATTEN, "Softmax": SOFTMAX,
-    "Dropout": DROPPED, "SpatialDropout1D": DROPPED, "SpatialDropout2D": DROPPED,
-    "GaussianDropout": DROPPED, "GaussianNoise": DROPPED, "AlphaDropout": DROPPED,
+    "Conv2D": CONV,
+    "Dense": DENSE,
+    "BatchNormalization": BATCHNORM,
+    "ReLU": RELU,
+    "Activation": ACTIVATION,
+    "AveragePooling2D": AVGPOOL,
+    "MaxPooling2D": MAXPOOL,
+    "GlobalAveragePooling2D": GLOBALAVG,
+    "Flatten": FLATTEN,
+    "Softmax": SOFTMAX,
+    "Dropout": DROPPED,
+    "SpatialDropout1D": DROPPED,
+    "SpatialDropout2D": DROPPED,
+    "GaussianDropout": DROPPED,
+    "GaussianNoise": DROPPED,
+    "AlphaDropout": DROPPED,
     "ActivityRegularization": DROPPED,
 }
 _REGISTRIES: dict[str, dict[type, Handler]] = {}
@@ -383,9 +422,14 @@ def registry(keras3: bool) -> dict[type, Handler]:
 
         from fpgasnn.keras.layers import ClipFloorShift
 
-        reg.update({qkeras.QConv2D: CONV, qkeras.QDense: DENSE,
-                    qkeras.QActivation: _qactivation(qkeras.quantized_relu),
-                    ClipFloorShift: CLIP_FLOOR_SHIFT})
+        reg.update(
+            {
+                qkeras.QConv2D: CONV,
+                qkeras.QDense: DENSE,
+                qkeras.QActivation: _qactivation(qkeras.quantized_relu),
+                ClipFloorShift: CLIP_FLOOR_SHIFT,
+            }
+        )
     _REGISTRIES[key] = reg
     return reg
 
@@ -399,8 +443,10 @@ def input_layer(shape: tuple, name: str, input_scale: float) -> tuple[FInput, tu
     layout the chain starts from."""
     dims = tuple(shape[1:])
     if len(dims) not in (1, 3) or any(d is None for d in dims):
-        raise FrontendError(f"input layer {name!r}: expected an input of shape (None, H, W, C) or "
-                            f"(None, F) with known sizes; got {tuple(shape)}")
+        raise FrontendError(
+            f"input layer {name!r}: expected an input of shape (None, H, W, C) or "
+            f"(None, F) with known sizes; got {tuple(shape)}"
+        )
     dims = tuple(int(d) for d in dims)
     chw = (dims[2], dims[0], dims[1]) if len(dims) == 3 else dims
     return FInput(name, chw, scale=float(input_scale), bits=8), dims

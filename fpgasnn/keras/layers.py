@@ -18,22 +18,33 @@ from __future__ import annotations
 from fpgasnn.keras.tf_env import tf_keras
 
 tfk = tf_keras()
-import tensorflow as tf
+import tensorflow as tf  # noqa: E402 (after tf_keras() set TF_USE_LEGACY_KERAS)
 
 
 @tfk.utils.register_keras_serializable(package="fpgasnn")
 class ClipFloorShift(tfk.layers.Layer):
     """Clip-floor-shift quantized activation with L levels and a trainable per-layer threshold."""
 
-    def __init__(self, levels: int = 4, threshold: float = 2.0, shift: float = 0.5, noise_p: float = 0.0,
-                 trainable_threshold: bool = True, **kwargs) -> None:
+    def __init__(
+        self,
+        levels: int = 4,
+        threshold: float = 2.0,
+        shift: float = 0.5,
+        noise_p: float = 0.0,
+        trainable_threshold: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if int(levels) < 1:
             raise ValueError(f"ClipFloorShift {self.name!r}: levels must be >= 1, got {levels}")
         if not threshold > 0:
-            raise ValueError(f"ClipFloorShift {self.name!r}: threshold must be > 0, got {threshold}")
+            raise ValueError(
+                f"ClipFloorShift {self.name!r}: threshold must be > 0, got {threshold}"
+            )
         if not 0.0 <= noise_p < 1.0:
-            raise ValueError(f"ClipFloorShift {self.name!r}: noise_p must be in [0, 1), got {noise_p}")
+            raise ValueError(
+                f"ClipFloorShift {self.name!r}: noise_p must be in [0, 1), got {noise_p}"
+            )
         self.levels = int(levels)
         self.initial_threshold = float(threshold)
         self.shift = float(shift)
@@ -44,7 +55,9 @@ class ClipFloorShift(tfk.layers.Layer):
 
     def build(self, input_shape) -> None:
         self.threshold = self.add_weight(
-            name="threshold", shape=(), initializer=tfk.initializers.Constant(self.initial_threshold),
+            name="threshold",
+            shape=(),
+            initializer=tfk.initializers.Constant(self.initial_threshold),
             trainable=self.trainable_threshold,
         )
         super().build(input_shape)
@@ -73,8 +86,13 @@ class ClipFloorShift(tfk.layers.Layer):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        cfg.update(levels=self.levels, threshold=self.initial_threshold, shift=self.shift,
-                   noise_p=self.noise_p, trainable_threshold=self.trainable_threshold)
+        cfg.update(
+            levels=self.levels,
+            threshold=self.initial_threshold,
+            shift=self.shift,
+            noise_p=self.noise_p,
+            trainable_threshold=self.trainable_threshold,
+        )
         return cfg
 
     def lam(self) -> float:

@@ -55,18 +55,30 @@ def reference_cnn(spec: ModelSpec, input_shape: tuple[int, int, int]):
     L = tfk.layers
 
     def act(name: str):
-        return ClipFloorShift(levels=spec.levels, threshold=spec.threshold, shift=spec.shift,
-                              noise_p=spec.noise_p, name=name)
+        return ClipFloorShift(
+            levels=spec.levels,
+            threshold=spec.threshold,
+            shift=spec.shift,
+            noise_p=spec.noise_p,
+            name=name,
+        )
 
     layers = [L.InputLayer(input_shape=input_shape, name="image")]
     for i, ch in enumerate(spec.conv, start=1):
-        layers += [L.Conv2D(ch, 3, padding="same", use_bias=False, name=f"conv{i}"),
-                   L.BatchNormalization(name=f"bn{i}"), act(f"act{i}"),
-                   L.AveragePooling2D(2, name=f"pool{i}")]
+        layers += [
+            L.Conv2D(ch, 3, padding="same", use_bias=False, name=f"conv{i}"),
+            L.BatchNormalization(name=f"bn{i}"),
+            act(f"act{i}"),
+            L.AveragePooling2D(2, name=f"pool{i}"),
+        ]
     n = len(spec.conv) + 1
-    layers += [L.Flatten(name="flatten"), L.Dense(spec.hidden, use_bias=False, name=f"fc{n}"),
-               L.BatchNormalization(name=f"bn{n}"), act(f"act{n}"),
-               L.Dense(spec.classes, name="logits")]
+    layers += [
+        L.Flatten(name="flatten"),
+        L.Dense(spec.hidden, use_bias=False, name=f"fc{n}"),
+        L.BatchNormalization(name=f"bn{n}"),
+        act(f"act{n}"),
+        L.Dense(spec.classes, name="logits"),
+    ]
     return tfk.Sequential(layers, name=f"{spec.dataset}_cnn")
 
 

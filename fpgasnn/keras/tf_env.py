@@ -82,5 +82,3 @@ def is_keras3(obj) -> bool:
     """Whether ``obj`` (a model or layer) belongs to Keras 3 rather than tf_keras / QKeras."""
     mod = type(obj).__module__
     return mod == "keras" or mod.startswith("keras.")
-
-

@@ -28,7 +28,9 @@ class TrainResult:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("FPGASNN_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "fpgasnn")
+    root = os.environ.get("FPGASNN_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "fpgasnn"
+    )
     return Path(root) / "models"
 
 
@@ -51,7 +53,9 @@ def _progress_callback(tfk, total_steps: int, epochs: int):
         def on_train_batch_end(self, batch, logs=None):
             self.bar.update(1)
             if logs and batch % 20 == 0:
-                self.bar.set_postfix(loss=f"{logs.get('loss', 0):.3f}", acc=f"{logs.get('accuracy', 0):.3f}")
+                self.bar.set_postfix(
+                    loss=f"{logs.get('loss', 0):.3f}", acc=f"{logs.get('accuracy', 0):.3f}"
+                )
 
         def on_train_end(self, logs=None):
             self.bar.close()
@@ -59,8 +63,9 @@ def _progress_callback(tfk, total_steps: int, epochs: int):
     return TqdmProgress()
 
 
-def train_model(spec: ModelSpec, output: str | Path, *, progress: bool = False,
-                threads: int | None = None) -> TrainResult:
+def train_model(
+    spec: ModelSpec, output: str | Path, *, progress: bool = False, threads: int | None = None
+) -> TrainResult:
     """Train ``spec``'s reference CNN on its data set's training split, save it to ``output`` (.h5 or
     .keras), and measure top-1 on the full test split."""
     from fpgasnn.keras.tf_env import tf_keras
@@ -80,13 +85,25 @@ def train_model(spec: ModelSpec, output: str | Path, *, progress: bool = False,
     c, h, w = info.shape
     model = reference_cnn(spec, (h, w, c))
     steps = int(np.ceil(len(x_train) / spec.batch_size))
-    lr = tfk.optimizers.schedules.CosineDecay(spec.learning_rate, decay_steps=max(1, steps * spec.epochs))
-    model.compile(optimizer=tfk.optimizers.Adam(lr),
-                  loss=tfk.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    lr = tfk.optimizers.schedules.CosineDecay(
+        spec.learning_rate, decay_steps=max(1, steps * spec.epochs)
+    )
+    model.compile(
+        optimizer=tfk.optimizers.Adam(lr),
+        loss=tfk.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
     callbacks = [_progress_callback(tfk, steps * spec.epochs, spec.epochs)] if progress else []
     t0 = time.perf_counter()
-    model.fit(to_input(x_train), np.asarray(y_train), batch_size=spec.batch_size, epochs=spec.epochs,
-              shuffle=True, verbose=0, callbacks=callbacks)
+    model.fit(
+        to_input(x_train),
+        np.asarray(y_train),
+        batch_size=spec.batch_size,
+        epochs=spec.epochs,
+        shuffle=True,
+        verbose=0,
+        callbacks=callbacks,
+    )
     seconds = time.perf_counter() - t0
     logits = model.predict(to_input(x_test), batch_size=1000, verbose=0)
     top1 = 100.0 * float(np.mean(np.argmax(logits, axis=1) == y_test))
@@ -106,8 +123,9 @@ def reference_model_path(dataset: str = "mnist", spec: ModelSpec | None = None) 
     return cache_dir() / f"{spec.dataset}-{spec.key()}.h5"
 
 
-def cached_reference_model(dataset: str = "mnist", spec: ModelSpec | None = None, *,
-                           progress: bool = False) -> Path:
+def cached_reference_model(
+    dataset: str = "mnist", spec: ModelSpec | None = None, *, progress: bool = False
+) -> Path:
     """Path of the trained reference model for ``dataset`` (or ``spec``), training it on first use."""
     spec = spec or default_spec(dataset)
     path = reference_model_path(dataset, spec)

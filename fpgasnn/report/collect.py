@@ -44,11 +44,22 @@ class ReportOptions:
 def layer_rows(net: Network) -> list[dict]:
     net = annotate_widths(net)
     rows = []
-    for node, shape in zip(net.nodes, net.shapes()):
-        bits = (getattr(node, "membrane_bits", None) or getattr(node, "current_bits", None)
-                or getattr(node, "acc_bits", None) or "")
-        rows.append({"layer": node.name, "op": OP_NAMES[type(node)], "shape": "x".join(map(str, shape)),
-                     "bits": bits, "params": net.param_count(node)})
+    for node, shape in zip(net.nodes, net.shapes(), strict=False):
+        bits = (
+            getattr(node, "membrane_bits", None)
+            or getattr(node, "current_bits", None)
+            or getattr(node, "acc_bits", None)
+            or ""
+        )
+        rows.append(
+            {
+                "layer": node.name,
+                "op": OP_NAMES[type(node)],
+                "shape": "x".join(map(str, shape)),
+                "bits": bits,
+                "params": net.param_count(node),
+            }
+        )
     return rows
 
 
@@ -60,23 +71,29 @@ def _images(net: Network, opts: ReportOptions) -> tuple[np.ndarray, np.ndarray |
         n = min(opts.images, len(x))
         return x[:n], y[:n], f"{opts.dataset} test split"
     lo, hi = net.input.value_range
-    x = np.random.default_rng(0).integers(lo, hi, size=(opts.cycle_images, *net.input.shape), endpoint=True)
+    x = np.random.default_rng(0).integers(
+        lo, hi, size=(opts.cycle_images, *net.input.shape), endpoint=True
+    )
     return x, None, "seeded random images"
 
 
 def spike_rates(net: Network, res) -> dict[str, float]:
     steps = net.schedule.total
     out = {}
-    for node, shape in zip(net.nodes, net.shapes()):
+    for node, shape in zip(net.nodes, net.shapes(), strict=False):
         if isinstance(node, Neuron):
-            out[node.name] = float(res.spike_events[node.name].mean()) / (int(np.prod(shape)) * steps)
+            out[node.name] = float(res.spike_events[node.name].mean()) / (
+                int(np.prod(shape)) * steps
+            )
     return out
 
 
 def resources_section(board: Board, counts: dict, how: str) -> dict:
     sec = {k: counts[k] for k in ("LUT", "FF", "BRAM_18K", "DSP") if k in counts}
-    sec["pct"] = {k: 100.0 * float(v) / board.resources[k] if board.resources.get(k) else float("inf")
-                  for k, v in sec.items()}
+    sec["pct"] = {
+        k: 100.0 * float(v) / board.resources[k] if board.resources.get(k) else float("inf")
+        for k, v in sec.items()
+    }
     sec["fits"] = all(p <= 100.0 for p in sec["pct"].values())
     sec["how"] = how
     return sec
@@ -104,7 +121,8 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
     res = simulate(net, x)
     if y is not None:
         rep["accuracy"] = {
-            "dataset": opts.dataset, "images": len(x),
+            "dataset": opts.dataset,
+            "images": len(x),
             "snn_top1_pct": round(100.0 * float(np.mean(res.classes == y)), 3),
             "how": f"golden model (bit-exact with csim/rtlsim) on the first {len(x)} images of the {src}",
         }
@@ -114,8 +132,12 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
     xc = x[: opts.cycle_images]
     ops = count_ops(net, xc)
     rep["energy"] = {
-        "sop": ops.sop, "mac": ops.mac, "ann_mac": ops.ann_mac, "sop_per_layer": ops.sop_per_layer,
-        "energy_nj": ops.energy_nj, "ann_energy_nj": ops.ann_energy_nj,
+        "sop": ops.sop,
+        "mac": ops.mac,
+        "ann_mac": ops.ann_mac,
+        "sop_per_layer": ops.sop_per_layer,
+        "energy_nj": ops.energy_nj,
+        "ann_energy_nj": ops.ann_energy_nj,
         "how": f"exact counts from the golden trace, mean over {len(xc)} images ({src}); {ENERGY_SOURCE}",
     }
     if latency is not None:
@@ -129,8 +151,11 @@ def collect(project_dir: str | Path, opts: ReportOptions, *, latency=None, resou
         if hls.get("WorstLatency") is not None:
             period_ns = float(hls.get("TargetClockPeriod") or 1000.0 / board.clock_mhz)
             rep["latency_hls"] = {
-                **{k: hls[k] for k in ("BestLatency", "WorstLatency", "IntervalMin", "IntervalMax")
-                   if hls.get(k) is not None},
+                **{
+                    k: hls[k]
+                    for k in ("BestLatency", "WorstLatency", "IntervalMin", "IntervalMax")
+                    if hls.get(k) is not None
+                },
                 "latency_us_worst": float(hls["WorstLatency"]) * period_ns / 1000.0,
                 "how": f"{hls['source']}: the HLS core's worst case at its {period_ns:g} ns target clock",
             }

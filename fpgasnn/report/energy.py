@@ -97,7 +97,9 @@ def count_ops(net: Network, images: np.ndarray) -> OpCounts:
         taps = _taps(st, flat).reshape(spikes.shape[0], n).sum(axis=0)
         sop_layers[st.synapse.name] = float(taps.mean())
         prev = st.activation.name
-    return OpCounts(sop=sum(sop_layers.values()), mac=mac, ann_mac=ann_mac, sop_per_layer=sop_layers)
+    return OpCounts(
+        sop=sum(sop_layers.values()), mac=mac, ann_mac=ann_mac, sop_per_layer=sop_layers
+    )
 
 
 __all__ = ["ENERGY_SOURCE", "PJ_PER_ACC", "PJ_PER_MAC", "OpCounts", "count_ops"]

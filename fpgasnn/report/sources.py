@@ -42,33 +42,41 @@ def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
     mean = float(est.alone.mean())
     names = [s.activation.name for s in net.stages()]
     per_layer = []
-    for i, (name, st) in enumerate(zip(names, hw.stages)):
-        per_layer.append({
-            "layer": name,
-            "cycles": float(est.stage_cycles[:, i].mean()),
-            "lower_bound": float(est.layer_bound[:, i].mean()),
-            "synaptic_events": float(est.events[:, i].mean()),
-            "lanes": int(st.lanes),
-            "taps": int(st.taps),
-        })
+    for i, (name, st) in enumerate(zip(names, hw.stages, strict=False)):
+        per_layer.append(
+            {
+                "layer": name,
+                "cycles": float(est.stage_cycles[:, i].mean()),
+                "lower_bound": float(est.layer_bound[:, i].mean()),
+                "synaptic_events": float(est.events[:, i].mean()),
+                "lanes": int(st.lanes),
+                "taps": int(st.taps),
+            }
+        )
     return {
-        "BestLatency": int(est.alone.min()), "WorstLatency": int(est.alone.max()),
-        "IntervalMin": int(est.interval.min()), "IntervalMax": int(est.interval.max()),
+        "BestLatency": int(est.alone.min()),
+        "WorstLatency": int(est.alone.max()),
+        "IntervalMin": int(est.interval.min()),
+        "IntervalMax": int(est.interval.max()),
         "cycles_mean": mean,
         "interval_mean": float(est.interval.mean()),
         "lower_bound_mean": float(est.lower_bound.mean()),
         "interval_lower_bound_mean": float(est.interval_lower_bound.mean()),
         "streamed_latency_mean": float(est.cycles.mean()),
-        "latency_us_mean": mean / mhz, "latency_us_worst": float(est.alone.max()) / mhz,
+        "latency_us_mean": mean / mhz,
+        "latency_us_worst": float(est.alone.max()) / mhz,
         "images_per_s": mhz * 1e6 / float(est.interval.mean()),
-        "clock_mhz": mhz, "images": len(est.cycles),
+        "clock_mhz": mhz,
+        "images": len(est.cycles),
         "per_layer": per_layer,
-        "how": (f"exact cycle model of the pipelined Verilog core (RTL simulation asserts measured == model "
-                f"for latency and interval) over {len(est.cycles)} images at the board clock {mhz:g} MHz: "
-                "latency = first input beat to class beat of an image entering an empty core; interval = "
-                "first beats of consecutive images streamed back to back (the slowest layer sets it); "
-                "per layer: busy cycles per image against ceil(synaptic events / (lanes x parallel taps)); "
-                "bounds: interval >= max(pixels, largest layer bound), latency >= that + output beats"),
+        "how": (
+            f"exact cycle model of the pipelined Verilog core (RTL simulation asserts measured == model "
+            f"for latency and interval) over {len(est.cycles)} images at the board clock {mhz:g} MHz: "
+            "latency = first input beat to class beat of an image entering an empty core; interval = "
+            "first beats of consecutive images streamed back to back (the slowest layer sets it); "
+            "per layer: busy cycles per image against ceil(synaptic events / (lanes x parallel taps)); "
+            "bounds: interval >= max(pixels, largest layer bound), latency >= that + output beats"
+        ),
     }
 
 
@@ -87,7 +95,9 @@ def synthesize(project_dir: str | Path, board: Board, *, timeout: float | None =
     root = Path(project_dir)
     rtl = root / "rtl"
     if not (rtl / "snn_top.v").is_file():
-        raise BackendError(f"{root}: no rtl/snn_top.v in the project; rebuild it with `fpgasnn build`")
+        raise BackendError(
+            f"{root}: no rtl/snn_top.v in the project; rebuild it with `fpgasnn build`"
+        )
     family = board.yosys_family
     digest = _rtl_digest(rtl, family)
     cache = root / "report" / CACHE_FILE
@@ -104,8 +114,16 @@ def synthesize(project_dir: str | Path, board: Board, *, timeout: float | None =
         t0 = time.perf_counter()
         res = synth_dir(work, family, timeout=timeout)
         seconds = time.perf_counter() - t0
-    doc = {"digest": digest, "family": family, "LUT": res.LUT, "FF": res.FF, "BRAM_18K": res.BRAM_18K,
-           "DSP": res.DSP, "cells": res.cells, "synth_s": round(seconds, 1)}
+    doc = {
+        "digest": digest,
+        "family": family,
+        "LUT": res.LUT,
+        "FF": res.FF,
+        "BRAM_18K": res.BRAM_18K,
+        "DSP": res.DSP,
+        "cells": res.cells,
+        "synth_s": round(seconds, 1),
+    }
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return doc
@@ -116,8 +134,10 @@ def resources(net: Network, lanes, board: Board, project_dir: str | Path) -> dic
     from fpgasnn.report.collect import resources_section
 
     doc = synthesize(project_dir, board)
-    how = (f"Yosys synth_xilinx -family {doc['family']} -flatten of rtl/ (pre-place-and-route estimate; "
-           f"LUT = LUT1..LUT6 cells, BRAM_18K = RAMB18 + 2 x RAMB36, DSP = DSP48 cells)")
+    how = (
+        f"Yosys synth_xilinx -family {doc['family']} -flatten of rtl/ (pre-place-and-route estimate; "
+        f"LUT = LUT1..LUT6 cells, BRAM_18K = RAMB18 + 2 x RAMB36, DSP = DSP48 cells)"
+    )
     sec = resources_section(board, doc, how)
     sec["synth_s"] = doc.get("synth_s")
     return sec

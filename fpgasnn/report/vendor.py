@@ -84,7 +84,9 @@ def parse_utilization_rpt(path: str | Path) -> dict:
                     v = val * scale
                     out[key] = int(v) if float(v).is_integer() else v
     if not any(k in out for k in ("LUT", "FF", "DSP")):
-        raise ReportParseError(f"{path}: no LUT/FF/DSP rows found (not a report_utilization output?)")
+        raise ReportParseError(
+            f"{path}: no LUT/FF/DSP rows found (not a report_utilization output?)"
+        )
     return out
 
 
@@ -95,7 +97,9 @@ def find_vendor_reports(project_dir: str | Path) -> dict:
     xml = sorted(root.rglob("*_csynth.xml"))
     if xml:
         found["csynth"] = parse_csynth_xml(xml[0])
-    rpts = sorted(p for p in root.rglob("*.rpt") if "utilization" in p.name or p.name == "vivado_synth.rpt")
+    rpts = sorted(
+        p for p in root.rglob("*.rpt") if "utilization" in p.name or p.name == "vivado_synth.rpt"
+    )
     if rpts:
         # prefer post-implementation (place/route) over post-synthesis utilization
         impl = [p for p in rpts if "place" in p.name or "route" in p.name or "impl" in str(p)]

@@ -11,12 +11,20 @@ from fpgasnn.report.postroute import post_route_section
 from fpgasnn.report.render import html_page, terminal_table
 
 
-def write_report(project_dir: str | Path, opts: ReportOptions, out_dir: str | Path | None = None,
-                 extra: dict | None = None) -> tuple[dict, list[Path], str]:
+def write_report(
+    project_dir: str | Path,
+    opts: ReportOptions,
+    out_dir: str | Path | None = None,
+    extra: dict | None = None,
+) -> tuple[dict, list[Path], str]:
     """Collect, then write report.json and report.html; ``extra`` sections (e.g. the demo's ``flow``:
     step name -> {ok, summary, ...}) are added before writing."""
-    rep = collect(project_dir, opts, latency=sources.latency_section(),
-                  resources=sources.resources_section_fn())
+    rep = collect(
+        project_dir,
+        opts,
+        latency=sources.latency_section(),
+        resources=sources.resources_section_fn(),
+    )
     post_route = post_route_section(project_dir, rep)
     if post_route:
         rep["post_route"] = post_route

@@ -32,8 +32,17 @@ def test_reference_rounds_half_up_and_saturates():
 
 
 def test_resources_from_stat_counts_like_the_snn_cores():
-    cells = {"LUT2": 3, "LUT6": 2, "FDRE": 7, "FDSE": 1, "RAMB18E1": 1, "RAMB36E1": 2,
-             "DSP48E1": 4, "CARRY4": 5, "INV": 9}
+    cells = {
+        "LUT2": 3,
+        "LUT6": 2,
+        "FDRE": 7,
+        "FDSE": 1,
+        "RAMB18E1": 1,
+        "RAMB36E1": 2,
+        "DSP48E1": 4,
+        "CARRY4": 5,
+        "INV": 9,
+    }
     r = resources_from_stat(cells)
     assert (r.LUT, r.FF, r.BRAM_18K, r.DSP, r.CARRY4) == (5, 8, 5, 4, 5)
 

@@ -18,14 +18,24 @@ def _tiny_model(seed: int = 0):
     tfk.utils.set_random_seed(seed)
     L = tfk.layers
     x = inp = L.Input(shape=(8, 8, 1), name="image")
-    x = QConv2D(3, 3, padding="same", kernel_quantizer=quantized_bits(6, 0, alpha=1),
-                bias_quantizer=quantized_bits(6, 0, alpha=1), bias_initializer="random_uniform",
-                name="conv1")(x)
+    x = QConv2D(
+        3,
+        3,
+        padding="same",
+        kernel_quantizer=quantized_bits(6, 0, alpha=1),
+        bias_quantizer=quantized_bits(6, 0, alpha=1),
+        bias_initializer="random_uniform",
+        name="conv1",
+    )(x)
     x = QActivation(quantized_relu(3, 1), name="act1")(x)
     x = L.AveragePooling2D(2, name="pool1")(x)
     x = L.Flatten(name="flatten")(x)
-    x = QDense(5, kernel_quantizer=quantized_bits(6, 0, alpha=1),
-               bias_quantizer=quantized_bits(6, 0, alpha=1), name="fc")(x)
+    x = QDense(
+        5,
+        kernel_quantizer=quantized_bits(6, 0, alpha=1),
+        bias_quantizer=quantized_bits(6, 0, alpha=1),
+        name="fc",
+    )(x)
     return tfk.Model(inp, x)
 
 

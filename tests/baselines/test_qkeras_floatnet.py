@@ -22,7 +22,15 @@ def test_floatnet_matches_keras_up_to_rounding_ties():
     pixels = rng.integers(0, 256, size=(50, 1, 8, 8), dtype=np.uint8)
     fnet = qkeras_net.to_floatnet(model)
     assert [type(layer).__name__ for layer in fnet.layers] == [
-        "FInput", "FConv", "FAct", "FPool", "FFlatten", "FDense", "FAct", "FDense"]
+        "FInput",
+        "FConv",
+        "FAct",
+        "FPool",
+        "FFlatten",
+        "FDense",
+        "FAct",
+        "FDense",
+    ]
     act = fnet.activations()[0]
     assert (act.levels, act.lam, act.shift) == (3, 0.75, 0.5)
     ours = fnet.forward(pixels.astype(np.int64))

@@ -38,8 +38,10 @@ def test_convert_records_the_method_best_stood_for(monkeypatch):
     monkeypatch.setattr(cal, "BEST_MATCHED", {1: "qcfs"})
     monkeypatch.setattr(cal, "BEST_BY_T", {1: "snncal_light", 2: "snncal_adv"})
     cx = random_images(32, seed=7)
-    got = [convert(tiny_floatnet(5, levels=L), T=T, method="best", calib=cx).meta for L, T in
-           ((1, 1), (4, 1), (4, 2), (2, 2))]
+    got = [
+        convert(tiny_floatnet(5, levels=L), T=T, method="best", calib=cx).meta
+        for L, T in ((1, 1), (4, 1), (4, 2), (2, 2))
+    ]
     assert [m["method"] for m in got] == ["qcfs", "snncal_light", "snncal_adv", "snncal_adv"]
     assert best_for(3, 4) == best_for(3, 3) == BEST
     assert {m["method_requested"] for m in got} == {"best"}

@@ -42,8 +42,15 @@ def test_bptt_pays_owed_spikes_by_raising_v0():
     x = np.arange(0, 256, dtype=np.uint8)[:, None]
     data = CalibData.build(spec, fnet, x)
     history: list[float] = []
-    out = finetune_stage(spec, 0, x, data.ann_logits, seed=0, settings=BpttSettings(epochs=6, batch=64),
-                         history=history)
+    out = finetune_stage(
+        spec,
+        0,
+        x,
+        data.ann_logits,
+        seed=0,
+        settings=BpttSettings(epochs=6, batch=64),
+        history=history,
+    )
     theta = spec.stages[0].theta
     assert 0.1 < float(out.stages[0].v0[0]) / theta <= 0.5
     assert all(b < a for a, b in itertools.pairwise(history))

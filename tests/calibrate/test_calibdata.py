@@ -19,4 +19,6 @@ def test_levels_and_logits_equal_the_separate_passes():
         assert levels[name].dtype == lv.dtype
         np.testing.assert_array_equal(levels[name], lv)
     assert levels["act1"].max() == 3  # the T = 3 quantizer, not the trained L = 4
-    np.testing.assert_array_equal(logits, np.concatenate([fnet.forward(x[:500]), fnet.forward(x[500:])]))
+    np.testing.assert_array_equal(
+        logits, np.concatenate([fnet.forward(x[:500]), fnet.forward(x[500:])])
+    )

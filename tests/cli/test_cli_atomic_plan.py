@@ -11,8 +11,11 @@ from fpgasnn.backends.plan import write_file_atomic, write_plan
 
 
 def _tree(root):
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_new_folder_appears_whole_and_leaves_no_temporaries(tmp_path):
@@ -55,8 +58,11 @@ def test_replace_swaps_the_old_folder_whole_or_keeps_it(tmp_path, monkeypatch):
     write_plan({"old_only.txt": "old", "shared.txt": "old"}, out)
     before = _tree(out)
     real = plan._encoded
-    monkeypatch.setattr(plan, "_encoded", lambda c: (_ for _ in ()).throw(OSError(13, "denied"))
-                        if c == b"boom" else real(c))
+    monkeypatch.setattr(
+        plan,
+        "_encoded",
+        lambda c: (_ for _ in ()).throw(OSError(13, "denied")) if c == b"boom" else real(c),
+    )
     with pytest.raises(OSError, match="denied"):
         write_plan({"shared.txt": "new", "zz.txt": b"boom"}, out, force=True, replace=True)
     assert _tree(out) == before

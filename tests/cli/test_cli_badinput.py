@@ -19,7 +19,8 @@ import pytest
 from fpgasnn.cli import main
 
 _SPEC = importlib.util.spec_from_file_location(
-    "bench_badinput", Path(__file__).resolve().parents[2] / "bench" / "badinput.py")
+    "bench_badinput", Path(__file__).resolve().parents[2] / "bench" / "badinput.py"
+)
 badinput = importlib.util.module_from_spec(_SPEC)
 sys.modules[_SPEC.name] = badinput  # dataclasses look their module up there
 _SPEC.loader.exec_module(badinput)
@@ -46,9 +47,14 @@ def scratch(tmp_path, monkeypatch):
     return tmp
 
 
-EXPENSIVE = [("fpgasnn.flow", "run_flow"), ("fpgasnn.backends.hls.csim", "run_csim"),
-             ("fpgasnn.backends.rtl.sim", "RtlSim"), ("fpgasnn.backends.rtl.synth", "synth"),
-             ("fpgasnn.report.sources", "synthesize"), ("fpgasnn.report.write", "write_report")]
+EXPENSIVE = [
+    ("fpgasnn.flow", "run_flow"),
+    ("fpgasnn.backends.hls.csim", "run_csim"),
+    ("fpgasnn.backends.rtl.sim", "RtlSim"),
+    ("fpgasnn.backends.rtl.synth", "synth"),
+    ("fpgasnn.report.sources", "synthesize"),
+    ("fpgasnn.report.write", "write_report"),
+]
 
 
 @pytest.fixture
@@ -56,14 +62,17 @@ def no_expensive_step(monkeypatch):
     """A mistake must be found before any of these runs (were one reached, the test fails at once
     instead of training, compiling or simulating for minutes)."""
     for module, name in EXPENSIVE:
+
         def reached(*a, _what=f"{module}.{name}", **k):
             raise AssertionError(f"the command reached {_what} before finding the mistake")
+
         monkeypatch.setattr(importlib.import_module(module), name, reached)
 
 
 @pytest.mark.parametrize("case", IN_PROCESS, ids=[c.case for c in IN_PROCESS])
-def test_bad_input_gives_one_clear_line_and_touches_nothing(case, ws, scratch, no_expensive_step,
-                                                            monkeypatch, capsys):
+def test_bad_input_gives_one_clear_line_and_touches_nothing(
+    case, ws, scratch, no_expensive_step, monkeypatch, capsys
+):
     if not case.root_ok and os.geteuid() == 0:
         pytest.skip("root may write into a read-only folder; bench/badinput.py runs it as nobody")
     monkeypatch.chdir(ws)
@@ -166,8 +175,10 @@ def test_a_bug_shows_its_traceback_and_asks_for_a_report(built, monkeypatch, cap
     err = capsys.readouterr().err.splitlines()
     assert err[0] == "Traceback (most recent call last):"
     assert err[-2] == "ZeroDivisionError: integer division or modulo by zero"
-    assert err[-1] == ("fpgasnn inspect: internal error (a bug in fpgasnn, not in your input); "
-                       "please report it with the command line and the traceback above")
+    assert err[-1] == (
+        "fpgasnn inspect: internal error (a bug in fpgasnn, not in your input); "
+        "please report it with the command line and the traceback above"
+    )
 
 
 @pytest.mark.tool
@@ -190,8 +201,10 @@ def test_verilator_runner_environment_is_per_call(require, monkeypatch):
 READ_ONLY = [c for c in badinput.CASES if not c.root_ok]
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"),
-                    reason="the read-only cases run in-process above when not root")
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("setpriv"),
+    reason="the read-only cases run in-process above when not root",
+)
 def test_read_only_folders_as_nobody():
     """As root, the read-only-folder cases run as the user nobody, as bench/badinput.py does."""
     top = Path(tempfile.mkdtemp(prefix="fpgasnn_readonly_test_"))
@@ -209,4 +222,5 @@ def test_read_only_folders_as_nobody():
         shutil.rmtree(top)
     assert len(recs) == 4
     assert [(r["case"], r["exit_code"], r["clear_error"], r["files_intact"]) for r in recs] == [
-        (c.case, 2, True, True) for c in READ_ONLY]
+        (c.case, 2, True, True) for c in READ_ONLY
+    ]

@@ -14,8 +14,12 @@ def fake_flow(monkeypatch):
 
     def run_flow(cfg, out, *, progress=False, on_step=None):
         calls["progress"] = progress
-        data = {"model": {"ann_q_top1_pct": 99.0}, "convert": {"T": 4, "total_steps": 4},
-                "golden": {"snn_top1_pct": 98.5}, "report": {"json": "r.json"}}
+        data = {
+            "model": {"ann_q_top1_pct": 99.0},
+            "convert": {"T": 4, "total_steps": 4},
+            "golden": {"snn_top1_pct": 98.5},
+            "report": {"json": "r.json"},
+        }
         records = {}
         for name in flow.STEPS:
             on_step(name, None)
@@ -33,5 +37,5 @@ def test_demo_output_in_a_log_has_no_progress_redraws(fake_flow, tmp_path, capsy
     assert fake_flow["progress"] is False  # no training progress bar either
     assert "\r" not in out.out and "\r" not in out.err
     lines = out.out.splitlines()
-    assert lines[:len(flow.STEPS)] == [f"[{n:7s}] ok      1.0 s  {n} done" for n in flow.STEPS]
+    assert lines[: len(flow.STEPS)] == [f"[{n:7s}] ok      1.0 s  {n} done" for n in flow.STEPS]
     assert lines[len(flow.STEPS) + 1].startswith("fpgasnn demo: 9 steps in ")

@@ -23,7 +23,9 @@ def scratch(tmp_path, monkeypatch):
 @pytest.fixture
 def prj(tmp_path, capsys):
     save(examples.tiny(), tmp_path / "t.snn")
-    assert main(["build", str(tmp_path / "t.snn"), "-o", str(tmp_path / "prj"), "--lanes", "2"]) == 0
+    assert (
+        main(["build", str(tmp_path / "t.snn"), "-o", str(tmp_path / "prj"), "--lanes", "2"]) == 0
+    )
     capsys.readouterr()
     return tmp_path / "prj"
 
@@ -50,8 +52,10 @@ def test_rtlsim_scratch_goes_on_failure_unless_kept(prj, scratch, keep, monkeypa
     code = main(["rtlsim", str(prj), "-n", "2", *(["--keep-work"] if keep else [])])
     out, err = capsys.readouterr()
     assert code == 2
-    assert err.splitlines()[0] == ("fpgasnn rtlsim: error: RTL simulation: command 'snn_top' exited "
-                                   "with code 1; last lines of its output:")
+    assert err.splitlines()[0] == (
+        "fpgasnn rtlsim: error: RTL simulation: command 'snn_top' exited "
+        "with code 1; last lines of its output:"
+    )
     left = list(scratch.iterdir())
     if keep:
         assert [p.name[:15] for p in left] == ["fpgasnn_rtlsim_"]

@@ -26,10 +26,18 @@ def float_cnn(tmp_path_factory):
     K = tf_keras()
     K.utils.set_random_seed(1)
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, padding="same", activation="relu",
-                                                            name="c1"),
-                          L.AveragePooling2D(2, name="p"), L.Conv2D(8, 3, name="c2"), L.ReLU(name="r2"),
-                          L.Flatten(name="f"), L.Dense(10, name="out")], name="floatcnn")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
+            L.AveragePooling2D(2, name="p"),
+            L.Conv2D(8, 3, name="c2"),
+            L.ReLU(name="r2"),
+            L.Flatten(name="f"),
+            L.Dense(10, name="out"),
+        ],
+        name="floatcnn",
+    )
     x, y = load_dataset("digits", "train")
     model.compile(K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x.transpose(0, 2, 3, 1) / 255.0, y, epochs=4, verbose=0)
@@ -41,8 +49,27 @@ def float_cnn(tmp_path_factory):
 def test_convert_float_relu_records_thresholds_and_images(float_cnn, tmp_path, capsys):
     path, model = float_cnn
     out = tmp_path / "net.snn"
-    assert main(["convert", str(path), "--dataset", "digits", "-T", "3", "--calib-images", "100",
-                 "--seed", "5", "--relu-percentile", "99", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "convert",
+                str(path),
+                "--dataset",
+                "digits",
+                "-T",
+                "3",
+                "--calib-images",
+                "100",
+                "--seed",
+                "5",
+                "--relu-percentile",
+                "99",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     net = load(out)
     x, _ = load_dataset("digits", "train")
     idx = np.sort(np.random.default_rng(5).choice(len(x), size=100, replace=False))
@@ -54,7 +81,9 @@ def test_convert_float_relu_records_thresholds_and_images(float_cnn, tmp_path, c
     K = tf_keras()
     probe = K.Model(model.inputs, [model.get_layer("c1").output, model.get_layer("r2").output])
     outs = probe.predict(x[idx].transpose(0, 2, 3, 1).astype(np.float32) / 255, verbose=0)
-    want = {n: float(np.percentile(o[o > 0], 99)) for n, o in zip(["c1/relu", "r2"], outs)}
+    want = {
+        n: float(np.percentile(o[o > 0], 99)) for n, o in zip(["c1/relu", "r2"], outs, strict=False)
+    }
     assert net.meta["relu_thresholds"] == pytest.approx(want, rel=1e-4)
     text = capsys.readouterr().out
     assert f"  c1/relu: {net.meta['relu_thresholds']['c1/relu']:.6g} (99th percentile)\n" in text
@@ -71,15 +100,24 @@ def test_keras3_mlp_with_user_data_evaluate(tmp_path):
     x, y = load_dataset("digits", "train")
     xt, yt = load_dataset("digits", "test")
     L = K3.layers
-    model = K3.Sequential([K3.Input((64,)), L.Dense(24, activation="relu", name="h"),
-                           L.Dense(10, name="o")], name="mlp")
-    model.compile(optimizer=K3.optimizers.Adam(1e-2),
-                  loss=K3.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model = K3.Sequential(
+        [K3.Input((64,)), L.Dense(24, activation="relu", name="h"), L.Dense(10, name="o")],
+        name="mlp",
+    )
+    model.compile(
+        optimizer=K3.optimizers.Adam(1e-2),
+        loss=K3.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
     model.fit(x.reshape(len(x), -1) / 255.0, y, epochs=8, verbose=0)
     mpath, data = tmp_path / "mlp.keras", tmp_path / "d.npz"
     model.save(mpath)
-    np.savez(data, x_train=x.transpose(0, 2, 3, 1) / 255.0, y_train=y,
-             x_test=xt.transpose(0, 2, 3, 1) / 255.0, y_test=yt)
+    np.savez(
+        data,
+        x_train=x.transpose(0, 2, 3, 1) / 255.0,
+        y_train=y,
+        x_test=xt.transpose(0, 2, 3, 1) / 255.0,
+        y_test=yt,
+    )
     js, snn = tmp_path / "r.json", tmp_path / "m.snn"
     common = ["--data", str(data), "--calib-images", "200", "--method", "signed_cal"]
     assert main(["evaluate", str(mpath), *common, "-T", "4", "--json", str(js)]) == 0
@@ -101,25 +139,44 @@ def test_maxpool_needs_the_flag(tmp_path, capsys):
 
     K = tf_keras()
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, padding="same", activation="relu6",
-                                                            name="c"),
-                          L.MaxPooling2D(2, name="mp"), L.Flatten(), L.Dense(10, name="o")], name="mpnet")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, padding="same", activation="relu6", name="c"),
+            L.MaxPooling2D(2, name="mp"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="mpnet",
+    )
     path, out = tmp_path / "mp.h5", tmp_path / "mp.snn"
     model.save(path)
     assert main(["convert", str(path), "--dataset", "digits", "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("fpgasnn convert: error: model 'mpnet' cannot be converted, 1 layer(s) "
-                          "with problems:\n"
-                          "  'mp' (MaxPooling2D): max pooling has no exact spiking equivalent;")
+    assert err.startswith(
+        "fpgasnn convert: error: model 'mpnet' cannot be converted, 1 layer(s) "
+        "with problems:\n"
+        "  'mp' (MaxPooling2D): max pooling has no exact spiking equivalent;"
+    )
     assert not out.exists()
-    assert main(["convert", str(path), "--dataset", "digits", "--replace-maxpool", "-o", str(out)]) == 0
+    assert (
+        main(["convert", str(path), "--dataset", "digits", "--replace-maxpool", "-o", str(out)])
+        == 0
+    )
     assert load(out).meta["replace_maxpool"] is True
 
 
 def _run_cli(*argv, cwd):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    return subprocess.run([sys.executable, "-m", "fpgasnn", *argv], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "fpgasnn", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_unsupported_layers_one_clean_error_nothing_written(tmp_path):
@@ -139,8 +196,10 @@ def test_unsupported_layers_one_clean_error_nothing_written(tmp_path):
     assert r.returncode == 2 and r.stdout == ""
     lines = r.stderr.splitlines()
     assert lines == [
-        ("fpgasnn convert: error: model 'four' cannot be converted, 5 layer(s) with problems (a model "
-         "converts only as one chain of layers):"),
+        (
+            "fpgasnn convert: error: model 'four' cannot be converted, 5 layer(s) with problems (a model "
+            "converts only as one chain of layers):"
+        ),
         "  'img' (InputLayer): its output feeds 2 layers ('a', 'b')",
         "  'leaky' (LeakyReLU): no handler for this layer class",
         "  'tanh' (Activation): activation 'tanh' (supported: linear, relu, relu6, a final softmax)",
@@ -169,8 +228,14 @@ def test_bad_arguments_fail_before_tensorflow(tmp_path):
     )
     (tmp_path / "m.h5").write_text("placeholder")
     (tmp_path / "existing.txt").write_text("keep me")
-    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                       timeout=120, check=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert r.stdout.split() == ["2"] * 8 + ["clean"]
     err = r.stderr.splitlines()
     assert "argument -T/--steps: expected an integer in [1, 64], got '1000'" in err[0]

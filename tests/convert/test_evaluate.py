@@ -12,8 +12,19 @@ def test_evaluation_record_has_the_acceptance_fields():
     x = random_images(60, seed=1)
     y = np.argmax(fnet.forward(x), axis=1)  # labels = the quantized ANN's classes: ann_q = 100 %
     rec = evaluate_conversion(fnet, x, y, 4, "cos", dataset="toy")
-    for key in ("dataset", "T", "ann_float_top1_pct", "ann_q_top1_pct", "snn_top1_pct", "gap_pp",
-                "total_steps", "offbyone_pct", "calib_s", "snn_float_top1_pct", "float_int_agree_pct"):
+    for key in (
+        "dataset",
+        "T",
+        "ann_float_top1_pct",
+        "ann_q_top1_pct",
+        "snn_top1_pct",
+        "gap_pp",
+        "total_steps",
+        "offbyone_pct",
+        "calib_s",
+        "snn_float_top1_pct",
+        "float_int_agree_pct",
+    ):
         assert key in rec
     assert rec["ann_q_top1_pct"] == 100.0
     assert rec["gap_pp"] == pytest.approx(100.0 - rec["snn_top1_pct"], abs=1e-3)

@@ -30,7 +30,17 @@ def test_qcfs_network_shape_and_scales():
     fnet = tiny_floatnet(0)
     net = convert(fnet, T=4)
     names = [n.name for n in net.nodes]
-    assert names == ["image", "conv1", "act1", "pool1", "flatten", "fc2", "act2", "logits", "output"]
+    assert names == [
+        "image",
+        "conv1",
+        "act1",
+        "pool1",
+        "flatten",
+        "fc2",
+        "act2",
+        "logits",
+        "output",
+    ]
     shifts = net.meta["res_bits"]
     for st in net.stages():
         assert int(np.abs(st.synapse.weight).max()) == 127 << shifts.get(st.synapse.name, 0)
@@ -47,8 +57,13 @@ def test_qcfs_network_shape_and_scales():
 def test_weight_bits_option():
     net = convert(tiny_floatnet(0), T=2, weight_bits=4)
     shifts = net.meta["res_bits"]
-    assert max(int(np.abs(st.synapse.weight).max()) >> shifts.get(st.synapse.name, 0)
-               for st in net.stages()) == 7
+    assert (
+        max(
+            int(np.abs(st.synapse.weight).max()) >> shifts.get(st.synapse.name, 0)
+            for st in net.stages()
+        )
+        == 7
+    )
 
 
 def test_avgpool_folds_exactly_into_the_next_layer():
@@ -82,8 +97,10 @@ def test_float_simulation_of_rounded_spec_equals_golden(kind, sched, refine):
     if refine:
         spec = choose_res_bits(spec)
         assert any(st.res_bits > 0 for st in spec.stages)
-        for st, ist in zip(spec.stages, integerize(spec).stages()):
-            np.testing.assert_array_equal(ist.synapse.weight, np.rint(st.weight).astype(np.int64) << st.res_bits)
+        for st, ist in zip(spec.stages, integerize(spec).stages(), strict=False):
+            np.testing.assert_array_equal(
+                ist.synapse.weight, np.rint(st.weight).astype(np.int64) << st.res_bits
+            )
     x = random_images(24, seed=5)
     res = simulate(integerize(spec), x)
     f = simulate_float(rounded(spec), x)
@@ -104,16 +121,26 @@ def test_integer_weight_ann_matches_the_integer_network_at_T_equal_L():
 
 def test_pipeline_is_a_readable_list_and_checks_each_pass():
     names = [p.name for p in build_pipeline(get_method("qcfs"))]
-    assert names == ["check_floatnet", "fold_scales", "schedule", "resolution", "integerize",
-                     "annotate_widths", "record_meta"]
+    assert names == [
+        "check_floatnet",
+        "fold_scales",
+        "schedule",
+        "resolution",
+        "integerize",
+        "annotate_widths",
+        "record_meta",
+    ]
     bad = Pass("broken", "floatnet", "snnspec", lambda obj, ctx: obj)
     with pytest.raises(IRError, match="should produce a Network, got int"):
         check_stage("network", 1, "x")
     with pytest.raises(IRError, match="pass 'broken' should produce a SnnSpec, got FloatNet"):
         run_pipeline([bad], tiny_floatnet(0), make_context(tiny_floatnet(0), 2, get_method("qcfs")))
     with pytest.raises(IRError, match="expects stage 'network'"):
-        run_pipeline([CHECK_FLOATNET, Pass("x", "network", "network", lambda o, c: o)], tiny_floatnet(0),
-                     make_context(tiny_floatnet(0), 2, get_method("qcfs")))
+        run_pipeline(
+            [CHECK_FLOATNET, Pass("x", "network", "network", lambda o, c: o)],
+            tiny_floatnet(0),
+            make_context(tiny_floatnet(0), 2, get_method("qcfs")),
+        )
 
 
 def test_dense_first_layer_takes_integer_pixels():
@@ -141,7 +168,9 @@ def test_T1_integer_spikes_equal_the_float_simulation_exactly(kind, per_neuron_v
     stages = []
     for st in spec.stages:
         if not st.is_output:
-            st = replace(st, theta=st.theta / 37.0, bias=st.bias + rng.uniform(-0.5, 0.5, st.bias.shape))
+            st = replace(
+                st, theta=st.theta / 37.0, bias=st.bias + rng.uniform(-0.5, 0.5, st.bias.shape)
+            )
             if per_neuron_v0:
                 shape = (4, 8, 8) if st.conv else (16,)
                 st = replace(st, v0=st.theta * rng.uniform(0.2, 0.8, shape))
@@ -166,7 +195,9 @@ def test_resolution_bits_bring_small_thresholds_to_the_target():
         assert int_theta(st) >= 1 << RES_TARGET_BITS or st.res_bits == RES_MAX_BITS
     assert out.stages[-1].res_bits == 0
     # one bias-on step: the T = 1 rounding is exact already, nothing is refined
-    assert all(st.res_bits == 0 for st in choose_res_bits(replace(spec, schedule=Schedule(1))).stages)
+    assert all(
+        st.res_bits == 0 for st in choose_res_bits(replace(spec, schedule=Schedule(1))).stages
+    )
 
 
 def test_refining_brings_the_integer_network_closer_to_the_float_one():
@@ -184,5 +215,7 @@ def test_refining_brings_the_integer_network_closer_to_the_float_one():
 
     coarse, fine = mismatches(spec), mismatches(choose_res_bits(spec))
     assert coarse > 0 and fine < coarse
-    finest = replace(spec, stages=tuple(replace(st, res_bits=0 if st.is_output else 8) for st in spec.stages))
+    finest = replace(
+        spec, stages=tuple(replace(st, res_bits=0 if st.is_output else 8) for st in spec.stages)
+    )
     assert mismatches(finest) == 0

@@ -53,8 +53,11 @@ def test_fashion_missing_says_how_to_install(monkeypatch, tmp_path):
 
 
 def test_unknown_name_and_split():
-    with pytest.raises(DataError, match=r"unknown data set 'cifar10'; known data sets: mnist, "
-                                        r"fashion_mnist, digits"):
+    with pytest.raises(
+        DataError,
+        match=r"unknown data set 'cifar10'; known data sets: mnist, "
+        r"fashion_mnist, digits",
+    ):
         load_dataset("cifar10")
     with pytest.raises(DataError, match=r"unknown split 'val'"):
         load_dataset("digits", "val")

@@ -17,8 +17,11 @@ def test_layouts_map_to_channel_first():
     np.testing.assert_array_equal(to_layout(one, (1, 4, 6))[:, 0], one)
     flat = to_layout(nhwc, (72,))
     np.testing.assert_array_equal(flat, nhwc.reshape(5, -1))  # flattened in the order given
-    with pytest.raises(DataError, match=r"images of shape \(5, 4, 6, 3\) do not fit the model input; "
-                                        r"expected \(N, 4, 4, 3\) NHWC or \(N, 3, 4, 4\) NCHW"):
+    with pytest.raises(
+        DataError,
+        match=r"images of shape \(5, 4, 6, 3\) do not fit the model input; "
+        r"expected \(N, 4, 4, 3\) NHWC or \(N, 3, 4, 4\) NCHW",
+    ):
         to_layout(nhwc, (3, 4, 4), "data")
 
 
@@ -57,8 +60,11 @@ def test_read_npz_errors(tmp_path):
         read_npz(bad)
     p = tmp_path / "keys.npz"
     np.savez(p, images=np.zeros((2, 4)))
-    with pytest.raises(DataError, match=r"expected arrays 'x' \(and 'y'\), or 'x_train'/'y_train' and "
-                                        r"'x_test'/'y_test'; found \['images'\]"):
+    with pytest.raises(
+        DataError,
+        match=r"expected arrays 'x' \(and 'y'\), or 'x_train'/'y_train' and "
+        r"'x_test'/'y_test'; found \['images'\]",
+    ):
         read_npz(p)
     np.savez(p, x=np.zeros((3, 4)), y=np.zeros(2))
     with pytest.raises(DataError, match=r"'y' must hold one label per image \(3\)"):

@@ -8,8 +8,11 @@ from fpgasnn.golden import simulate
 from fpgasnn.ir import Dense, Input, Network, Neuron, NeuronKind, Output, Schedule
 
 
-def chain(layers: list[tuple[int, int, NeuronKind, int, int]], schedule: Schedule,
-          signed_input: bool = False) -> Network:
+def chain(
+    layers: list[tuple[int, int, NeuronKind, int, int]],
+    schedule: Schedule,
+    signed_input: bool = False,
+) -> Network:
     """A chain of single neurons: each entry (weight, bias, kind, theta, v0); output = last layer's spikes."""
     nodes: list = [Input("in", (1,), bits=8, signed=signed_input)]
     for i, (w, b, kind, theta, v0) in enumerate(layers):
@@ -111,9 +114,13 @@ def test_presim_shifts_initial_membrane_down_after_extra_spike():
 
 
 def test_per_neuron_initial_membrane():
-    nodes = (Input("in", (2,)), Dense("fc", [[1, 0], [0, 1]], None),
-             Neuron("sn", NeuronKind.IF, 4, np.array([0, 3])), Dense("o", [[1, 0], [0, 1]]),
-             Output("out"))
+    nodes = (
+        Input("in", (2,)),
+        Dense("fc", [[1, 0], [0, 1]], None),
+        Neuron("sn", NeuronKind.IF, 4, np.array([0, 3])),
+        Dense("o", [[1, 0], [0, 1]]),
+        Output("out"),
+    )
     res = simulate(Network(nodes, Schedule(wake=1)), np.array([[1, 1]]))
     assert res.counts["sn"].tolist() == [[0, 1]]
 

@@ -17,8 +17,13 @@ KINDS = st.sampled_from(list(NeuronKind))
 def test_qcfs_identity(z, levels, half, kind):
     """Constant input z, T = L, v0 = theta/2: count == clip(floor(z*T/theta + 0.5), 0, T)."""
     theta = 2 * half
-    nodes = (Input("in", (1,), bits=10, signed=True), Dense("fc", [[1]], None),
-             Neuron("sn", kind, theta, half), Dense("o", [[1]]), Output("out"))
+    nodes = (
+        Input("in", (1,), bits=10, signed=True),
+        Dense("fc", [[1]], None),
+        Neuron("sn", kind, theta, half),
+        Dense("o", [[1]]),
+        Output("out"),
+    )
     res = simulate(Network(nodes, Schedule(wake=levels)), np.array([[z]]))
     expected = min(max((2 * z * levels + theta) // (2 * theta), 0), levels)
     assert int(res.counts["sn"][0, 0]) == expected
@@ -33,8 +38,13 @@ def _random_inputs(net: Network, rng: np.random.Generator, n: int) -> np.ndarray
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), kind=KINDS, wake=st.integers(1, 5), presim=st.sampled_from([0, 2]),
-       sleep=st.sampled_from([0, 3]))
+@given(
+    seed=st.integers(0, 10_000),
+    kind=KINDS,
+    wake=st.integers(1, 5),
+    presim=st.sampled_from([0, 2]),
+    sleep=st.sampled_from([0, 3]),
+)
 def test_random_networks_invariants(seed, kind, wake, presim, sleep):
     net = examples.random_network(seed, kind=kind, schedule=Schedule(wake, presim, sleep))
     x = _random_inputs(net, np.random.default_rng(seed), 6)
@@ -49,11 +59,15 @@ def test_random_networks_invariants(seed, kind, wake, presim, sleep):
             assert counts.max() <= wake, f"{node.name}: consistent IF exceeded the wake-step count"
         # the trace's spikes add up to the counts (wake + sleep steps only)
         steps = [i for i, p in enumerate(res.trace.phases) if p != "presim"]
-        assert np.array_equal(res.trace.spikes[node.name][steps].sum(axis=0, dtype=np.int64), counts)
+        assert np.array_equal(
+            res.trace.spikes[node.name][steps].sum(axis=0, dtype=np.int64), counts
+        )
         # spike events: nonzero spikes over every step, presim included
         spk = res.trace.spikes[node.name]
-        assert np.array_equal(res.spike_events[node.name],
-                              np.count_nonzero(spk.reshape(spk.shape[0], spk.shape[1], -1), axis=(0, 2)))
+        assert np.array_equal(
+            res.spike_events[node.name],
+            np.count_nonzero(spk.reshape(spk.shape[0], spk.shape[1], -1), axis=(0, 2)),
+        )
 
 
 @settings(max_examples=20, deadline=None)
@@ -72,6 +86,7 @@ def test_batching_does_not_change_results(seed):
 def test_widths_are_tight_enough_to_matter():
     """Range analysis gives finite widths that the reference net actually needs most of."""
     from fpgasnn.ir import annotate_widths
+
     net = annotate_widths(examples.reference_mnist())
     bits = {n.name: n.membrane_bits for n in net.neurons()}
     assert all(8 <= b <= 32 for b in bits.values()), bits
@@ -91,9 +106,15 @@ def _scaled(net: Network, factor: int) -> Network:
     nodes = []
     for n in net.nodes:
         if isinstance(n, (Conv2D, Dense)):
-            n = dc_replace(n, weight=n.weight * factor, bias=None if n.bias is None else n.bias * factor)
+            n = dc_replace(
+                n, weight=n.weight * factor, bias=None if n.bias is None else n.bias * factor
+            )
         elif isinstance(n, Neuron):
-            n = dc_replace(n, theta=n.theta * factor, v0=np.asarray(n.v0) * factor if np.ndim(n.v0) else n.v0 * factor)
+            n = dc_replace(
+                n,
+                theta=n.theta * factor,
+                v0=np.asarray(n.v0) * factor if np.ndim(n.v0) else n.v0 * factor,
+            )
         nodes.append(n)
     return Network(tuple(nodes), net.schedule)
 

@@ -46,7 +46,7 @@ def test_both_back_ends_build_the_lowerings_lanes(seed):
         for s in hw.stages:
             block = re.search(rf"struct {s.ident}_config_t \{{(.*?)\n\}};", params, re.S).group(1)
             assert f"static const unsigned lanes = {s.lanes};" in block, (policy, s.name)
-        assert f'"lanes": {{' in hls["project.json"]
+        assert '"lanes": {' in hls["project.json"]
 
 
 def test_lanes_policy_forms():
@@ -56,15 +56,23 @@ def test_lanes_policy_forms():
     assert LanesPolicy.parse("auto").auto_budget == 128
     assert LanesPolicy.parse("conv1=6, fc=3").per_layer == (("conv1", 6), ("fc", 3))
     assert LanesPolicy.parse({"conv1": 2}).describe() == "conv1=2"
-    for bad, msg in [("fast", "expected a number, LAYER=N pairs or auto"), ("autoX", "lane budget"),
-                     ("conv1=x", "layer 'conv1': expected an integer, got 'x'"), (0, "lanes must be >= 1"),
-                     ("auto0", "budget must be >= 1"), ({"a": 2.5}, "layer 'a': lanes must be an integer")]:
+    for bad, msg in [
+        ("fast", "expected a number, LAYER=N pairs or auto"),
+        ("autoX", "lane budget"),
+        ("conv1=x", "layer 'conv1': expected an integer, got 'x'"),
+        (0, "lanes must be >= 1"),
+        ("auto0", "budget must be >= 1"),
+        ({"a": 2.5}, "layer 'a': lanes must be an integer"),
+    ]:
         with pytest.raises(BackendError, match=msg):
             LanesPolicy.parse(bad)
     with pytest.raises(BackendError, match=r"unknown layers \['nope'\]"):
         lower(tiny(), HwConfig.make({"nope": 2}))
-    with pytest.raises(BackendError, match=r"layer 'conv1': parallel taps must be 1, all \(9\) or auto, "
-                       r"got 4"):
+    with pytest.raises(
+        BackendError,
+        match=r"layer 'conv1': parallel taps must be 1, all \(9\) or auto, "
+        r"got 4",
+    ):
         lower(tiny(), HwConfig.make(1, taps=4))
 
 
@@ -86,7 +94,9 @@ def test_auto_taps_go_where_the_slowest_layer_is():
 
 def test_one_error_names_every_unsupported_layer_and_nothing_is_written(tmp_path):
     net = reference_mnist()
-    big = replace(net.node("sn1"), theta=1 << 33, v0=1 << 32)  # beyond the Verilog's 32-bit constants
+    big = replace(
+        net.node("sn1"), theta=1 << 33, v0=1 << 32
+    )  # beyond the Verilog's 32-bit constants
     other = replace(net.node("sn3"), v0=-(1 << 40))
     net = net.with_node(big).with_node(other)
     with pytest.raises(BackendError) as e:
@@ -94,7 +104,10 @@ def test_one_error_names_every_unsupported_layer_and_nothing_is_written(tmp_path
     msg = str(e.value)
     assert msg.startswith("cannot build hardware for this network:")
     assert "layer 'sn1': threshold 8589934592 needs more than 32 bits" in msg
-    assert "layer 'sn3': initial membranes [-1099511627776, -1099511627776] need more than 32 bits" in msg
+    assert (
+        "layer 'sn3': initial membranes [-1099511627776, -1099511627776] need more than 32 bits"
+        in msg
+    )
     assert not (tmp_path / "prj").exists()
 
 

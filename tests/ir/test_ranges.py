@@ -14,12 +14,16 @@ def test_interval_step_is_sound_by_enumeration(kind):
     for theta in (1, 2, 3, 5):
         for a in range(-8, 12):
             for b in range(a, 12):
-                lo, hi = _step(kind, np.array([a], dtype=object), np.array([b], dtype=object), theta)
+                lo, hi = _step(
+                    kind, np.array([a], dtype=object), np.array([b], dtype=object), theta
+                )
                 vals = []
                 for v in range(a, b + 1):
                     for count in (0, 1):
                         for capped in (False, True):
-                            s = int(v >= theta and not (kind is NeuronKind.CONSISTENT_IF and capped))
+                            s = int(
+                                v >= theta and not (kind is NeuronKind.CONSISTENT_IF and capped)
+                            )
                             if kind.signed and v < 0 and count > 0:
                                 s = -1
                             vals.append(v - s * theta)
@@ -28,14 +32,25 @@ def test_interval_step_is_sound_by_enumeration(kind):
 
 
 def test_signed_bits():
-    assert [signed_bits(0, 1), signed_bits(-2, 1), signed_bits(-3, 1), signed_bits(0, 127),
-            signed_bits(0, 128), signed_bits(-128, 0)] == [2, 2, 3, 8, 9, 8]
+    assert [
+        signed_bits(0, 1),
+        signed_bits(-2, 1),
+        signed_bits(-3, 1),
+        signed_bits(0, 127),
+        signed_bits(0, 128),
+        signed_bits(-128, 0),
+    ] == [2, 2, 3, 8, 9, 8]
 
 
 def test_hand_computed_widths():
     # current = 3*x + 1 with x in [0, 15]: [1, 46]; theta 10, v0 5, T = 2
-    nodes = (Input("in", (1,), bits=4), Dense("fc", [[3]], [1]), Neuron("sn", NeuronKind.IF, 10, 5),
-             Dense("o", [[-2]], [7]), Output("out"))
+    nodes = (
+        Input("in", (1,), bits=4),
+        Dense("fc", [[3]], [1]),
+        Neuron("sn", NeuronKind.IF, 10, 5),
+        Dense("o", [[-2]], [7]),
+        Output("out"),
+    )
     net = Network(nodes, Schedule(wake=2))
     rep = analyze(net)
     assert (rep.current["fc"].lo, rep.current["fc"].hi) == (1, 46)
@@ -44,7 +59,11 @@ def test_hand_computed_widths():
     # output: per step [-2*1 + 7, 0 + 7] = [5, 7]; it starts at 0, two steps: hull [0, 14]
     assert (rep.membrane["out"].lo, rep.membrane["out"].hi) == (0, 14)
     widths = annotate_widths(net)
-    assert [widths.nodes[1].current_bits, widths.nodes[2].membrane_bits, widths.nodes[4].acc_bits] == [7, 8, 5]
+    assert [
+        widths.nodes[1].current_bits,
+        widths.nodes[2].membrane_bits,
+        widths.nodes[4].acc_bits,
+    ] == [7, 8, 5]
 
 
 def test_weight_shift_is_the_common_power_of_two():

@@ -16,7 +16,9 @@ from fpgasnn.ir.serialize import dumps, loads
 
 @pytest.mark.parametrize("seed", range(8))
 def test_round_trip_is_exact(tmp_path, seed):
-    net = annotate_widths(examples.random_network(seed, schedule=Schedule(3, 2, 1), per_neuron_v0=True))
+    net = annotate_widths(
+        examples.random_network(seed, schedule=Schedule(3, 2, 1), per_neuron_v0=True)
+    )
     net = net.with_meta(source="test", settings={"T": 3, "method": "cos"})
     path = save(net, tmp_path / "n.snn")
     back = load(path)
@@ -50,7 +52,9 @@ def _valid_doc() -> tuple[dict, dict[str, bytes]]:
 def test_not_a_zip(tmp_path):
     p = tmp_path / "x.snn"
     p.write_text("hello")
-    with pytest.raises(SerializationError, match=r"x.snn: not an fpgasnn .snn file \(not a zip archive"):
+    with pytest.raises(
+        SerializationError, match=r"x.snn: not an fpgasnn .snn file \(not a zip archive"
+    ):
         load(p)
 
 
@@ -65,7 +69,9 @@ def test_foreign_zip():
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("model.onnx", b"x")
-    with pytest.raises(SerializationError, match=r"not an fpgasnn .snn file \(no network.json inside\)"):
+    with pytest.raises(
+        SerializationError, match=r"not an fpgasnn .snn file \(no network.json inside\)"
+    ):
         loads(buf.getvalue())
 
 
@@ -90,7 +96,9 @@ def test_missing_and_corrupt_array_names_the_layer():
 def test_invalid_network_inside_names_the_layer():
     doc, arrays = _valid_doc()
     doc["layers"][2]["theta"] = -1
-    with pytest.raises(SerializationError, match="layer 'sn1': threshold must be a positive integer"):
+    with pytest.raises(
+        SerializationError, match="layer 'sn1': threshold must be a positive integer"
+    ):
         loads(_doc_zip(doc, arrays))
     doc, arrays = _valid_doc()
     doc["layers"][1]["op"] = "lstm"

@@ -52,21 +52,43 @@ def test_keras3_float_relu_cnn_matches_keras(K3, digits):
     from fpgasnn.keras.frontend import from_keras
 
     L = K3.layers
-    model = K3.Sequential([
-        K3.Input((8, 8, 1)), L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
-        L.AveragePooling2D(2, name="p1"),
-        L.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="c2"),
-        L.BatchNormalization(name="bn"), L.ReLU(name="r2"), L.Flatten(name="f"),
-        L.Dense(10, name="out"), L.Softmax(name="sm")], name="k3cnn")
+    model = K3.Sequential(
+        [
+            K3.Input((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
+            L.AveragePooling2D(2, name="p1"),
+            L.Conv2D(8, 3, strides=2, padding="same", use_bias=False, name="c2"),
+            L.BatchNormalization(name="bn"),
+            L.ReLU(name="r2"),
+            L.Flatten(name="f"),
+            L.Dense(10, name="out"),
+            L.Softmax(name="sm"),
+        ],
+        name="k3cnn",
+    )
     rng = np.random.default_rng(0)
     bn = model.get_layer("bn")
-    bn.set_weights([rng.uniform(0.5, 1.5, 8), rng.normal(0, 0.2, 8), rng.normal(0, 0.2, 8),
-                    rng.uniform(0.3, 2.0, 8)])
+    bn.set_weights(
+        [
+            rng.uniform(0.5, 1.5, 8),
+            rng.normal(0, 0.2, 8),
+            rng.normal(0, 0.2, 8),
+            rng.uniform(0.3, 2.0, 8),
+        ]
+    )
     x, _, xt, _ = digits
     net = from_keras(model, calib_images=x[:300], relu_percentile=100.0)
     assert net.meta["frontend"] == "keras3"
-    assert [type(layer) for layer in net.layers] == [FInput, FConv, FAct, type(net.layers[3]), FConv,
-                                                     FAct, FFlatten, FDense]
+    assert [type(layer) for layer in net.layers] == [
+        FInput,
+        FConv,
+        FAct,
+        type(net.layers[3]),
+        FConv,
+        FAct,
+        FFlatten,
+        FDense,
+    ]
     assert net.layers[4].padding == (0, 1, 0, 1) and net.layers[4].bias is not None  # BN bias
     assert set(net.meta["relu_thresholds"]) == {"c1/relu", "r2"}
     # Keras' softmax is monotone: compare classes on the float (clipped ReLU) view.
@@ -80,10 +102,23 @@ def test_relu6_and_max_value_are_clips(K, digits):
     from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, name="c"), L.ReLU(max_value=2.5, name="r"),
-                          L.Flatten(), L.Dense(6, activation="relu6", name="d"), L.Dense(10, name="o")])
-    net = from_keras(model, relu_levels=5)  # no calibration images needed: the clips are the thresholds
-    assert [(a.name, a.levels, a.lam) for a in net.activations()] == [("r", 5, 2.5), ("d/relu6", 5, 6.0)]
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, name="c"),
+            L.ReLU(max_value=2.5, name="r"),
+            L.Flatten(),
+            L.Dense(6, activation="relu6", name="d"),
+            L.Dense(10, name="o"),
+        ]
+    )
+    net = from_keras(
+        model, relu_levels=5
+    )  # no calibration images needed: the clips are the thresholds
+    assert [(a.name, a.levels, a.lam) for a in net.activations()] == [
+        ("r", 5, 2.5),
+        ("d/relu6", 5, 6.0),
+    ]
     assert net.meta["relu_thresholds"] == {}
     _logits_agree(net, model, digits[2], quantized=False)
 
@@ -94,22 +129,31 @@ def test_fused_relu_then_qactivation_is_one_activation(K, digits):
     from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
-    model = K.Sequential([
-        L.InputLayer((8, 8, 1)),
-        QConv2D(4, 3, activation="relu", kernel_quantizer=quantized_po2(4), name="qc"),
-        QActivation(quantized_relu(3, 1), name="qa"), L.Flatten(),
-        QDense(10, kernel_quantizer=quantized_bits(4, 0, alpha=1), name="qd")], name="fusedq")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            QConv2D(4, 3, activation="relu", kernel_quantizer=quantized_po2(4), name="qc"),
+            QActivation(quantized_relu(3, 1), name="qa"),
+            L.Flatten(),
+            QDense(10, kernel_quantizer=quantized_bits(4, 0, alpha=1), name="qd"),
+        ],
+        name="fusedq",
+    )
     rng = np.random.default_rng(2)
     for layer in model.layers:
         if layer.get_weights():
-            layer.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()])
+            layer.set_weights(
+                [rng.normal(0, 0.5, w.shape).astype(np.float32) for w in layer.get_weights()]
+            )
     net = from_keras(model)  # no calibration: the fused ReLU disappears into the QActivation
     assert [(a.name, a.levels, a.lam) for a in net.activations()] == [("qa", 7, 1.75)]
     qc = model.get_layer("qc")
     w = qc.kernel_quantizer_internal(qc.kernel).numpy()
     np.testing.assert_allclose(net.layers[1].weight, w.transpose(3, 2, 0, 1))
     nz = np.abs(w[w != 0])
-    np.testing.assert_allclose(np.log2(nz), np.round(np.log2(nz)))  # powers of two: po2 read through
+    np.testing.assert_allclose(
+        np.log2(nz), np.round(np.log2(nz))
+    )  # powers of two: po2 read through
     _logits_agree(net, model, digits[2], frac=0.97)
 
 
@@ -118,11 +162,27 @@ def test_relu_after_quantized_activation_is_dropped(K):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, name="c"), ClipFloorShift(name="q"),
-                          L.ReLU(name="r"), L.Flatten(), L.Dense(10, name="o")])
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, name="c"),
+            ClipFloorShift(name="q"),
+            L.ReLU(name="r"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ]
+    )
     assert [a.name for a in from_keras(model).activations()] == ["q"]
-    two = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, name="c"), ClipFloorShift(name="q1"),
-                        ClipFloorShift(name="q2"), L.Flatten(), L.Dense(10, name="o")])
+    two = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, name="c"),
+            ClipFloorShift(name="q1"),
+            ClipFloorShift(name="q2"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ]
+    )
     with pytest.raises(FrontendError, match=r"activation 'q2' directly follows activation 'q1'"):
         from_keras(two)
 
@@ -134,9 +194,16 @@ def test_quantized_relu_with_more_levels_than_T_converts(K, digits):
     from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, name="c"),
-                          QActivation("quantized_relu(6, 2)", name="qa"), L.Flatten(),
-                          L.Dense(10, name="o")], name="q6")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, name="c"),
+            QActivation("quantized_relu(6, 2)", name="qa"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="q6",
+    )
     model.compile(K.optimizers.Adam(3e-3), K.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(digits[0].transpose(0, 2, 3, 1) / 255.0, digits[1], epochs=3, verbose=0)
     net = from_keras(model)
@@ -150,12 +217,23 @@ def test_flat_input_mlp_keras3(K3, digits):
     from fpgasnn.keras.frontend import from_keras
 
     L = K3.layers
-    model = K3.Sequential([K3.Input((64,)), L.Dense(16, activation="relu", name="h"),
-                           L.Dropout(0.1), L.Dense(10, name="o")], name="mlp")
+    model = K3.Sequential(
+        [
+            K3.Input((64,)),
+            L.Dense(16, activation="relu", name="h"),
+            L.Dropout(0.1),
+            L.Dense(10, name="o"),
+        ],
+        name="mlp",
+    )
     x, _, xt, _ = digits
     net = from_keras(model, calib_images=x[:200], relu_percentile=100.0)
-    assert net.input.shape == (64,) and [type(layer) for layer in net.layers] == [FInput, FDense, FAct,
-                                                                                  FDense]
+    assert net.input.shape == (64,) and [type(layer) for layer in net.layers] == [
+        FInput,
+        FDense,
+        FAct,
+        FDense,
+    ]
     _logits_agree(net, model, xt.reshape(len(xt), -1), quantized=False)
 
 
@@ -181,15 +259,23 @@ def test_one_error_names_every_problem(K3):
         "  'leaky' (LeakyReLU): no handler for this layer class\n"
         "  'tanh' (Activation): activation 'tanh' (supported: linear, relu, relu6, a final softmax)\n"
         "  'concat' (Concatenate): merges 2 inputs ('leaky', 'tanh'); no handler for this layer class\n"
-        "  'mid_softmax' (Softmax): softmax before the last layer")
+        "  'mid_softmax' (Softmax): softmax before the last layer"
+    )
 
 
 def test_keras3_file_loads(K3, tmp_path, digits):
     from fpgasnn.keras.frontend import from_keras, load_model
 
     L = K3.layers
-    model = K3.Sequential([K3.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu6", name="c"),
-                           L.Flatten(), L.Dense(10, name="o")], name="saved3")
+    model = K3.Sequential(
+        [
+            K3.Input((8, 8, 1)),
+            L.Conv2D(4, 3, activation="relu6", name="c"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="saved3",
+    )
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = load_model(path)
@@ -205,8 +291,15 @@ def test_auto_percentile_picks_the_best_candidate(K, digits):
     from fpgasnn.keras.frontend import AUTO_PERCENTILES, from_keras
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, activation="relu", name="c"),
-                          L.Flatten(), L.Dense(10, name="o")], name="auto")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, activation="relu", name="c"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="auto",
+    )
     model.compile(K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(digits[0].transpose(0, 2, 3, 1) / 255.0, digits[1], epochs=2, verbose=0)
     calib = digits[0][:300]
@@ -220,5 +313,6 @@ def test_auto_percentile_picks_the_best_candidate(K, digits):
     chosen = auto.meta["relu_percentiles"]["c/relu"]
     assert chosen in AUTO_PERCENTILES and auto.meta["relu_percentile"] == "auto"
     for p in AUTO_PERCENTILES:
-        assert agree(auto) >= agree(from_keras(model, calib_images=calib, relu_levels=2,
-                                               relu_percentile=p))
+        assert agree(auto) >= agree(
+            from_keras(model, calib_images=calib, relu_levels=2, relu_percentile=p)
+        )

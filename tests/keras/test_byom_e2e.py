@@ -23,13 +23,17 @@ def _fit(model, x, y, keras3=False):
         from fpgasnn.keras.tf_env import keras3 as k3
 
         K = k3()
-        model.compile(optimizer=K.optimizers.Adam(1e-2),
-                      loss=K.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            optimizer=K.optimizers.Adam(1e-2),
+            loss=K.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
     else:
         from fpgasnn.keras.tf_env import tf_keras
 
         K = tf_keras()
-        model.compile(K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(
+            K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
     model.fit(x, y, epochs=2, batch_size=64, verbose=0)
 
 
@@ -47,9 +51,18 @@ def float_cnn(tmp):
 
     K = tf_keras()
     L = K.layers
-    m = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
-                      L.AveragePooling2D(2), L.Conv2D(8, 3, name="c2"), L.ReLU(name="r2"), L.Flatten(),
-                      L.Dense(10, name="out")], name="floatcnn")
+    m = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
+            L.AveragePooling2D(2),
+            L.Conv2D(8, 3, name="c2"),
+            L.ReLU(name="r2"),
+            L.Flatten(),
+            L.Dense(10, name="out"),
+        ],
+        name="floatcnn",
+    )
     _fit(m, *_digits_nhwc())
     m.save(tmp / "m.h5")
     return tmp / "m.h5", ["--dataset", "digits"]
@@ -82,8 +95,16 @@ def maxpool(tmp):
 
     K = tf_keras()
     L = K.layers
-    m = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, padding="same", activation="relu", name="c"),
-                      L.MaxPooling2D(2, name="mp"), L.Flatten(), L.Dense(10, name="o")], name="mp")
+    m = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c"),
+            L.MaxPooling2D(2, name="mp"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="mp",
+    )
     _fit(m, *_digits_nhwc())
     m.save(tmp / "m.h5")
     return tmp / "m.h5", ["--dataset", "digits", "--replace-maxpool"]
@@ -94,9 +115,19 @@ def keras3_cnn(tmp):
 
     K = keras3()
     L = K.layers
-    m = K.Sequential([K.Input((8, 8, 1)), L.Conv2D(6, 3, padding="same", name="c"),
-                      L.BatchNormalization(name="bn"), L.ReLU(name="r"), L.AveragePooling2D(2),
-                      L.Flatten(), L.Dense(10, name="o"), L.Softmax()], name="k3")
+    m = K.Sequential(
+        [
+            K.Input((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", name="c"),
+            L.BatchNormalization(name="bn"),
+            L.ReLU(name="r"),
+            L.AveragePooling2D(2),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+            L.Softmax(),
+        ],
+        name="k3",
+    )
     x, y = _digits_nhwc()
     m.compile(optimizer=K.optimizers.Adam(1e-2), loss=K.losses.SparseCategoricalCrossentropy())
     m.fit(x, y, epochs=2, batch_size=64, verbose=0)
@@ -112,10 +143,17 @@ def rgb32(tmp):
     L = K.layers
     x, y = _generated((32, 32, 3))
     np.savez(tmp / "d.npz", x=x, y=y)
-    m = K.Sequential([L.InputLayer((32, 32, 3)), L.Conv2D(8, 3, strides=2, padding="same",
-                                                          activation="relu", name="c1"),
-                      L.AveragePooling2D(2), L.Conv2D(8, 3, activation="relu", name="c2"),
-                      L.GlobalAveragePooling2D(name="gap"), L.Dense(10, name="o")], name="rgb")
+    m = K.Sequential(
+        [
+            L.InputLayer((32, 32, 3)),
+            L.Conv2D(8, 3, strides=2, padding="same", activation="relu", name="c1"),
+            L.AveragePooling2D(2),
+            L.Conv2D(8, 3, activation="relu", name="c2"),
+            L.GlobalAveragePooling2D(name="gap"),
+            L.Dense(10, name="o"),
+        ],
+        name="rgb",
+    )
     _fit(m, x / 255.0, y)
     m.save(tmp / "m.h5")
     return tmp / "m.h5", ["--data", str(tmp / "d.npz")]
@@ -132,24 +170,35 @@ def qkeras_nonsquare(tmp):
     L = K.layers
     x, y = _generated((10, 14, 2), seed=1)
     np.savez(tmp / "d.npz", x=x / 255.0, y=y)
-    m = K.Sequential([L.InputLayer((10, 14, 2)),
-                      QConv2D(6, 3, activation="relu", kernel_quantizer=quantized_po2(4), name="qc"),
-                      QActivation(quantized_relu(3, 1), name="qa"), L.Flatten(),
-                      QDense(10, kernel_quantizer=quantized_bits(6, 0, alpha=1), name="qd")], name="q")
+    m = K.Sequential(
+        [
+            L.InputLayer((10, 14, 2)),
+            QConv2D(6, 3, activation="relu", kernel_quantizer=quantized_po2(4), name="qc"),
+            QActivation(quantized_relu(3, 1), name="qa"),
+            L.Flatten(),
+            QDense(10, kernel_quantizer=quantized_bits(6, 0, alpha=1), name="qd"),
+        ],
+        name="q",
+    )
     _fit(m, x / 255.0, y)
     m.save(tmp / "m.h5")
     return tmp / "m.h5", ["--data", str(tmp / "d.npz"), "--input-scale", "1/255"]
 
 
-@pytest.mark.parametrize("make", [float_cnn, odd_names, maxpool, keras3_cnn, rgb32, qkeras_nonsquare],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "make",
+    [float_cnn, odd_names, maxpool, keras3_cnn, rgb32, qkeras_nonsquare],
+    ids=lambda f: f.__name__,
+)
 def test_convert_build_csim_rtlsim(make, tmp_path, capsys, require):
     require("g++", "ap_types", "verilator")
     from fpgasnn.data.userdata import encode, read_npz, to_layout
 
     model, data = make(tmp_path)
     snn, prj, inputs = tmp_path / "net.snn", tmp_path / "prj", tmp_path / "in.npy"
-    assert main(["convert", str(model), *data, "-T", "2", "--calib-images", "64", "-o", str(snn)]) == 0
+    assert (
+        main(["convert", str(model), *data, "-T", "2", "--calib-images", "64", "-o", str(snn)]) == 0
+    )
     net = load(snn)
     shape = net.nodes[0].shape
     if "--data" in data:

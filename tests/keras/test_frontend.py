@@ -36,8 +36,16 @@ def _randomize(model, seed=0):
         cls = type(layer).__name__
         if cls == "BatchNormalization":
             n = ws[0].shape[0]
-            layer.set_weights([rng.uniform(0.5, 1.5, n), rng.normal(0, 0.2, n), rng.normal(0, 0.2, n),
-                               rng.uniform(0.3, 2.0, n)][: len(ws)] if len(ws) == 4 else ws)
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 1.5, n),
+                    rng.normal(0, 0.2, n),
+                    rng.normal(0, 0.2, n),
+                    rng.uniform(0.3, 2.0, n),
+                ][: len(ws)]
+                if len(ws) == 4
+                else ws
+            )
         elif cls == "ClipFloorShift":
             layer.set_weights([np.float32(rng.uniform(0.8, 2.0))])
         else:
@@ -47,7 +55,9 @@ def _randomize(model, seed=0):
 def _fit(model, tfk, x, y, steps=20, epochs=1):
     from fpgasnn.keras.models import to_input
 
-    model.compile(tfk.optimizers.Adam(3e-3), tfk.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.compile(
+        tfk.optimizers.Adam(3e-3), tfk.losses.SparseCategoricalCrossentropy(from_logits=True)
+    )
     model.fit(to_input(x), y, batch_size=64, epochs=epochs, steps_per_epoch=steps, verbose=0)
 
 
@@ -57,7 +67,9 @@ def _same_logits(net, model, images, frac=1.0):
     a = net.forward(images)
     b = keras_logits(model, images)
     close = np.all(np.isclose(a, b, rtol=1e-4, atol=1e-4), axis=1)
-    assert close.mean() >= frac, f"only {close.mean():.4f} of the images agree, max err {np.abs(a - b).max()}"
+    assert close.mean() >= frac, (
+        f"only {close.mean():.4f} of the images agree, max err {np.abs(a - b).max()}"
+    )
     return a, b
 
 
@@ -65,16 +77,24 @@ def _sequential(K, act_shift=0.5):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    return K.Sequential([
-        L.InputLayer((8, 8, 1), name="img"),
-        L.Conv2D(8, 3, padding="same", name="c1"), L.BatchNormalization(name="bn1"),
-        ClipFloorShift(name="a1", shift=act_shift), L.AveragePooling2D(2, name="p1"),
-        L.Conv2D(6, 3, strides=2, padding="same", use_bias=False, name="c2"),
-        ClipFloorShift(name="a2", shift=act_shift),
-        L.Flatten(name="f"), L.Dropout(0.2, name="drop"),
-        L.Dense(12, use_bias=False, name="d1"), L.BatchNormalization(name="bn2"), ClipFloorShift(name="a3"),
-        L.Dense(10, name="out"),
-    ], name="seq")
+    return K.Sequential(
+        [
+            L.InputLayer((8, 8, 1), name="img"),
+            L.Conv2D(8, 3, padding="same", name="c1"),
+            L.BatchNormalization(name="bn1"),
+            ClipFloorShift(name="a1", shift=act_shift),
+            L.AveragePooling2D(2, name="p1"),
+            L.Conv2D(6, 3, strides=2, padding="same", use_bias=False, name="c2"),
+            ClipFloorShift(name="a2", shift=act_shift),
+            L.Flatten(name="f"),
+            L.Dropout(0.2, name="drop"),
+            L.Dense(12, use_bias=False, name="d1"),
+            L.BatchNormalization(name="bn2"),
+            ClipFloorShift(name="a3"),
+            L.Dense(10, name="out"),
+        ],
+        name="seq",
+    )
 
 
 def test_sequential_trained_on_digits_matches_keras(K, digits):
@@ -87,7 +107,11 @@ def test_sequential_trained_on_digits_matches_keras(K, digits):
     kinds = [type(layer) for layer in net.layers]
     assert kinds == [FInput, FConv, FAct, FPool, FConv, FAct, FFlatten, FDense, FAct, FDense]
     assert net.input.shape == (1, 8, 8) and net.input.scale == pytest.approx(1 / 255)
-    assert net.layers[4].padding == (0, 1, 0, 1) and net.layers[4].stride == 2 and net.layers[4].bias is None
+    assert (
+        net.layers[4].padding == (0, 1, 0, 1)
+        and net.layers[4].stride == 2
+        and net.layers[4].bias is None
+    )
     assert net.layers[1].padding == (1, 1, 1, 1)
     assert net.layers[2].lam == pytest.approx(float(model.get_layer("a1").threshold.numpy()))
     _same_logits(net, model, xt, frac=0.99)
@@ -111,15 +135,32 @@ def test_functional_qkeras_matches_keras(K, digits):
 
     L = K.layers
     inp = K.Input((8, 8, 1), name="image")
-    h = QConv2D(6, 3, strides=2, padding="same", kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
-                bias_quantizer=quantized_bits(8, 2), name="qc1")(inp)
+    h = QConv2D(
+        6,
+        3,
+        strides=2,
+        padding="same",
+        kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
+        bias_quantizer=quantized_bits(8, 2),
+        name="qc1",
+    )(inp)
     h = QActivation(quantized_relu(3, 1), name="qa1")(h)
-    h = QConv2D(8, 3, padding="valid", kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
-                use_bias=False, name="qc2")(h)
+    h = QConv2D(
+        8,
+        3,
+        padding="valid",
+        kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
+        use_bias=False,
+        name="qc2",
+    )(h)
     h = QActivation("quantized_relu(2, 0)", name="qa2")(h)
     h = L.Flatten(name="flat")(h)
-    out = QDense(10, kernel_quantizer=quantized_bits(6, 0, alpha="auto"), bias_quantizer=quantized_bits(8, 2),
-                 name="qd")(h)
+    out = QDense(
+        10,
+        kernel_quantizer=quantized_bits(6, 0, alpha="auto"),
+        bias_quantizer=quantized_bits(8, 2),
+        name="qd",
+    )(h)
     model = K.Model(inp, out, name="func")
     _fit(model, K, digits[0], digits[1])
     net = from_keras(model)
@@ -140,8 +181,11 @@ def test_plain_relu_needs_calibration(K, digits):
     h = L.ReLU(name="r")(L.Dense(5, name="d")(L.Flatten(name="f")(h)))
     model = K.Model(inp, L.Dense(10, name="out")(h))
     _randomize(model, 1)
-    with pytest.raises(FrontendError, match=r"plain ReLU layer\(s\) 'c/relu', 'r' take their threshold "
-                                            r"from calibration data; pass calib_images"):
+    with pytest.raises(
+        FrontendError,
+        match=r"plain ReLU layer\(s\) 'c/relu', 'r' take their threshold "
+        r"from calibration data; pass calib_images",
+    ):
         from_keras(model)
     calib = digits[0][:200]
     net = from_keras(model, calib_images=calib, relu_levels=8)
@@ -158,24 +202,44 @@ def test_maxpool_error_and_replacement(K, digits):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, padding="same", name="c"),
-                          ClipFloorShift(name="a"), L.MaxPooling2D(2, name="mp"), L.Flatten(),
-                          L.Dense(10, name="out")])
-    with pytest.raises(UnsupportedLayerError, match=r"'mp' \(MaxPooling2D\): max pooling .*"
-                                                    r"replace_maxpool=True \(CLI: --replace-maxpool"):
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, padding="same", name="c"),
+            ClipFloorShift(name="a"),
+            L.MaxPooling2D(2, name="mp"),
+            L.Flatten(),
+            L.Dense(10, name="out"),
+        ]
+    )
+    with pytest.raises(
+        UnsupportedLayerError,
+        match=r"'mp' \(MaxPooling2D\): max pooling .*"
+        r"replace_maxpool=True \(CLI: --replace-maxpool",
+    ):
         from_keras(model)
     net = from_keras(model, replace_maxpool=True)
-    assert isinstance(net.layers[3], FPool) and net.layers[3].pool == 2 and net.meta["replace_maxpool"]
+    assert (
+        isinstance(net.layers[3], FPool) and net.layers[3].pool == 2 and net.meta["replace_maxpool"]
+    )
 
 
 def test_all_unsupported_layers_in_one_error(K):
     from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, name="c"),
-                          L.LayerNormalization(name="ln"), L.UpSampling2D(name="up"),
-                          L.Conv2D(4, 3, activation="tanh", name="ct"), L.Flatten(), L.Dense(10, name="o")],
-                         name="bad")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, name="c"),
+            L.LayerNormalization(name="ln"),
+            L.UpSampling2D(name="up"),
+            L.Conv2D(4, 3, activation="tanh", name="ct"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="bad",
+    )
     with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
     assert str(e.value) == (
@@ -208,8 +272,10 @@ def test_branching_graph_error(K):
     with pytest.raises(UnsupportedLayerError) as e:
         from_keras(model)
     assert "(a model converts only as one chain of layers):\n" in str(e.value)
-    assert "\n  'sum' (Add): merges 2 inputs ('left', 'right'); no handler for this layer class" \
+    assert (
+        "\n  'sum' (Add): merges 2 inputs ('left', 'right'); no handler for this layer class"
         in str(e.value)
+    )
     assert "(InputLayer): its output feeds 2 layers ('left', 'right')\n" in str(e.value)
     inp = K.Input((8, 8, 1), name="x")
     c = L.Conv2D(4, 3, padding="same", name="shared")(inp)
@@ -223,14 +289,21 @@ def test_wrong_input_shape(K):
 
     L = K.layers
     model = K.Sequential([L.InputLayer((8, 8), name="hw_in"), L.Flatten(), L.Dense(10, name="o")])
-    with pytest.raises(FrontendError, match=r"input layer 'hw_in': expected an input of shape "
-                                            r"\(None, H, W, C\) or \(None, F\) with known sizes; "
-                                            r"got \(None, 8, 8\)"):
+    with pytest.raises(
+        FrontendError,
+        match=r"input layer 'hw_in': expected an input of shape "
+        r"\(None, H, W, C\) or \(None, F\) with known sizes; "
+        r"got \(None, 8, 8\)",
+    ):
         from_keras(model)
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(2, 3, activation="relu"), L.Flatten(),
-                          L.Dense(10)])
-    with pytest.raises(FrontendError, match=r"images of shape \(5, 1, 9, 9\) do not fit the model input; "
-                                            r"expected \(N, 1, 8, 8\)"):
+    model = K.Sequential(
+        [L.InputLayer((8, 8, 1)), L.Conv2D(2, 3, activation="relu"), L.Flatten(), L.Dense(10)]
+    )
+    with pytest.raises(
+        FrontendError,
+        match=r"images of shape \(5, 1, 9, 9\) do not fit the model input; "
+        r"expected \(N, 1, 8, 8\)",
+    ):
         from_keras(model, calib_images=np.zeros((5, 1, 9, 9), np.uint8))
 
 
@@ -239,9 +312,19 @@ def test_bn_not_after_conv(K):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(4, 3, name="c"), ClipFloorShift(name="a"),
-                          L.BatchNormalization(name="bn"), L.Flatten(), L.Dense(10)])
-    with pytest.raises(FrontendError, match=r"BatchNormalization 'bn' must directly follow a Conv2D/Dense"):
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(4, 3, name="c"),
+            ClipFloorShift(name="a"),
+            L.BatchNormalization(name="bn"),
+            L.Flatten(),
+            L.Dense(10),
+        ]
+    )
+    with pytest.raises(
+        FrontendError, match=r"BatchNormalization 'bn' must directly follow a Conv2D/Dense"
+    ):
         from_keras(model)
 
 
@@ -253,13 +336,25 @@ def test_save_load_roundtrip_with_qkeras_and_ours(K, digits, tmp_path, suffix):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    model = K.Sequential([
-        L.InputLayer((8, 8, 1)), QConv2D(4, 3, kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
-                                         bias_quantizer=quantized_bits(8, 2), name="qc"),
-        L.BatchNormalization(name="bn"), ClipFloorShift(levels=3, name="cfs"), L.Flatten(),
-        QDense(8, kernel_quantizer=quantized_bits(4, 0, alpha="auto"), name="qd"),
-        QActivation(quantized_relu(2, 0), name="qa"),
-        L.Dense(10, name="o")], name="saved")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            QConv2D(
+                4,
+                3,
+                kernel_quantizer=quantized_bits(4, 0, alpha="auto"),
+                bias_quantizer=quantized_bits(8, 2),
+                name="qc",
+            ),
+            L.BatchNormalization(name="bn"),
+            ClipFloorShift(levels=3, name="cfs"),
+            L.Flatten(),
+            QDense(8, kernel_quantizer=quantized_bits(4, 0, alpha="auto"), name="qd"),
+            QActivation(quantized_relu(2, 0), name="qa"),
+            L.Dense(10, name="o"),
+        ],
+        name="saved",
+    )
     _randomize(model, 5)
     path = tmp_path / f"m{suffix}"
     model.save(path)
@@ -267,7 +362,9 @@ def test_save_load_roundtrip_with_qkeras_and_ours(K, digits, tmp_path, suffix):
     assert type(loaded.get_layer("cfs")).__name__ == "ClipFloorShift"
     net = from_keras(path)
     assert net.meta["source"] == str(path)
-    np.testing.assert_allclose(net.forward(digits[2][:50]), from_keras(model).forward(digits[2][:50]))
+    np.testing.assert_allclose(
+        net.forward(digits[2][:50]), from_keras(model).forward(digits[2][:50])
+    )
     _same_logits(net, loaded, digits[2], frac=0.97)
 
 
@@ -293,7 +390,9 @@ def test_evaluate_keras_quantized_and_float(K, digits):
     q = evaluate_keras(model, xt, yt)
     f = evaluate_keras(model, xt, yt, quantized=False)
     assert q == pytest.approx(100 * np.mean(net.forward(xt).argmax(1) == yt), abs=0.6)
-    assert f == pytest.approx(100 * np.mean(net.forward(xt, quantized=False).argmax(1) == yt), abs=0.6)
+    assert f == pytest.approx(
+        100 * np.mean(net.forward(xt, quantized=False).argmax(1) == yt), abs=0.6
+    )
     assert model.get_layer("a1").quantize  # restored after the float view
     assert q > 30  # well above chance (10 %)
 
@@ -303,14 +402,25 @@ def test_global_average_pooling_and_final_softmax(K, digits):
     from fpgasnn.keras.layers import ClipFloorShift
 
     L = K.layers
-    model = K.Sequential([L.InputLayer((8, 8, 1)), L.Conv2D(6, 3, padding="same", name="c"),
-                          ClipFloorShift(name="a"), L.GlobalAveragePooling2D(name="gap"),
-                          L.Dense(10, name="o")], name="gapnet")
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", name="c"),
+            ClipFloorShift(name="a"),
+            L.GlobalAveragePooling2D(name="gap"),
+            L.Dense(10, name="o"),
+        ],
+        name="gapnet",
+    )
     _randomize(model, 7)
     net = from_keras(model)
     assert [type(layer) for layer in net.layers] == [FInput, FConv, FAct, FPool, FFlatten, FDense]
     assert net.layers[3].pool == 8
     _same_logits(net, model, digits[2], frac=0.99)
-    soft = K.Sequential([L.InputLayer((8, 8, 1)), L.Flatten(), L.Softmax(name="sm"), L.Dense(10)], name="s")
-    with pytest.raises(UnsupportedLayerError, match=r"'sm' \(Softmax\): softmax before the last layer"):
+    soft = K.Sequential(
+        [L.InputLayer((8, 8, 1)), L.Flatten(), L.Softmax(name="sm"), L.Dense(10)], name="s"
+    )
+    with pytest.raises(
+        UnsupportedLayerError, match=r"'sm' \(Softmax\): softmax before the last layer"
+    ):
         from_keras(soft)

@@ -54,11 +54,15 @@ def test_noisy_quantization_only_in_training(tf):
 
     tf.random.set_seed(1)
     layer = ClipFloorShift(levels=4, threshold=1.0, noise_p=0.1)
-    x = tf.constant(np.random.default_rng(1).uniform(0.01, 0.99, size=(200, 100)).astype(np.float32))
+    x = tf.constant(
+        np.random.default_rng(1).uniform(0.01, 0.99, size=(200, 100)).astype(np.float32)
+    )
     quant = layer(x, training=False).numpy()
     train = layer(x, training=True).numpy()
     passed = ~np.isclose(train, quant)
-    np.testing.assert_allclose(train[passed], x.numpy()[passed])  # passed through as clip(x, 0, lam)
+    np.testing.assert_allclose(
+        train[passed], x.numpy()[passed]
+    )  # passed through as clip(x, 0, lam)
     assert 0.08 < passed.mean() < 0.11  # about p (ties where x is already on a level are rare)
     assert np.all(np.isin(np.round(quant * 4, 5), [0, 1, 2, 3, 4]))
 
@@ -69,8 +73,13 @@ def test_config_roundtrip_and_bad_arguments(tf):
     layer = ClipFloorShift(levels=8, threshold=3.0, shift=0.0, noise_p=0.1, name="q")
     cfg = layer.get_config()
     again = ClipFloorShift.from_config(cfg)
-    assert (again.levels, again.initial_threshold, again.shift, again.noise_p, again.name) == \
-        (8, 3.0, 0.0, 0.1, "q")
+    assert (again.levels, again.initial_threshold, again.shift, again.noise_p, again.name) == (
+        8,
+        3.0,
+        0.0,
+        0.1,
+        "q",
+    )
     with pytest.raises(ValueError, match="levels must be >= 1"):
         ClipFloorShift(levels=0)
     with pytest.raises(ValueError, match="noise_p must be in"):
@@ -79,20 +88,30 @@ def test_config_roundtrip_and_bad_arguments(tf):
 
 def test_noisy_layer_trains_in_fit_and_saves(tf, tmp_path):
     """Stage I (noise_p > 0) inside model.fit (graph mode), then a .keras round trip."""
-    from fpgasnn.keras.layers import ClipFloorShift
     from fpgasnn.keras.custom_objects import custom_objects
+    from fpgasnn.keras.layers import ClipFloorShift
     from fpgasnn.keras.tf_env import tf_keras
 
     K = tf_keras()
-    model = K.Sequential([K.layers.InputLayer((6,)), K.layers.Dense(8),
-                          ClipFloorShift(levels=2, threshold=1.0, noise_p=0.1, name="n"), K.layers.Dense(2)])
+    model = K.Sequential(
+        [
+            K.layers.InputLayer((6,)),
+            K.layers.Dense(8),
+            ClipFloorShift(levels=2, threshold=1.0, noise_p=0.1, name="n"),
+            K.layers.Dense(2),
+        ]
+    )
     model.compile("adam", K.losses.SparseCategoricalCrossentropy(from_logits=True))
     rng = np.random.default_rng(0)
     before = float(model.get_layer("n").threshold.numpy())
-    model.fit(rng.normal(size=(64, 6)).astype(np.float32), rng.integers(0, 2, 64), epochs=2, verbose=0)
+    model.fit(
+        rng.normal(size=(64, 6)).astype(np.float32), rng.integers(0, 2, 64), epochs=2, verbose=0
+    )
     assert float(model.get_layer("n").threshold.numpy()) != before  # lambda is trained
     path = tmp_path / "n.keras"
     model.save(path)
     again = K.models.load_model(path, custom_objects=custom_objects())
     assert again.get_layer("n").noise_p == 0.1 and again.get_layer("n").levels == 2
-    assert float(again.get_layer("n").threshold.numpy()) == float(model.get_layer("n").threshold.numpy())
+    assert float(again.get_layer("n").threshold.numpy()) == float(
+        model.get_layer("n").threshold.numpy()
+    )

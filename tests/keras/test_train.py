@@ -31,9 +31,28 @@ def test_train_digits_tiny_and_convert(tmp_path, monkeypatch):
 def test_train_cli_digits(tmp_path):
     out = tmp_path / "d.keras"
     res = subprocess.run(
-        [sys.executable, "-m", "fpgasnn", "train", "--dataset", "digits", "--epochs", "1", "--conv", "4",
-         "--hidden", "8", "-o", str(out), "--no-progress"],
-        check=False, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "fpgasnn",
+            "train",
+            "--dataset",
+            "digits",
+            "--epochs",
+            "1",
+            "--conv",
+            "4",
+            "--hidden",
+            "8",
+            "-o",
+            str(out),
+            "--no-progress",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert "training time" in res.stdout and "test top-1" in res.stdout and out.is_file()
 

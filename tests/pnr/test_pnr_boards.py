@@ -8,6 +8,8 @@ import re
 
 import pytest
 from conftest import need
+
+from fpgasnn import toolchain
 from fpgasnn.boards import (
     ECP5_RESOURCE_KEYS,
     _parse_ecp5,
@@ -16,8 +18,6 @@ from fpgasnn.boards import (
     load_board,
     load_ecp5_board,
 )
-
-from fpgasnn import toolchain
 from fpgasnn.errors import BackendError
 from fpgasnn.pnr.flow import board_lpf
 from fpgasnn.pnr.timing import utilization
@@ -118,8 +118,10 @@ GOOD = {
         ({"clock_mhz": 0}, "clock_mhz must be a positive number, got 0"),
         (
             {"resources": {"LUT4": 1, "FF": 1, "EBR": 1}},
-            ("resources must map ['LUT4', 'FF', 'EBR', 'MULT18'] to positive ints, "
-            "got {'LUT4': 1, 'FF': 1, 'EBR': 1}"),
+            (
+                "resources must map ['LUT4', 'FF', 'EBR', 'MULT18'] to positive ints, "
+                "got {'LUT4': 1, 'FF': 1, 'EBR': 1}"
+            ),
         ),
     ],
 )

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from conftest import need
-from fpgasnn.boards import load_ecp5_board
 
 from fpgasnn.backends.rtl.emit import rtl_plan
+from fpgasnn.boards import load_ecp5_board
 from fpgasnn.cli import main
 from fpgasnn.ir.examples import tiny
 from fpgasnn.ir.serialize import save

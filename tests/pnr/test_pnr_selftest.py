@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import need
-from fpgasnn.boards import load_ecp5_board
 
 from fpgasnn.backends.rtl.emit import rtl_plan
+from fpgasnn.boards import load_ecp5_board
 from fpgasnn.errors import BackendError
 from fpgasnn.golden import simulate
 from fpgasnn.ir.examples import tiny

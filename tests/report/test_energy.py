@@ -2,16 +2,33 @@ from __future__ import annotations
 
 import numpy as np
 
-from fpgasnn.ir import AvgPool2D, Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKind, Output, Schedule
+from fpgasnn.ir import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    Input,
+    Network,
+    Neuron,
+    NeuronKind,
+    Output,
+    Schedule,
+)
 from fpgasnn.report.energy import count_ops
 
 
 def test_hand_counted_ops():
     # 1x4x4 image -> conv 2ch 3x3 pad 1 -> IF -> pool2 -> flatten -> dense 3 -> out
     w = np.ones((2, 1, 3, 3), dtype=np.int64)
-    nodes = (Input("in", (1, 4, 4)), Conv2D("c", w, None, padding=(1, 1, 1, 1)),
-             Neuron("s", NeuronKind.IF, 1000, 0), AvgPool2D("p", 2), Flatten("f"),
-             Dense("d", np.ones((3, 8), dtype=np.int64)), Output("o"))
+    nodes = (
+        Input("in", (1, 4, 4)),
+        Conv2D("c", w, None, padding=(1, 1, 1, 1)),
+        Neuron("s", NeuronKind.IF, 1000, 0),
+        AvgPool2D("p", 2),
+        Flatten("f"),
+        Dense("d", np.ones((3, 8), dtype=np.int64)),
+        Output("o"),
+    )
     net = Network(nodes, Schedule(wake=2))
     ops = count_ops(net, np.zeros((1, 1, 4, 4), dtype=np.int64))
     # first-layer MACs without padding taps: per channel sum over 4x4 outputs of in-image taps

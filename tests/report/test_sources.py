@@ -47,8 +47,12 @@ def test_latency_section_is_the_cycle_model(project):
 
 
 def test_collect_without_synthesis_has_latency_and_no_resources(project):
-    rep = collect(project, ReportOptions(cycle_images=5, synth=False),
-                  latency=sources.latency, resources=sources.resources)
+    rep = collect(
+        project,
+        ReportOptions(cycle_images=5, synth=False),
+        latency=sources.latency,
+        resources=sources.resources,
+    )
     assert rep["latency"]["images"] == 5 and "resources" not in rep
 
 
@@ -80,8 +84,12 @@ def test_vendor_reports_in_the_project_replace_the_estimates(project, tmp_path):
     (syn / "snn_top_csynth.xml").write_text(CSYNTH)
     (project / "impl_utilization_placed.rpt").write_text(UTIL)
     try:
-        rep = collect(project, ReportOptions(cycle_images=3), latency=sources.latency,
-                      resources=sources.resources)
+        rep = collect(
+            project,
+            ReportOptions(cycle_images=3),
+            latency=sources.latency,
+            resources=sources.resources,
+        )
         hls = parse_csynth_xml(syn / "snn_top_csynth.xml")
         assert "Vivado utilization report" in rep["resources"]["how"]  # not Yosys
         assert rep["latency_hls"]["WorstLatency"] == hls["WorstLatency"]

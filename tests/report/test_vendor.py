@@ -48,10 +48,32 @@ def test_csynth_xml(tmp_path):
     p.mkdir(parents=True)
     (p / "fpgasnn_top_csynth.xml").write_text(CSYNTH)
     rep = parse_csynth_xml(p / "fpgasnn_top_csynth.xml")
-    assert {k: rep[k] for k in ("BestLatency", "WorstLatency", "IntervalMin", "IntervalMax", "LUT", "FF",
-                                "BRAM_18K", "DSP", "URAM", "TargetClockPeriod")} == {
-        "BestLatency": 1203, "WorstLatency": 98231, "IntervalMin": 1204, "IntervalMax": 98232,
-        "LUT": 18807, "FF": 10412, "BRAM_18K": 38, "DSP": 9, "URAM": 0, "TargetClockPeriod": 10}
+    assert {
+        k: rep[k]
+        for k in (
+            "BestLatency",
+            "WorstLatency",
+            "IntervalMin",
+            "IntervalMax",
+            "LUT",
+            "FF",
+            "BRAM_18K",
+            "DSP",
+            "URAM",
+            "TargetClockPeriod",
+        )
+    } == {
+        "BestLatency": 1203,
+        "WorstLatency": 98231,
+        "IntervalMin": 1204,
+        "IntervalMax": 98232,
+        "LUT": 18807,
+        "FF": 10412,
+        "BRAM_18K": 38,
+        "DSP": 9,
+        "URAM": 0,
+        "TargetClockPeriod": 10,
+    }
     assert rep["EstimatedClockPeriod"] == 7.264
     found = find_vendor_reports(tmp_path / "prj")
     assert found["csynth"]["LUT"] == 18807 and "utilization" not in found
@@ -61,8 +83,12 @@ def test_utilization_rpt(tmp_path):
     p = tmp_path / "impl_utilization_placed.rpt"
     p.write_text(UTIL)
     rep = parse_utilization_rpt(p)
-    assert {k: rep[k] for k in ("LUT", "FF", "BRAM_18K", "DSP")} == {"LUT": 15321, "FF": 9876, "BRAM_18K": 41,
-                                                                    "DSP": 9}
+    assert {k: rep[k] for k in ("LUT", "FF", "BRAM_18K", "DSP")} == {
+        "LUT": 15321,
+        "FF": 9876,
+        "BRAM_18K": 41,
+        "DSP": 9,
+    }
     assert find_vendor_reports(tmp_path)["utilization"]["LUT"] == 15321
 
 

@@ -19,5 +19,14 @@ from fpgasnn.backends.hls.csim import CsimResult, Mismatch, run_csim
 from fpgasnn.backends.hls.emit import hls_files, hls_plan
 from fpgasnn.backends.hls.project import project_plan, read_project
 
-__all__ = ["CsimResult", "HlsContext", "Mismatch", "build_context", "hls_files", "hls_plan", "project_plan",
-           "read_project", "run_csim"]
+__all__ = [
+    "CsimResult",
+    "HlsContext",
+    "Mismatch",
+    "build_context",
+    "hls_files",
+    "hls_plan",
+    "project_plan",
+    "read_project",
+    "run_csim",
+]

@@ -231,7 +231,9 @@ def _literal(v: int, ctype: str) -> str:
 
 def _text_lines(values: np.ndarray, ctype: str) -> tuple[str, ...]:
     items = [_literal(int(v), ctype) for v in values]
-    return tuple(", ".join(items[i:i + _VALUES_PER_LINE]) for i in range(0, len(items), _VALUES_PER_LINE))
+    return tuple(
+        ", ".join(items[i : i + _VALUES_PER_LINE]) for i in range(0, len(items), _VALUES_PER_LINE)
+    )
 
 
 def rom(name: str, values: np.ndarray, rows: int | None = None) -> RomCtx:
@@ -243,8 +245,13 @@ def rom(name: str, values: np.ndarray, rows: int | None = None) -> RomCtx:
     if rows is None:
         return RomCtx(name, ctype, int(flat.size), (_text_lines(flat, ctype),), (int(flat.size),))
     table = flat.reshape(rows, -1)
-    return RomCtx(name, ctype, int(flat.size), tuple(_text_lines(r, ctype) for r in table),
-                  (rows, int(table.shape[1])))
+    return RomCtx(
+        name,
+        ctype,
+        int(flat.size),
+        tuple(_text_lines(r, ctype) for r in table),
+        (rows, int(table.shape[1])),
+    )
 
 
 def _index_bits(count: int) -> int:
@@ -263,8 +270,17 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
     ``lanes``; every lane count, width and shift comes from the lowering's records)."""
     hw = _hw(net, lanes)
     inp = hw.input
-    in_ctx = InputCtx(inp.name, f"{inp.ident}_config_t", inp.c, inp.h, inp.w, inp.size, inp.bits,
-                      inp.signed, inp.beat_bits)
+    in_ctx = InputCtx(
+        inp.name,
+        f"{inp.ident}_config_t",
+        inp.c,
+        inp.h,
+        inp.w,
+        inp.size,
+        inp.bits,
+        inp.signed,
+        inp.beat_bits,
+    )
     lo, hi = hw.net.input.value_range
     stages: list[StageCtx] = []
     prev: NeuronCtx | None = None
@@ -279,25 +295,49 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
         if st.is_first:
             kernel = "conv_gather"  # weights [KH*KW][C*O] (a Dense layer: [PH*PW][C*O])
             wrom = st.weight.reshape(st.out_c, st.in_c, kh, kw).transpose(2, 3, 1, 0)
-            x_bits = signed_bits(min(lo, 0) * st.pool ** 2, max(hi, 0) * st.pool ** 2)
+            x_bits = signed_bits(min(lo, 0) * st.pool**2, max(hi, 0) * st.pool**2)
         elif st.op == "conv":
             kernel = "conv_scatter"
-            wrom = st.weight.transpose(2, 3, 1, 0).reshape(-1)  # [KH*KW][C*O]: a bank of ROM per tap
+            wrom = st.weight.transpose(2, 3, 1, 0).reshape(
+                -1
+            )  # [KH*KW][C*O]: a bank of ROM per tap
             x_bits = 0
         else:
             kernel = "dense_scatter"
             wrom = st.weight.T.reshape(-1)  # (F, O)
             x_bits = 0
         syn_ctx = SynapseCtx(
-            name=st.name, ident=sid, cfg=f"{sid}_config_t", kernel=kernel,
-            in_c=st.in_c, in_h=st.in_h, in_w=st.in_w, pool=st.pool, ph=st.pooled_h, pw=st.pooled_w,
-            kh=kh, kw=kw, stride=st.stride, pad_top=st.pad_top, pad_left=st.pad_left,
-            out_c=st.out_c, out_h=st.out_h, out_w=st.out_w, lanes=st.lanes, taps=st.taps,
-            cur_bits=st.current_bits, x_bits=x_bits, has_bias=st.has_bias,
-            bank_rows=rows, bank_cols=cols, bank_h=-(-st.out_h // rows), bank_w=-(-st.out_w // cols),
+            name=st.name,
+            ident=sid,
+            cfg=f"{sid}_config_t",
+            kernel=kernel,
+            in_c=st.in_c,
+            in_h=st.in_h,
+            in_w=st.in_w,
+            pool=st.pool,
+            ph=st.pooled_h,
+            pw=st.pooled_w,
+            kh=kh,
+            kw=kw,
+            stride=st.stride,
+            pad_top=st.pad_top,
+            pad_left=st.pad_left,
+            out_c=st.out_c,
+            out_h=st.out_h,
+            out_w=st.out_w,
+            lanes=st.lanes,
+            taps=st.taps,
+            cur_bits=st.current_bits,
+            x_bits=x_bits,
+            has_bias=st.has_bias,
+            bank_rows=rows,
+            bank_cols=cols,
+            bank_h=-(-st.out_h // rows),
+            bank_w=-(-st.out_w // cols),
             weight=rom(f"{sid}_w", wrom, None if kernel == "dense_scatter" else kh * kw),
             bias=rom(f"{sid}_b", st.bias),
-            in_spike_t=prev.spike_t if prev is not None else "", w_shift=st.w_shift,
+            in_spike_t=prev.spike_t if prev is not None else "",
+            w_shift=st.w_shift,
         )
         aid = st.act_ident
         neuron_ctx = output_ctx = None
@@ -308,25 +348,40 @@ def build_context(net: HwNetwork | Network, board: Board, lanes=None) -> HlsCont
             else:
                 v0 = v0.reshape(1)
             neuron_ctx = NeuronCtx(
-                name=st.act_name, ident=aid, cfg=f"{aid}_config_t", layer=n_layers,
-                kind=KIND_ENUM[st.kind], theta=st.theta, theta_bits=signed_bits(0, st.theta),
+                name=st.act_name,
+                ident=aid,
+                cfg=f"{aid}_config_t",
+                layer=n_layers,
+                kind=KIND_ENUM[st.kind],
+                theta=st.theta,
+                theta_bits=signed_bits(0, st.theta),
                 mem_bits=st.membrane_bits,
                 calc_bits=max(st.membrane_bits, signed_bits(0, st.theta)),
                 cnt_bits=hw.counter_bits,
                 spike_t="ap_int<2>" if st.spike_bits == 2 else "ap_uint<1>",
-                pixels=st.out_positions, channels=st.out_c, lanes=st.lanes,
-                per_neuron_v0=st.per_neuron_v0, counts=st.spike_bits == 2 or hw.presim > 0,
-                v0=rom(f"{aid}_v0", v0), shape=(st.out_c,) if st.op == "dense" else
-                (st.out_c, st.out_h, st.out_w),
-                chunks=st.chunks, pixel_bits=_index_bits(st.out_positions),
-                chunk_bits=_index_bits(st.chunks), trace_offset=trace_at,
+                pixels=st.out_positions,
+                channels=st.out_c,
+                lanes=st.lanes,
+                per_neuron_v0=st.per_neuron_v0,
+                counts=st.spike_bits == 2 or hw.presim > 0,
+                v0=rom(f"{aid}_v0", v0),
+                shape=(st.out_c,) if st.op == "dense" else (st.out_c, st.out_h, st.out_w),
+                chunks=st.chunks,
+                pixel_bits=_index_bits(st.out_positions),
+                chunk_bits=_index_bits(st.chunks),
+                trace_offset=trace_at,
             )
             n_layers += 1
             trace_at += st.out_positions * st.out_c
         else:
             output_ctx = OutputCtx(
-                name=st.act_name, ident=aid, cfg=f"{aid}_config_t", classes=st.out_c, lanes=st.lanes,
-                acc_bits=st.membrane_bits, beat_bits=32,
+                name=st.act_name,
+                ident=aid,
+                cfg=f"{aid}_config_t",
+                classes=st.out_c,
+                lanes=st.lanes,
+                acc_bits=st.membrane_bits,
+                beat_bits=32,
             )
         stages.append(StageCtx(st.index, syn_ctx, neuron_ctx, output_ctx, prev))
         prev = neuron_ctx

@@ -99,8 +99,9 @@ def _c_path(path: Path) -> str:
     return str(path).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def compile_project(project_dir: str | Path, build_dir: str | Path, *, trace: bool = True,
-                    strict: bool = False) -> CsimBuild:
+def compile_project(
+    project_dir: str | Path, build_dir: str | Path, *, trace: bool = True, strict: bool = False
+) -> CsimBuild:
     """Compile firmware + test bench of ``project_dir`` into ``build_dir`` with g++ (vendor headers via
     -isystem, so only their own warnings are silenced).
 
@@ -112,8 +113,14 @@ def compile_project(project_dir: str | Path, build_dir: str | Path, *, trace: bo
     out = Path(build_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     exe = out / ("csim" + ("_trace" if trace else "") + ("_strict" if strict else ""))
-    argv = [toolchain.gxx(), *CXXFLAGS, "-isystem", str(toolchain.ap_types_include()),
-            "-I", str(root / "firmware")]
+    argv = [
+        toolchain.gxx(),
+        *CXXFLAGS,
+        "-isystem",
+        str(toolchain.ap_types_include()),
+        "-I",
+        str(root / "firmware"),
+    ]
     if trace:
         argv.append("-DFPGASNN_TRACE")
     if strict:
@@ -144,8 +151,14 @@ def _first_diff(a: np.ndarray, b: np.ndarray) -> tuple[int, ...] | None:
     return tuple(int(v) for v in diff[0]) if len(diff) else None
 
 
-def _compare(net: Network, ctx: HlsContext, x: np.ndarray, scores: np.ndarray, classes: np.ndarray,
-             trace: np.ndarray | None) -> tuple[int, Mismatch | None]:
+def _compare(
+    net: Network,
+    ctx: HlsContext,
+    x: np.ndarray,
+    scores: np.ndarray,
+    classes: np.ndarray,
+    trace: np.ndarray | None,
+) -> tuple[int, Mismatch | None]:
     """Number of differing images and the first difference (lowest image, then step, then layer)."""
     bad = np.zeros(len(x), dtype=bool)
     first: Mismatch | None = None
@@ -163,48 +176,84 @@ def _compare(net: Network, ctx: HlsContext, x: np.ndarray, scores: np.ndarray, c
         for i in np.flatnonzero(sdiff | cdiff):
             if sdiff[i]:
                 k = int(np.flatnonzero(gold.scores[i] != scores[lo + i])[0])
-                m = Mismatch(lo + int(i), "scores", out_name, neuron=(k,), golden=int(gold.scores[i, k]),
-                             csim=int(scores[lo + i, k]))
+                m = Mismatch(
+                    lo + int(i),
+                    "scores",
+                    out_name,
+                    neuron=(k,),
+                    golden=int(gold.scores[i, k]),
+                    csim=int(scores[lo + i, k]),
+                )
             else:
-                m = Mismatch(lo + int(i), "class", out_name, golden=int(gold.classes[i]),
-                             csim=int(classes[lo + i]))
+                m = Mismatch(
+                    lo + int(i),
+                    "class",
+                    out_name,
+                    golden=int(gold.classes[i]),
+                    csim=int(classes[lo + i]),
+                )
             cands.append(((lo + int(i), 1 << 30, 0), m))
             break
         if trace is not None:
             phases = gold.trace.phases
             for li, n in enumerate(neurons):
-                got = _internal_to_chw(trace[lo:hi, :, offsets[li]:offsets[li + 1]], n.shape)
+                got = _internal_to_chw(trace[lo:hi, :, offsets[li] : offsets[li + 1]], n.shape)
                 got = np.moveaxis(got, 1, 0)  # (steps, images, *shape) like the golden trace
                 want = gold.trace.spikes[n.name]
-                per_image = np.any((got != want).reshape(got.shape[0], got.shape[1], -1), axis=(0, 2))
+                per_image = np.any(
+                    (got != want).reshape(got.shape[0], got.shape[1], -1), axis=(0, 2)
+                )
                 bad[lo:hi] |= per_image
                 if per_image.any():
                     i = int(np.flatnonzero(per_image)[0])
-                    steps = np.flatnonzero(np.any((got[:, i] != want[:, i]).reshape(got.shape[0], -1),
-                                                  axis=1))
+                    steps = np.flatnonzero(
+                        np.any((got[:, i] != want[:, i]).reshape(got.shape[0], -1), axis=1)
+                    )
                     t = int(steps[0])
                     idx = _first_diff(want[t, i], got[t, i])
-                    cands.append(((lo + i, t, li), Mismatch(
-                        lo + i, "spikes", n.name, step=t, phase=phases[t], neuron=idx,
-                        golden=int(want[(t, i, *idx)]), csim=int(got[(t, i, *idx)]))))
+                    cands.append(
+                        (
+                            (lo + i, t, li),
+                            Mismatch(
+                                lo + i,
+                                "spikes",
+                                n.name,
+                                step=t,
+                                phase=phases[t],
+                                neuron=idx,
+                                golden=int(want[(t, i, *idx)]),
+                                csim=int(got[(t, i, *idx)]),
+                            ),
+                        )
+                    )
         if first is None and cands:
             first = min(cands, key=lambda c: c[0])[1]
     return int(bad.sum()), first
 
 
-def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarray,
-              workdir: str | Path, threads: int = 1) -> CsimResult:
+def run_build(
+    build: CsimBuild,
+    net: Network,
+    ctx: HlsContext,
+    images: np.ndarray,
+    workdir: str | Path,
+    threads: int = 1,
+) -> CsimResult:
     """Run a compiled bench on ``images`` (one process for the whole batch; ``threads`` > 1 splits the
     images over threads, untraced builds only) and compare."""
     work = Path(workdir)
     x = np.asarray(images)
     if x.shape[1:] != net.input.shape or x.dtype.kind not in "iu":
-        raise SimulationError(f"input layer {net.input.name!r} expects integer images of shape "
-                              f"(N, {', '.join(map(str, net.input.shape))}), got {x.shape} {x.dtype}")
+        raise SimulationError(
+            f"input layer {net.input.name!r} expects integer images of shape "
+            f"(N, {', '.join(map(str, net.input.shape))}), got {x.shape} {x.dtype}"
+        )
     lo, hi = net.input.value_range
     if x.size and (int(x.min()) < lo or int(x.max()) > hi):
-        raise SimulationError(f"input layer {net.input.name!r}: pixels must lie in [{lo}, {hi}], "
-                              f"got [{int(x.min())}, {int(x.max())}]")
+        raise SimulationError(
+            f"input layer {net.input.name!r}: pixels must lie in [{lo}, {hi}], "
+            f"got [{int(x.min())}, {int(x.max())}]"
+        )
     inputs, results, trace_path = work / "inputs.txt", work / "results.txt", work / "trace.bin"
     inputs.write_text(format_images(x))
     argv = [str(build.executable), f"-j{max(1, int(threads))}", str(inputs), "-", str(results)]
@@ -218,7 +267,9 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
     n_classes = ctx.output.classes
     scores, classes = parse_outputs(results.read_text(), n_classes)
     if len(scores) != len(x):
-        raise ToolError(argv, 0, log, f"the C simulation wrote {len(scores)} results for {len(x)} images")
+        raise ToolError(
+            argv, 0, log, f"the C simulation wrote {len(scores)} results for {len(x)} images"
+        )
     trace = None
     if build.trace:
         per_step = sum(n.pixels * n.channels for n in ctx.neurons)
@@ -229,14 +280,34 @@ def run_build(build: CsimBuild, net: Network, ctx: HlsContext, images: np.ndarra
             raise ToolError(argv, 0, log, f"trace has {raw.size} values, expected {expect}")
         trace = raw.reshape(len(x), ctx.total_steps, per_step)
     mism, first = _compare(net, ctx, x.astype(np.int64), scores, classes, trace)
-    return CsimResult(len(x), scores, classes, mism, first, build.trace, build.strict, build.compile_s,
-                      run_s, list(build.warnings))
+    return CsimResult(
+        len(x),
+        scores,
+        classes,
+        mism,
+        first,
+        build.trace,
+        build.strict,
+        build.compile_s,
+        run_s,
+        list(build.warnings),
+    )
 
 
-def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *, n: int = 100,
-             seed: int = 0, trace: bool = True, strict: bool = False, board: str | Board = "pynq-z2",
-             lanes: int | Mapping[str, int] | None = None, taps: str | int | Mapping = "auto",
-             threads: int = 1, workdir: str | Path | None = None) -> CsimResult:
+def run_csim(
+    project: str | Path | Network,
+    images: np.ndarray | None = None,
+    *,
+    n: int = 100,
+    seed: int = 0,
+    trace: bool = True,
+    strict: bool = False,
+    board: str | Board = "pynq-z2",
+    lanes: int | Mapping[str, int] | None = None,
+    taps: str | int | Mapping = "auto",
+    threads: int = 1,
+    workdir: str | Path | None = None,
+) -> CsimResult:
     """Compile and run the C simulation of a project folder (or of a network, built into a temporary
     project for ``board``/``lanes``/``taps``, see :meth:`HwConfig.make`) on ``images`` (default: ``n`` seeded random images) and compare it
     with the golden model. ``threads``: simulate untraced runs on several threads in the one process."""
@@ -259,4 +330,12 @@ def run_csim(project: str | Path | Network, images: np.ndarray | None = None, *,
         return run_build(build, net, ctx, x, work, threads)
 
 
-__all__ = ["CXXFLAGS", "CsimBuild", "CsimResult", "Mismatch", "compile_project", "run_build", "run_csim"]
+__all__ = [
+    "CXXFLAGS",
+    "CsimBuild",
+    "CsimResult",
+    "Mismatch",
+    "compile_project",
+    "run_build",
+    "run_csim",
+]

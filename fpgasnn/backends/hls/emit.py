@@ -40,8 +40,9 @@ def hls_files(ctx: HlsContext) -> Plan:
     return plan
 
 
-def hls_plan(net: HwNetwork | Network, board: Board, lanes=None, *, tb_images: int = TB_IMAGES,
-             seed: int = 0) -> Plan:
+def hls_plan(
+    net: HwNetwork | Network, board: Board, lanes=None, *, tb_images: int = TB_IMAGES, seed: int = 0
+) -> Plan:
     """The HLS files plus test-bench vectors (``tb_images`` seeded random images, golden outputs).
     ``net``: a lowered network, or a Network lowered here with ``lanes``."""
     ctx = build_context(net, board, lanes)

@@ -24,8 +24,9 @@ NETWORK_FILE = "network.snn"
 PROJECT_FILE = "project.json"
 
 
-def project_plan(hw: HwNetwork | Network, board: Board, lanes=None, *,
-                 snn_bytes: bytes | None = None) -> Plan:
+def project_plan(
+    hw: HwNetwork | Network, board: Board, lanes=None, *, snn_bytes: bytes | None = None
+) -> Plan:
     """Everything ``fpgasnn build`` writes for the HLS flow, for the lowered network ``hw`` (a Network is
     lowered here with ``lanes``).
     ``snn_bytes``: the original .snn file (copied byte for byte); by default the network is serialized
@@ -42,8 +43,12 @@ def project_plan(hw: HwNetwork | Network, board: Board, lanes=None, *,
         "lanes_policy": hw.lanes_policy,
         "taps": hw.taps,
         "layers": {s.name: {"ident": s.ident, "activation": s.act_name} for s in hw.stages},
-        "schedule": {"presim": hw.presim, "wake": hw.wake, "sleep": hw.sleep,
-                     "total": hw.total_steps},
+        "schedule": {
+            "presim": hw.presim,
+            "wake": hw.wake,
+            "sleep": hw.sleep,
+            "total": hw.total_steps,
+        },
         "top": TOP_NAME,
         "hls": {"files": sorted(hls)},
     }
@@ -67,7 +72,9 @@ def read_project(project_dir: str | Path) -> tuple[dict, Network, Board]:
     root = Path(project_dir)
     pj = root / PROJECT_FILE
     if not pj.is_file():
-        raise BackendError(f"{root}: not an fpgasnn project (no {PROJECT_FILE}); run `fpgasnn build` first")
+        raise BackendError(
+            f"{root}: not an fpgasnn project (no {PROJECT_FILE}); run `fpgasnn build` first"
+        )
     try:
         doc = json.loads(pj.read_text(encoding="utf-8"))
     except ValueError as e:

@@ -19,8 +19,12 @@ def format_images(images: np.ndarray) -> str:
 
 def format_outputs(scores: np.ndarray, classes: np.ndarray) -> str:
     """One line per image: the scores, then the class."""
-    return _rows(np.concatenate([np.asarray(scores).reshape(len(scores), -1),
-                                 np.asarray(classes).reshape(-1, 1)], axis=1))
+    return _rows(
+        np.concatenate(
+            [np.asarray(scores).reshape(len(scores), -1), np.asarray(classes).reshape(-1, 1)],
+            axis=1,
+        )
+    )
 
 
 def parse_outputs(text: str, classes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -31,8 +31,15 @@ class CheckResult:
         return not self.errors
 
 
-def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timing: bool = True,
-          spikes: bool = True) -> CheckResult:
+def check(
+    net: Network,
+    ctx: RtlCtx,
+    images: np.ndarray,
+    obs: Observed,
+    *,
+    timing: bool = True,
+    spikes: bool = True,
+) -> CheckResult:
     """Compare ``obs`` with the golden model; ``timing`` also compares every image's latency (and, for
     images streamed back to back, the interval between them) with the cycle model (only meaningful
     without idle input cycles and output back-pressure)."""
@@ -48,18 +55,27 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
     measured = []
     names = [s.activation.name for s in net.stages()]
     for m in range(min(n, len(beats) // (ncls + 1))):
-        b = beats[m * (ncls + 1):(m + 1) * (ncls + 1)]
+        b = beats[m * (ncls + 1) : (m + 1) * (ncls + 1)]
         scores = [v for _, v, _ in b[:ncls]]
         lasts = [last for _, _, last in b]
-        if scores != res.scores[m].tolist() or b[-1][1] != int(res.classes[m]) or lasts != [0] * ncls + [1]:
+        if (
+            scores != res.scores[m].tolist()
+            or b[-1][1] != int(res.classes[m])
+            or lasts != [0] * ncls + [1]
+        ):
             bad.add(m)
-            errors.append(f"image {m}: scores {scores} class {b[-1][1]} tlast {lasts}; golden "
-                          f"{res.scores[m].tolist()} class {int(res.classes[m])}")
+            errors.append(
+                f"image {m}: scores {scores} class {b[-1][1]} tlast {lasts}; golden "
+                f"{res.scores[m].tolist()} class {int(res.classes[m])}"
+            )
         first_in = obs.in_beats[obs.starts[m]]
         measured.append(b[-1][0] - first_in + 1)
     if spikes and obs.dbg is not None:
-        got = {i: np.zeros((n, len(res.trace.phases), s.och * s.lanes, s.npos), dtype=np.int64)
-               for i, s in enumerate(ctx.stages) if not s.is_output}
+        got = {
+            i: np.zeros((n, len(res.trace.phases), s.och * s.lanes, s.npos), dtype=np.int64)
+            for i, s in enumerate(ctx.stages)
+            if not s.is_output
+        }
         r = obs.reset_image
         for _, epoch, stg, img, step, addr, pos, neg in obs.dbg:
             m = img if epoch == 0 else img + r
@@ -68,23 +84,30 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
             s = ctx.stages[stg]
             p, ch = divmod(addr, s.och)
             for lane in range(s.lanes):
-                got[stg][m, step, ch * s.lanes + lane, p] = ((pos >> lane) & 1) - ((neg >> lane) & 1)
+                got[stg][m, step, ch * s.lanes + lane, p] = ((pos >> lane) & 1) - (
+                    (neg >> lane) & 1
+                )
         for i, g in got.items():
             want = res.trace.spikes[names[i]]  # (steps, N, ...)
-            want = want.reshape(want.shape[0], want.shape[1], want.shape[2], -1).transpose(1, 0, 2, 3)
+            want = want.reshape(want.shape[0], want.shape[1], want.shape[2], -1).transpose(
+                1, 0, 2, 3
+            )
             for m in range(n):
                 if not np.array_equal(g[m, :, : want.shape[2]], want[m]):
                     bad.add(m)
-                    ks = np.nonzero((g[m, :, : want.shape[2]] != want[m]).reshape(len(g[m]), -1)
-                                    .any(axis=1))[0]
-                    errors.append(f"image {m}: layer {names[i]!r} spikes differ at steps {ks.tolist()}")
+                    ks = np.nonzero(
+                        (g[m, :, : want.shape[2]] != want[m]).reshape(len(g[m]), -1).any(axis=1)
+                    )[0]
+                    errors.append(
+                        f"image {m}: layer {names[i]!r} spikes differ at steps {ks.tolist()}"
+                    )
     # the cycle model streams images back to back from an empty core: a reset in the middle of the
     # stream starts a new stream at the abandoned image
     r = obs.reset_image
     model: list[int] = []
     imodel: list[int] = []
     intervals: list[int] = []
-    for a, b in ([(0, n)] if r < 0 else [(0, r), (r, n)]):
+    for a, b in [(0, n)] if r < 0 else [(0, r), (r, n)]:
         if b <= a:
             continue
         e = est if (a, b) == (0, n) else estimate(ctx.hw, images[a:b])
@@ -96,8 +119,16 @@ def check(net: Network, ctx: RtlCtx, images: np.ndarray, obs: Observed, *, timin
             errors.append(f"image {m}: measured {cyc} cycles, model {int(model[m])}")
     if timing and not obs.isolated and intervals != imodel:
         errors.append(f"intervals between images: measured {intervals}, model {imodel}")
-    return CheckResult(n, len(bad) + max(0, n - len(beats) // (ncls + 1)), measured,
-                       model, est.lower_bound.tolist(), errors, intervals, imodel)
+    return CheckResult(
+        n,
+        len(bad) + max(0, n - len(beats) // (ncls + 1)),
+        measured,
+        model,
+        est.lower_bound.tolist(),
+        errors,
+        intervals,
+        imodel,
+    )
 
 
 __all__ = ["CheckResult", "check"]

@@ -35,16 +35,29 @@ class Monitor:
 
     Without ``spikes`` and back-pressure it sleeps until m_axis_tvalid rises (much faster)."""
 
-    def __init__(self, dut, rng: random.Random, backpressure: float, spikes: bool,
-                 dbg_stages: list[int]) -> None:
+    def __init__(
+        self, dut, rng: random.Random, backpressure: float, spikes: bool, dbg_stages: list[int]
+    ) -> None:
         self.dut, self.rng, self.bp, self.spikes = dut, rng, backpressure, spikes
         self.out_beats: list[list[int]] = []
         self.dbg: list[list[int]] = []
         self.epoch = 0  # resets seen after the first (a reset mid-stream starts epoch 1)
-        self.ports = [(i, getattr(dut, f"dbg{i}_valid"), getattr(dut, f"dbg{i}_img"),
-                       getattr(dut, f"dbg{i}_step"), getattr(dut, f"dbg{i}_addr"),
-                       getattr(dut, f"dbg{i}_pos"), getattr(dut, f"dbg{i}_neg"))
-                      for i in dbg_stages] if spikes else []
+        self.ports = (
+            [
+                (
+                    i,
+                    getattr(dut, f"dbg{i}_valid"),
+                    getattr(dut, f"dbg{i}_img"),
+                    getattr(dut, f"dbg{i}_step"),
+                    getattr(dut, f"dbg{i}_addr"),
+                    getattr(dut, f"dbg{i}_pos"),
+                    getattr(dut, f"dbg{i}_neg"),
+                )
+                for i in dbg_stages
+            ]
+            if spikes
+            else []
+        )
 
     async def run(self) -> None:
         dut = self.dut
@@ -58,12 +71,23 @@ class Monitor:
             if not int(dut.rst.value):
                 cyc = now()
                 if int(dut.m_axis_tvalid.value) and int(dut.m_axis_tready.value):
-                    self.out_beats.append([cyc, dut.m_axis_tdata.value.to_signed(),
-                                           int(dut.m_axis_tlast.value)])
+                    self.out_beats.append(
+                        [cyc, dut.m_axis_tdata.value.to_signed(), int(dut.m_axis_tlast.value)]
+                    )
                 for i, valid, img, step, addr, pos, neg in self.ports:
                     if int(valid.value):
-                        self.dbg.append([cyc, self.epoch, i, int(img.value), int(step.value),
-                                         int(addr.value), int(pos.value), int(neg.value)])
+                        self.dbg.append(
+                            [
+                                cyc,
+                                self.epoch,
+                                i,
+                                int(img.value),
+                                int(step.value),
+                                int(addr.value),
+                                int(pos.value),
+                                int(neg.value),
+                            ]
+                        )
             await RisingEdge(dut.clk)
 
 
@@ -130,8 +154,13 @@ async def stream_images(dut) -> None:
     dut.s_axis_tlast.value = 0
     dut.m_axis_tready.value = 1
     await reset(dut)
-    mon = Monitor(dut, random.Random(seed + 1), float(cfg.get("backpressure", 0.0)),
-                  bool(cfg.get("spikes", True)), list(cfg.get("dbg_stages", [])))
+    mon = Monitor(
+        dut,
+        random.Random(seed + 1),
+        float(cfg.get("backpressure", 0.0)),
+        bool(cfg.get("spikes", True)),
+        list(cfg.get("dbg_stages", [])),
+    )
     cocotb.start_soon(mon.run())
     drv = Driver(dut, random.Random(seed), float(cfg.get("idle", 0.0)))
     starts: list[int] = []
@@ -156,5 +185,13 @@ async def stream_images(dut) -> None:
         await RisingEdge(dut.clk)
     for _ in range(100):  # drain check: nothing more may arrive
         await RisingEdge(dut.clk)
-    _write_json(cfg["out"], {"starts": starts, "in_beats": drv.in_beats, "out_beats": mon.out_beats,
-                             "dbg": mon.dbg, "reset_image": reset_before})
+    _write_json(
+        cfg["out"],
+        {
+            "starts": starts,
+            "in_beats": drv.in_beats,
+            "out_beats": mon.out_beats,
+            "dbg": mon.dbg,
+            "reset_image": reset_before,
+        },
+    )

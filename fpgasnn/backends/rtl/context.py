@@ -124,7 +124,9 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
             return (oy % br) * bc + ox % bc, ((oy // br) * qw + ox // bc) * och
 
         umap = [bank_of(*divmod(p, st.out_w)) for p in range(npos)]
-        entries: list[list[tuple[int, int, int]]] = []  # (valid, in-bank base, weight base) per bank
+        entries: list[
+            list[tuple[int, int, int]]
+        ] = []  # (valid, in-bank base, weight base) per bank
         for pp in range(hp * wp):
             yp, xp = divmod(pp, wp)
             for g in range(groups):
@@ -140,7 +142,9 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
                     if oy < st.out_h and ox < st.out_w:
                         b, q = bank_of(oy, ox)
                         if row[b][0]:
-                            raise AssertionError(f"{st.name}: two taps in bank {b}")  # by construction
+                            raise AssertionError(
+                                f"{st.name}: two taps in bank {b}"
+                            )  # by construction
                         row[b] = (1, q, t * och * pc)
                 entries.append(row)
         wrom = np.zeros((kt * och * pc, lane), dtype=np.int64)
@@ -150,16 +154,33 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
             i, j = divmod(t, kw)
             for ocx in range(och):
                 for c in range(pc):
-                    wrom[(t * och + ocx) * pc + c] = wpad[ocx * lane:(ocx + 1) * lane, c, i, j]
+                    wrom[(t * och + ocx) * pc + c] = wpad[ocx * lane : (ocx + 1) * lane, c, i, j]
         tdepth = hp * wp * groups
         tmb = _ubits(bwords - 1)
         twb = _ubits(max(e[2] for row in entries for e in row))
         te = 1 + twb + tmb
-        tmap = _mem(np.array([[sum(((v << (twb + tmb)) | (wb << tmb) | q) << (b * te)
-                                   for b, (v, q, wb) in enumerate(row))] for row in entries],
-                             dtype=object), banks * te)
-        umap_text = _mem(np.array([[(b << tmb) | q] for b, q in umap], dtype=object),
-                         _ubits(banks - 1) + tmb) if banks > 1 else ""
+        tmap = _mem(
+            np.array(
+                [
+                    [
+                        sum(
+                            ((v << (twb + tmb)) | (wb << tmb) | q) << (b * te)
+                            for b, (v, q, wb) in enumerate(row)
+                        )
+                    ]
+                    for row in entries
+                ],
+                dtype=object,
+            ),
+            banks * te,
+        )
+        umap_text = (
+            _mem(
+                np.array([[(b << tmb) | q] for b, q in umap], dtype=object), _ubits(banks - 1) + tmb
+            )
+            if banks > 1
+            else ""
+        )
         rrows = 1
     else:
         # dense: row = pp * pc + c ; address = oc * R + row
@@ -172,32 +193,63 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
                 f = c * hp * wp + pp
                 row = pp * pc + c
                 for ocx in range(och):
-                    wrom[ocx * rrows + row] = wpad[ocx * lane:(ocx + 1) * lane, f]
+                    wrom[ocx * rrows + row] = wpad[ocx * lane : (ocx + 1) * lane, f]
         bwords = npos * och
         tdepth, tmb, twb, tmap, umap_text = 1, _ubits(bwords - 1), 1, "", ""
     pmb = _ubits(int(pbase.max(initial=0)))
     v0_per = st.per_neuron_v0
     v0 = 0 if (st.is_output or v0_per) else int(st.v0)
     params: dict[str, int | str] = dict(  # noqa: C408 (keyword form mirrors the Verilog parameter list)
-        IS_FIRST=int(st.is_first), IS_OUT=int(st.is_output), IS_DENSE=int(st.op == "dense"),
-        KIND=st.kind_code, LANES=lane, OCH=och, O=o, NPOS=npos,
-        MB=st.membrane_bits, CB=st.current_bits, WB=st.weight_bits, WSH=st.w_shift, BB=st.bias_bits,
-        NB=hw.counter_bits, PRESIM=hw.presim, WAKE=hw.wake, SLEEP=hw.sleep, THETA=st.theta, V0=v0, V0_PER=int(v0_per),
+        IS_FIRST=int(st.is_first),
+        IS_OUT=int(st.is_output),
+        IS_DENSE=int(st.op == "dense"),
+        KIND=st.kind_code,
+        LANES=lane,
+        OCH=och,
+        O=o,
+        NPOS=npos,
+        MB=st.membrane_bits,
+        CB=st.current_bits,
+        WB=st.weight_bits,
+        WSH=st.w_shift,
+        BB=st.bias_bits,
+        NB=hw.counter_bits,
+        PRESIM=hw.presim,
+        WAKE=hw.wake,
+        SLEEP=hw.sleep,
+        THETA=st.theta,
+        V0=v0,
+        V0_PER=int(v0_per),
         VALB=(hw.input.bits + 1) if st.is_first else 2,
-        IN_NPOS=in_npos, IN_C=pc, IN_CB=_ubits(pc - 1), IN_POSB=_ubits(in_npos - 1),
-        GROUPS=groups, BANKS=banks, BWORDS=bwords, RROWS=rrows, WDEPTH=len(wrom), TDEPTH=tdepth,
-        PMB=pmb, TMB=tmb, TWB=twb,
+        IN_NPOS=in_npos,
+        IN_C=pc,
+        IN_CB=_ubits(pc - 1),
+        IN_POSB=_ubits(in_npos - 1),
+        GROUPS=groups,
+        BANKS=banks,
+        BWORDS=bwords,
+        RROWS=rrows,
+        WDEPTH=len(wrom),
+        TDEPTH=tdepth,
+        PMB=pmb,
+        TMB=tmb,
+        TWB=twb,
     )
     if prev is not None:
-        params.update(QW=_ubits(prev.out_positions - 1) + _ubits(prev.chunks - 1) + 2 * prev.lanes,
-                      QAB=_ubits(prev.out_positions * prev.chunks - 1),
-                      P_LANES=prev.lanes, P_CHB=_ubits(prev.chunks - 1))
+        params.update(
+            QW=_ubits(prev.out_positions - 1) + _ubits(prev.chunks - 1) + 2 * prev.lanes,
+            QAB=_ubits(prev.out_positions * prev.chunks - 1),
+            P_LANES=prev.lanes,
+            P_CHB=_ubits(prev.chunks - 1),
+        )
     else:
         params.update(QW=_ubits(in_npos - 1) + 3, QAB=1, P_LANES=1, P_CHB=1)
     mems = {
         f"{name}_w.mem": _mem(wrom, st.weight_bits),
-        f"{name}_b.mem": _mem(np.concatenate([st.bias, np.zeros(och * lane - o, dtype=np.int64)])
-                              .reshape(och, lane), st.bias_bits),
+        f"{name}_b.mem": _mem(
+            np.concatenate([st.bias, np.zeros(och * lane - o, dtype=np.int64)]).reshape(och, lane),
+            st.bias_bits,
+        ),
         f"{name}_pmap.mem": _mem(((pvalid.astype(np.int64) << pmb) | pbase)[:, None], pmb + 1),
     }
     if tmap:
@@ -209,9 +261,14 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx 
         v0p = np.zeros((npos, och * lane), dtype=np.int64)
         v0p[:, :o] = v0a
         mems[f"{st.act_ident}_v0.mem"] = _mem(v0p.reshape(npos * och, lane), st.membrane_bits)
-    params.update(W_FILE=f"{name}_w.mem", B_FILE=f"{name}_b.mem", PMAP_FILE=f"{name}_pmap.mem",
-                  TMAP_FILE=f"{name}_tmap.mem", V0_FILE=f"{st.act_ident}_v0.mem",
-                  UMAP_FILE=f"{name}_umap.mem")
+    params.update(
+        W_FILE=f"{name}_w.mem",
+        B_FILE=f"{name}_b.mem",
+        PMAP_FILE=f"{name}_pmap.mem",
+        TMAP_FILE=f"{name}_tmap.mem",
+        V0_FILE=f"{st.act_ident}_v0.mem",
+        UMAP_FILE=f"{name}_umap.mem",
+    )
     return StageCtx(st, params, mems)
 
 
@@ -225,10 +282,18 @@ def build_context(net: HwNetwork | Network, lanes=None) -> RtlCtx:
     first, out = ctxs[0], hw.stages[-1]
     inp = hw.input
     ctrl = dict(  # noqa: C408
-        NSTAGES=len(ctxs), IN_W=8 if inp.bits <= 8 else 16, PIX_BITS=inp.bits, PIX_SIGNED=int(inp.signed),
-        IN_NPOS=int(first.params["IN_NPOS"]), IN_C=int(first.params["IN_C"]),
-        IN_POSB=int(first.params["IN_POSB"]), IN_CB=int(first.params["IN_CB"]),
-        NCLS=out.out_c, OUT_L=out.lanes, OUT_MB=out.membrane_bits, OUT_QA=_ubits(out.chunks - 1),
+        NSTAGES=len(ctxs),
+        IN_W=8 if inp.bits <= 8 else 16,
+        PIX_BITS=inp.bits,
+        PIX_SIGNED=int(inp.signed),
+        IN_NPOS=int(first.params["IN_NPOS"]),
+        IN_C=int(first.params["IN_C"]),
+        IN_POSB=int(first.params["IN_POSB"]),
+        IN_CB=int(first.params["IN_CB"]),
+        NCLS=out.out_c,
+        OUT_L=out.lanes,
+        OUT_MB=out.membrane_bits,
+        OUT_QA=_ubits(out.chunks - 1),
     )
     return RtlCtx(hw, ctxs, ctrl)
 

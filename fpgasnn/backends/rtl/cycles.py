@@ -78,8 +78,9 @@ def _ops(st: HwStage) -> int:
     return st.chunks * st.tap_groups
 
 
-def _stream(x: np.ndarray, wsp: np.ndarray, ops: list[int], nw: list[int], tot: int,
-            ncls: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stream(
+    x: np.ndarray, wsp: np.ndarray, ops: list[int], nw: list[int], tot: int, ncls: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(latency, interval, busy cycles per stage) of images streamed back to back (module docstring)."""
     n, ns = len(x), len(ops)
     never = -(1 << 60)
@@ -147,13 +148,17 @@ def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleE
                 prod = spk[k, m]
                 wsp[i, m, k] = _words(prod.reshape(prod.shape[0], -1), st[i - 1].lanes)
     cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)
-    alone = np.array([_stream(x[m:m + 1], wsp[:, m:m + 1], ops, nw, tot, ncls)[0][0]
-                      for m in range(n)], dtype=np.int64)
+    alone = np.array(
+        [_stream(x[m : m + 1], wsp[:, m : m + 1], ops, nw, tot, ncls)[0][0] for m in range(n)],
+        dtype=np.int64,
+    )
     events = synaptic_events(hw, x, res)
     lanes_taps = np.array([s.lanes * s.taps for s in st])
     layer_bound = -(-events // lanes_taps[None, :])
     ibound = np.maximum(layer_bound.max(axis=1), hw.input.size)
-    return CycleEstimate(cycles, interval, ibound + ncls + 1, ibound, events, busy, layer_bound, alone)
+    return CycleEstimate(
+        cycles, interval, ibound + ncls + 1, ibound, events, busy, layer_bound, alone
+    )
 
 
 __all__ = ["CycleEstimate", "estimate"]

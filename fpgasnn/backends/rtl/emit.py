@@ -17,7 +17,9 @@ TOP = "snn_top"
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("fpgasnn.backends.rtl", "templates"),
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
 )
 
 
@@ -27,17 +29,30 @@ def library_source(name: str) -> str:
 
 def _stage_view(s) -> dict:
     npos, och = s.npos, s.och
-    return dict(index=s.index, name=s.name, lanes=s.lanes, och=och, npos=npos, params=s.params,  # noqa: C408
-                is_output=s.is_output, qa=_ubits(npos * och - 1),
-                qe=_ubits(npos - 1) + _ubits(och - 1) + 2 * s.lanes, qab=int(s.params["QAB"]))
+    return dict(
+        index=s.index,
+        name=s.name,
+        lanes=s.lanes,
+        och=och,
+        npos=npos,
+        params=s.params,  # noqa: C408
+        is_output=s.is_output,
+        qa=_ubits(npos * och - 1),
+        qe=_ubits(npos - 1) + _ubits(och - 1) + 2 * s.lanes,
+        qab=int(s.params["QAB"]),
+    )
 
 
 def render_top(ctx: RtlCtx) -> str:
     stages = [_stage_view(s) for s in ctx.stages]
     hidden = [s for s in stages if not s["is_output"]]
     return _ENV.get_template("snn_top.v.j2").render(
-        top=ctx.top, net_name=str(ctx.net.meta.get("source", "network")), stages=stages, hidden=hidden,
-        ctrl=ctx.ctrl, nb=ctx.hw.counter_bits,
+        top=ctx.top,
+        net_name=str(ctx.net.meta.get("source", "network")),
+        stages=stages,
+        hidden=hidden,
+        ctrl=ctx.ctrl,
+        nb=ctx.hw.counter_bits,
     )
 
 

@@ -72,26 +72,50 @@ class RtlSim:
         try:
             runner.build(
                 sources=[self.src / f for f in (*LIBRARY, f"{TOP}.v")],
-                hdl_toplevel=TOP, build_dir=self.build_dir, always=True,
-                build_args=["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O2",
-                            # the wheel's verilated.mk lacks the precompiled-header flag that split
-                            # outputs of large designs need: keep the model in one file
-                            "--output-split", "0", "--output-split-cfuncs", "0"], timescale=("1ns", "1ps"),
+                hdl_toplevel=TOP,
+                build_dir=self.build_dir,
+                always=True,
+                build_args=[
+                    "-Wno-fatal",
+                    "-Wno-lint",
+                    "-Wno-style",
+                    "-O2",
+                    # the wheel's verilated.mk lacks the precompiled-header flag that split
+                    # outputs of large designs need: keep the model in one file
+                    "--output-split",
+                    "0",
+                    "--output-split-cfuncs",
+                    "0",
+                ],
+                timescale=("1ns", "1ps"),
                 log_file=self.build_dir / "build.log",
             )
         except (SystemExit, RuntimeError) as e:  # cocotb's runner exits / raises on a failed build
-            log = (self.build_dir / "build.log")
-            raise ToolError(["verilator", f"{TOP}.v"], int(getattr(e, "code", 1) or 1),
-                            log.read_text() if log.exists() else "", "Verilator build") from None
+            log = self.build_dir / "build.log"
+            raise ToolError(
+                ["verilator", f"{TOP}.v"],
+                int(getattr(e, "code", 1) or 1),
+                log.read_text() if log.exists() else "",
+                "Verilator build",
+            ) from None
         self.runner = runner
 
     def _stages(self) -> int:
         st = self.net.stages
         return len(st) if isinstance(st, tuple) else len(self.net.stages())
 
-    def run(self, images: np.ndarray, *, idle: float = 0.0, backpressure: float = 0.0, seed: int = 0,
-            reset_before: int = -1, spikes: bool = True, isolated: bool = False,
-            tag: str = "run") -> Observed:
+    def run(
+        self,
+        images: np.ndarray,
+        *,
+        idle: float = 0.0,
+        backpressure: float = 0.0,
+        seed: int = 0,
+        reset_before: int = -1,
+        spikes: bool = True,
+        isolated: bool = False,
+        tag: str = "run",
+    ) -> Observed:
         if self.runner is None:
             self.build()
         x = np.asarray(images, dtype=np.int64).reshape(len(images), -1)
@@ -100,27 +124,52 @@ class RtlSim:
         if out_path.exists():
             out_path.unlink()
         ncls = self.net.num_classes
-        cfg_path.write_text(json.dumps({
-            "images": x.tolist(), "ncls": ncls, "idle": idle, "backpressure": backpressure,
-            "seed": seed, "reset_before": reset_before, "spikes": spikes, "out": str(out_path),
-            "dbg_stages": list(range(self._stages() - 1)), "isolated": isolated}))
+        cfg_path.write_text(
+            json.dumps(
+                {
+                    "images": x.tolist(),
+                    "ncls": ncls,
+                    "idle": idle,
+                    "backpressure": backpressure,
+                    "seed": seed,
+                    "reset_before": reset_before,
+                    "spikes": spikes,
+                    "out": str(out_path),
+                    "dbg_stages": list(range(self._stages() - 1)),
+                    "isolated": isolated,
+                }
+            )
+        )
         # the memory images are read relative to the simulator's working folder
         log = self.workdir / f"{tag}_sim.log"
         try:
-            self.runner.test(hdl_toplevel=TOP, test_module="fpgasnn.backends.rtl.cocotb_bench",
-                             build_dir=self.build_dir, test_dir=self.src,
-                             results_xml=str(self.workdir / f"{tag}_results.xml"),
-                             extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path), "COCOTB_LOG_LEVEL": "WARNING"},
-                             log_file=log)
+            self.runner.test(
+                hdl_toplevel=TOP,
+                test_module="fpgasnn.backends.rtl.cocotb_bench",
+                build_dir=self.build_dir,
+                test_dir=self.src,
+                results_xml=str(self.workdir / f"{tag}_results.xml"),
+                extra_env={"FPGASNN_RTL_CONFIG": str(cfg_path), "COCOTB_LOG_LEVEL": "WARNING"},
+                log_file=log,
+            )
         except (SystemExit, RuntimeError) as e:
-            raise ToolError([str(self.build_dir / TOP)], int(getattr(e, "code", 1) or 1),
-                            log.read_text() if log.exists() else "", "RTL simulation") from None
+            raise ToolError(
+                [str(self.build_dir / TOP)],
+                int(getattr(e, "code", 1) or 1),
+                log.read_text() if log.exists() else "",
+                "RTL simulation",
+            ) from None
         if not out_path.exists():
-            raise ToolError(["cocotb", TOP], 1, log.read_text() if log.exists() else "the bench wrote no "
-                            "results", "RTL simulation")
+            raise ToolError(
+                ["cocotb", TOP],
+                1,
+                log.read_text() if log.exists() else "the bench wrote no results",
+                "RTL simulation",
+            )
         d = json.loads(out_path.read_text())
-        return Observed(d["starts"], d["in_beats"], d["out_beats"], d["dbg"], d["reset_image"],
-                        isolated)
+        return Observed(
+            d["starts"], d["in_beats"], d["out_beats"], d["dbg"], d["reset_image"], isolated
+        )
 
 
 __all__ = ["Observed", "RtlSim"]

@@ -27,8 +27,9 @@ class Resources:
 def count_cells(cells: Mapping[str, int]) -> Resources:
     lut = sum(v for k, v in cells.items() if k.startswith("LUT") and k[3:].isdigit())
     ff = sum(v for k, v in cells.items() if k.startswith("FD"))
-    bram = sum(v for k, v in cells.items() if k.startswith("RAMB18")) + \
-        2 * sum(v for k, v in cells.items() if k.startswith("RAMB36"))
+    bram = sum(v for k, v in cells.items() if k.startswith("RAMB18")) + 2 * sum(
+        v for k, v in cells.items() if k.startswith("RAMB36")
+    )
     dsp = sum(v for k, v in cells.items() if k.startswith("DSP48"))
     latches = {k: v for k, v in cells.items() if k.startswith("LD") or "DLATCH" in k.upper()}
     if latches:
@@ -40,10 +41,16 @@ def synth_dir(folder: str | Path, family: str = "xc7", timeout: float | None = 3
     """Synthesise the core whose files lie in ``folder`` (run from that folder, relative paths)."""
     folder = Path(folder)
     files = " ".join((*LIBRARY, f"{TOP}.v"))
-    script = (f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; synth_xilinx -family {family} -flatten -noiopad -top {TOP}; "
-              "tee -q -o stat.json stat -json")
-    toolchain.run_tool([toolchain.yosys(), "-q", "-p", script], cwd=folder, what="Yosys synth_xilinx",
-                       timeout=timeout)
+    script = (
+        f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; synth_xilinx -family {family} -flatten -noiopad -top {TOP}; "
+        "tee -q -o stat.json stat -json"
+    )
+    toolchain.run_tool(
+        [toolchain.yosys(), "-q", "-p", script],
+        cwd=folder,
+        what="Yosys synth_xilinx",
+        timeout=timeout,
+    )
     stat = json.loads((folder / "stat.json").read_text())
     return count_cells(stat["design"]["num_cells_by_type"])
 

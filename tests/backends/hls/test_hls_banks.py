@@ -11,12 +11,12 @@ import subprocess
 import numpy as np
 import pytest
 from conftest import need
-from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.plan import write_plan
+from fpgasnn.boards import load_board
 from fpgasnn.golden import simulate
 from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir import NeuronKind, Schedule, examples
@@ -26,8 +26,16 @@ from fpgasnn.ir.nodes import AvgPool2D, Conv2D, Dense, Flatten, Input, Neuron, O
 IF, SIF, CIF = NeuronKind.IF, NeuronKind.SIGNED_IF, NeuronKind.CONSISTENT_IF
 
 
-def banked_network(seed: int, kind: NeuronKind, schedule: Schedule, kernel: tuple[int, int],
-                   stride: int, pool: bool, same: bool, per_neuron: bool) -> Network:
+def banked_network(
+    seed: int,
+    kind: NeuronKind,
+    schedule: Schedule,
+    kernel: tuple[int, int],
+    stride: int,
+    pool: bool,
+    same: bool,
+    per_neuron: bool,
+) -> Network:
     """in -> conv0 3x3 -> [pool] -> conv1 (``kernel``, ``stride``, 'same' or no padding) -> [pool] ->
     dense: a hidden convolution whose taps the banks serve (conv0 is the first, gathering layer)."""
     rng = np.random.default_rng(seed)
@@ -35,8 +43,10 @@ def banked_network(seed: int, kind: NeuronKind, schedule: Schedule, kernel: tupl
     nodes: list = [Input("in", (c, h, h), bits=4)]
     w0 = rng.integers(-7, 8, size=(4, c, 3, 3))
     th0 = max(1, round(float(np.abs(w0).sum(axis=(1, 2, 3)).mean()) * 4 * 0.3))
-    nodes += [Conv2D("conv0", w0, rng.integers(-th0 // 3, th0 // 3 + 1, 4), padding=(1, 1, 1, 1)),
-              Neuron("sn0", kind, th0, int(rng.integers(0, th0)))]
+    nodes += [
+        Conv2D("conv0", w0, rng.integers(-th0 // 3, th0 // 3 + 1, 4), padding=(1, 1, 1, 1)),
+        Neuron("sn0", kind, th0, int(rng.integers(0, th0))),
+    ]
     if pool:
         nodes.append(AvgPool2D("pool0", 2))
     shape = infer_shapes(nodes)[-1]
@@ -46,22 +56,31 @@ def banked_network(seed: int, kind: NeuronKind, schedule: Schedule, kernel: tupl
         pad = (*same_padding(shape[1], kh, stride), *same_padding(shape[2], kw, stride))
     w1 = rng.integers(-7, 8, size=(5, shape[0], kh, kw))
     th1 = max(1, round(float(np.abs(w1).sum(axis=(1, 2, 3)).mean()) * (1.2 if pool else 0.3) * 0.4))
-    nodes.append(Conv2D("conv1", w1, rng.integers(-th1 // 3, th1 // 3 + 1, 5), stride=stride,
-                        padding=pad))
+    nodes.append(
+        Conv2D("conv1", w1, rng.integers(-th1 // 3, th1 // 3 + 1, 5), stride=stride, padding=pad)
+    )
     shape = infer_shapes(nodes)[-1]
     v0 = rng.integers(-th1 // 2, th1 + 1, size=shape) if per_neuron else th1 // 2
     nodes.append(Neuron("sn1", kind, th1, v0))
     if pool and shape[1] >= 4:
         nodes.append(AvgPool2D("pool1", 2))
         shape = infer_shapes(nodes)[-1]
-    nodes += [Flatten("flat"), Dense("fc_out", rng.integers(-7, 8, size=(6, int(np.prod(shape))))),
-              Output("out")]
-    return Network(tuple(nodes), schedule, {"source": "tests/backends/hls/test_hls_banks.py",
-                                            "seed": seed})
+    nodes += [
+        Flatten("flat"),
+        Dense("fc_out", rng.integers(-7, 8, size=(6, int(np.prod(shape))))),
+        Output("out"),
+    ]
+    return Network(
+        tuple(nodes), schedule, {"source": "tests/backends/hls/test_hls_banks.py", "seed": seed}
+    )
 
 
-S_PLAIN, S_PRESIM, S_SLEEP, S_BOTH = (Schedule(wake=3), Schedule(wake=2, presim=2),
-                                      Schedule(wake=3, sleep=2), Schedule(wake=2, presim=2, sleep=2))
+S_PLAIN, S_PRESIM, S_SLEEP, S_BOTH = (
+    Schedule(wake=3),
+    Schedule(wake=2, presim=2),
+    Schedule(wake=3, sleep=2),
+    Schedule(wake=2, presim=2, sleep=2),
+)
 # (seed, kind, schedule, kernel, stride, pool, same padding, per-neuron v0): every neuron kind and
 # phase, bank grids 3x3 (3x3 stride 1), 2x2 (3x3 stride 2), 2x3 (3x5 stride 2), 1x1 with 4 taps
 # (2x2 stride 2), pooling before and after, padding or none.
@@ -83,32 +102,47 @@ def _params():
         seed, kind, sched, kernel, stride, pool, same, _pn = case
         marks = [pytest.mark.tool] + ([] if seed in FAST else [pytest.mark.slow])
         for taps in ("all", 1):
-            yield pytest.param(*case, taps, marks=marks, id=(
-                f"{seed}-{kind.value}-p{sched.presim}w{sched.wake}s{sched.sleep}-k{kernel[0]}x{kernel[1]}"
-                f"s{stride}-{'pool' if pool else 'nopool'}-{'same' if same else 'valid'}-taps{taps}"))
+            yield pytest.param(
+                *case,
+                taps,
+                marks=marks,
+                id=(
+                    f"{seed}-{kind.value}-p{sched.presim}w{sched.wake}s{sched.sleep}-k{kernel[0]}x{kernel[1]}"
+                    f"s{stride}-{'pool' if pool else 'nopool'}-{'same' if same else 'valid'}-taps{taps}"
+                ),
+            )
 
 
 def test_bank_grid_of_the_cases_is_what_the_cases_claim():
     grids = {}
     for seed, kind, sched, kernel, stride, pool, same, pn in CASES:
-        hw = lower(banked_network(seed, kind, sched, kernel, stride, pool, same, pn),
-                   HwConfig.make(1, "all"))
+        hw = lower(
+            banked_network(seed, kind, sched, kernel, stride, pool, same, pn),
+            HwConfig.make(1, "all"),
+        )
         st = hw.stages[1]
         assert st.taps == kernel[0] * kernel[1]
         grids[(kernel, stride)] = st.bank_grid
-    assert grids == {((3, 3), 1): (3, 3), ((3, 3), 2): (2, 2), ((3, 5), 2): (2, 3),
-                     ((2, 2), 2): (1, 1)}
+    assert grids == {
+        ((3, 3), 1): (3, 3),
+        ((3, 3), 2): (2, 2),
+        ((3, 5), 2): (2, 3),
+        ((2, 2), 2): (1, 1),
+    }
 
 
-@pytest.mark.parametrize("seed, kind, sched, kernel, stride, pool, same, per_neuron, taps",
-                         list(_params()))
-def test_banked_network_bit_exact(seed, kind, sched, kernel, stride, pool, same, per_neuron, taps,
-                                  tmp_path):
+@pytest.mark.parametrize(
+    "seed, kind, sched, kernel, stride, pool, same, per_neuron, taps", list(_params())
+)
+def test_banked_network_bit_exact(
+    seed, kind, sched, kernel, stride, pool, same, per_neuron, taps, tmp_path
+):
     need("g++", "ap_types")
     net = banked_network(seed, kind, sched, kernel, stride, pool, same, per_neuron)
     x = random_images(net, 40, seed)
-    res = run_csim(net, x, trace=True, strict=seed % 2 == 0, lanes=1 + seed % 3, taps=taps,
-                   workdir=tmp_path)
+    res = run_csim(
+        net, x, trace=True, strict=seed % 2 == 0, lanes=1 + seed % 3, taps=taps, workdir=tmp_path
+    )
     assert res.first_mismatch is None, str(res.first_mismatch)
     assert res.mismatches == 0 and res.traced
     gold = simulate(net, x)
@@ -120,8 +154,10 @@ def test_banked_network_bit_exact(seed, kind, sched, kernel, stride, pool, same,
 
 def _context_banks(net, taps):
     ctx = build_context(lower(net, HwConfig.make(2, taps)), load_board("pynq-z2"))
-    return {st.synapse.name: (st.synapse.bank_rows, st.synapse.bank_cols, st.synapse.bank_words)
-            for st in ctx.stages}
+    return {
+        st.synapse.name: (st.synapse.bank_rows, st.synapse.bank_cols, st.synapse.bank_words)
+        for st in ctx.stages
+    }
 
 
 def test_context_banks_come_from_the_records():
@@ -147,9 +183,25 @@ def _synthesis_view(plan, tmp_path) -> str:
     for h in ("ap_int.h", "hls_stream.h"):
         (fake / h).write_text("")
     fw = tmp_path / "p" / "firmware"
-    proc = subprocess.run(["g++", "-E", "-P", "-D__SYNTHESIS__", "-I", str(fake), "-I", str(fw),
-                           "-x", "c++", str(fw / "snn_top.cpp")],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [
+            "g++",
+            "-E",
+            "-P",
+            "-D__SYNTHESIS__",
+            "-I",
+            str(fake),
+            "-I",
+            str(fw),
+            "-x",
+            "c++",
+            str(fw / "snn_top.cpp"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -158,7 +210,7 @@ def _body(text: str, name: str) -> str:
     """The text of function ``name`` in a preprocessed file (its last occurrence: the definition)."""
     start = text.rindex(f"void {name}(")
     end = text.find("\nvoid ", start + 1)
-    return text[start:end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 @pytest.mark.tool
@@ -175,19 +227,23 @@ def test_bank_pragmas_follow_the_records(tmp_path):
     stage = _body(text, "stage_conv2")
     decl = re.search(r"conv2_config_t::cur_t cur\[(\d+)\]\[(\d+)\]\[(\d+)\]\[(\d+)\];", stage)
     assert decl is not None and decl.groups() == ("3", "3", "25", "32")
-    for pragma in ("#pragma HLS ARRAY_PARTITION variable=cur complete dim=1",
-                   "#pragma HLS ARRAY_PARTITION variable=cur complete dim=2",
-                   "#pragma HLS ARRAY_PARTITION variable=cur cyclic factor=8 dim=4",
-                   "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w complete dim=1",
-                   "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w cyclic factor=8 dim=2"):
+    for pragma in (
+        "#pragma HLS ARRAY_PARTITION variable=cur complete dim=1",
+        "#pragma HLS ARRAY_PARTITION variable=cur complete dim=2",
+        "#pragma HLS ARRAY_PARTITION variable=cur cyclic factor=8 dim=4",
+        "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w complete dim=1",
+        "#pragma HLS ARRAY_PARTITION variable=weights::conv2_w cyclic factor=8 dim=2",
+    ):
         assert pragma in stage, pragma
     assert "#pragma HLS UNROLL\n" in text  # the bank loops of conv_event_banked
     # the first layer gathers its 3x3 window at once: the pooled image is banked by 3 rows and 3
     # columns, its weight ROM by tap, and the tap loops unroll by kh and kw
     first = _body(text, "stage_conv1")
-    for pragma in ("#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=2",
-                   "#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=3",
-                   "#pragma HLS ARRAY_PARTITION variable=weights::conv1_w complete dim=1"):
+    for pragma in (
+        "#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=2",
+        "#pragma HLS ARRAY_PARTITION variable=x cyclic factor=3 dim=3",
+        "#pragma HLS ARRAY_PARTITION variable=weights::conv1_w complete dim=1",
+    ):
         assert pragma in first, pragma
     assert "const unsigned tap_rows = CFG::taps > 1 ? CFG::kh : 1;" in text
     assert "#pragma HLS UNROLL factor=tap_rows" in text
@@ -198,8 +254,10 @@ def test_bank_pragmas_follow_the_records(tmp_path):
     m = re.search(r"conv2_w\[9\]\[512\] = \{\s*\{\s*(-?\d+), (-?\d+)", rom)
     assert m is not None and (int(m.group(1)), int(m.group(2))) == (w[0, 0, 0, 0], w[1, 0, 0, 0])
 
-    serial = _synthesis_view(project_plan(lower(net, HwConfig.make({"conv2": 8}, {"conv2": 1})),
-                                          load_board("pynq-z2")), tmp_path / "one")
+    serial = _synthesis_view(
+        project_plan(lower(net, HwConfig.make({"conv2": 8}, {"conv2": 1})), load_board("pynq-z2")),
+        tmp_path / "one",
+    )
     stage = _body(serial, "stage_conv2")
     assert "conv2_config_t::cur_t cur[1][1][196][32];" in stage
     assert "variable=cur complete" not in stage

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fpgasnn.boards import RESOURCE_KEYS, list_boards, load_board
 
+from fpgasnn.boards import RESOURCE_KEYS, list_boards, load_board
 from fpgasnn.errors import BackendError
 
 REQUIRED = ["alveo-u250", "arty-a7-100t", "kv260", "pynq-z2", "ultra96v2", "zcu102", "zcu104"]
@@ -28,7 +28,12 @@ def test_board_fields(name):
 
 def test_known_values():
     b = load_board("pynq-z2")
-    assert (b.part, b.clock_mhz, b.resources["BRAM_18K"], b.resources["DSP"]) == ("xc7z020clg400-1", 100, 280, 220)
+    assert (b.part, b.clock_mhz, b.resources["BRAM_18K"], b.resources["DSP"]) == (
+        "xc7z020clg400-1",
+        100,
+        280,
+        220,
+    )
     assert load_board("zcu104").resources["URAM"] == 96
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.stimulus import parse_outputs
+from fpgasnn.boards import load_board
 from fpgasnn.cli import main
 from fpgasnn.cli.build_cmd import parse_lanes
 from fpgasnn.errors import BackendError
@@ -19,20 +19,36 @@ from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir import Conv2D, Input, Network, Output, Schedule, examples, save
 
 EXPECTED_FILES = {
-    "project.json", "network.snn", "firmware/snn_top.cpp", "firmware/snn_top.h", "firmware/parameters.h",
-    "firmware/weights.h", "firmware/fpgasnn_defines.h", "firmware/fpgasnn_layers.h",
-    "tb/snn_top_tb.cpp", "tb_data/inputs.txt", "tb_data/expected.txt", "scripts/build_hls.tcl",
+    "project.json",
+    "network.snn",
+    "firmware/snn_top.cpp",
+    "firmware/snn_top.h",
+    "firmware/parameters.h",
+    "firmware/weights.h",
+    "firmware/fpgasnn_defines.h",
+    "firmware/fpgasnn_layers.h",
+    "tb/snn_top_tb.cpp",
+    "tb_data/inputs.txt",
+    "tb_data/expected.txt",
+    "scripts/build_hls.tcl",
     "scripts/build_vivado.tcl",
 }
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture
 def snn(tmp_path) -> Path:
-    return save(examples.random_network(250, schedule=Schedule(wake=2, presim=2, sleep=2)), tmp_path / "n.snn")
+    return save(
+        examples.random_network(250, schedule=Schedule(wake=2, presim=2, sleep=2)),
+        tmp_path / "n.snn",
+    )
 
 
 def test_build_is_complete_and_deterministic(snn, tmp_path, capsys):
@@ -107,9 +123,9 @@ def test_lanes_policy_and_pragmas():
         lanes({"fc2": 0})
     plan = project_plan(lower(net, HwConfig.make({"conv2": 8})), load_board("pynq-z2"))
     top = plan["firmware/snn_top.cpp"]
-    conv2 = top[top.index("void stage_conv2("):top.index("void stage_fc1(")]
+    conv2 = top[top.index("void stage_conv2(") : top.index("void stage_fc1(")]
     assert "HLS ARRAY_PARTITION variable=v cyclic factor=8 dim=2" in conv2
-    assert "variable=v " not in top[top.index("void stage_conv1("):top.index("void stage_conv2(")]
+    assert "variable=v " not in top[top.index("void stage_conv1(") : top.index("void stage_conv2(")]
     assert "static const unsigned lanes = 8;" in plan["firmware/parameters.h"]
 
 
@@ -117,8 +133,9 @@ def test_widths_come_from_range_analysis():
     net = examples.reference_mnist()
     ctx = build_context(net, load_board("pynq-z2"))
     from fpgasnn.ir import annotate_widths
+
     ann = annotate_widths(net)
-    for st, n in zip(ctx.neurons, ann.neurons()):
+    for st, n in zip(ctx.neurons, ann.neurons(), strict=False):
         assert st.mem_bits == n.membrane_bits
     text = project_plan(lower(net), load_board("pynq-z2"))["firmware/parameters.h"]
     assert f"typedef ap_int<{ann.neurons()[0].membrane_bits}> mem_t;" in text
@@ -126,9 +143,13 @@ def test_widths_come_from_range_analysis():
 
 
 def test_output_after_conv_is_refused():
-    net = Network((Input("x", (1, 4, 4)), Conv2D("c", np.ones((2, 1, 3, 3), dtype=np.int64)), Output("o")),
-                  Schedule(wake=1))
-    with pytest.raises(BackendError, match=r"output layer 'o': the last synapse 'c' must produce a flat"):
+    net = Network(
+        (Input("x", (1, 4, 4)), Conv2D("c", np.ones((2, 1, 3, 3), dtype=np.int64)), Output("o")),
+        Schedule(wake=1),
+    )
+    with pytest.raises(
+        BackendError, match=r"output layer 'o': the last synapse 'c' must produce a flat"
+    ):
         project_plan(lower(net), load_board("pynq-z2"))
 
 
@@ -147,11 +168,17 @@ def test_cli_build_then_csim(tmp_path, capsys):
     capsys.readouterr()
     assert main(["csim", str(prj), "--inputs", str(tmp_path / "x.npy")]) == 0
     out = capsys.readouterr().out
-    assert "csim: 25 images, scores, class and per-step spikes compared with the golden model" in out
+    assert (
+        "csim: 25 images, scores, class and per-step spikes compared with the golden model" in out
+    )
     assert "bit-exact: 0 mismatches" in out
     (prj / "firmware" / "weights.h").write_text(
-        (prj / "firmware" / "weights.h").read_text().replace("fc_out_b[", "fc_out_b_unused[", 1)
-        .replace("} // namespace weights", ""), encoding="utf-8")
+        (prj / "firmware" / "weights.h")
+        .read_text()
+        .replace("fc_out_b[", "fc_out_b_unused[", 1)
+        .replace("} // namespace weights", ""),
+        encoding="utf-8",
+    )
     assert main(["csim", str(prj), "-n", "5"]) == 2
     assert "compiling the C simulation" in capsys.readouterr().err
 

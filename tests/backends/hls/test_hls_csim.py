@@ -8,31 +8,50 @@ import subprocess
 import numpy as np
 import pytest
 from conftest import need
-from fpgasnn.boards import load_board
 
 from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.plan import write_plan
+from fpgasnn.boards import load_board
 from fpgasnn.golden import simulate
 from fpgasnn.ir import NeuronKind, Schedule, examples
 
-S_PLAIN, S_PRESIM, S_SLEEP, S_BOTH = (Schedule(wake=3), Schedule(wake=2, presim=2),
-                                      Schedule(wake=3, sleep=2), Schedule(wake=2, presim=2, sleep=2))
+S_PLAIN, S_PRESIM, S_SLEEP, S_BOTH = (
+    Schedule(wake=3),
+    Schedule(wake=2, presim=2),
+    Schedule(wake=3, sleep=2),
+    Schedule(wake=2, presim=2, sleep=2),
+)
 IF, SIF, CIF = NeuronKind.IF, NeuronKind.SIGNED_IF, NeuronKind.CONSISTENT_IF
 
 # (seed, kind, schedule, per-neuron v0): every kind x schedule x v0 style; seeds chosen so that every
 # neuron layer spikes on random images and the classes differ (no vacuous comparison).
 CASES = [
-    (102, IF, S_PLAIN, False), (110, IF, S_PLAIN, True), (121, IF, S_PRESIM, False),
-    (130, IF, S_PRESIM, True), (140, IF, S_SLEEP, False), (150, IF, S_SLEEP, True),
-    (160, IF, S_BOTH, False), (170, IF, S_BOTH, True),
-    (180, SIF, S_PLAIN, False), (191, SIF, S_PLAIN, True), (200, SIF, S_PRESIM, False),
-    (211, SIF, S_PRESIM, True), (220, SIF, S_SLEEP, False), (230, SIF, S_SLEEP, True),
-    (241, SIF, S_BOTH, False), (250, SIF, S_BOTH, True),
-    (260, CIF, S_PLAIN, False), (275, CIF, S_PLAIN, True), (280, CIF, S_PRESIM, False),
-    (292, CIF, S_PRESIM, True), (302, CIF, S_SLEEP, False), (312, CIF, S_SLEEP, True),
-    (322, CIF, S_BOTH, False), (330, CIF, S_BOTH, True),
+    (102, IF, S_PLAIN, False),
+    (110, IF, S_PLAIN, True),
+    (121, IF, S_PRESIM, False),
+    (130, IF, S_PRESIM, True),
+    (140, IF, S_SLEEP, False),
+    (150, IF, S_SLEEP, True),
+    (160, IF, S_BOTH, False),
+    (170, IF, S_BOTH, True),
+    (180, SIF, S_PLAIN, False),
+    (191, SIF, S_PLAIN, True),
+    (200, SIF, S_PRESIM, False),
+    (211, SIF, S_PRESIM, True),
+    (220, SIF, S_SLEEP, False),
+    (230, SIF, S_SLEEP, True),
+    (241, SIF, S_BOTH, False),
+    (250, SIF, S_BOTH, True),
+    (260, CIF, S_PLAIN, False),
+    (275, CIF, S_PLAIN, True),
+    (280, CIF, S_PRESIM, False),
+    (292, CIF, S_PRESIM, True),
+    (302, CIF, S_SLEEP, False),
+    (312, CIF, S_SLEEP, True),
+    (322, CIF, S_BOTH, False),
+    (330, CIF, S_BOTH, True),
 ]
 FAST = {140, 160, 211, 230, 275, 322}
 
@@ -40,9 +59,16 @@ FAST = {140, 160, 211, 230, 275, 322}
 def _params():
     for i, (seed, kind, sched, pn) in enumerate(CASES):
         marks = [pytest.mark.tool] + ([] if seed in FAST else [pytest.mark.slow])
-        yield pytest.param(i, seed, kind, sched, pn, marks=marks,
-                           id=f"{seed}-{kind.value}-p{sched.presim}w{sched.wake}s{sched.sleep}-"
-                              f"{'pn' if pn else 'pl'}")
+        yield pytest.param(
+            i,
+            seed,
+            kind,
+            sched,
+            pn,
+            marks=marks,
+            id=f"{seed}-{kind.value}-p{sched.presim}w{sched.wake}s{sched.sleep}-"
+            f"{'pn' if pn else 'pl'}",
+        )
 
 
 @pytest.mark.parametrize("index, seed, kind, sched, per_neuron", list(_params()))
@@ -70,7 +96,9 @@ def test_reference_mnist_200_images_strict(tmp_path):
     net = examples.reference_mnist(T=4)
     x = random_images(net, 200, seed=7)
     x[:100] = x[:100] * (x[:100] > 170)  # half of them sparse, like digits
-    res = run_csim(net, x, trace=True, strict=True, lanes={"conv1": 4, "conv2": 8}, workdir=tmp_path)
+    res = run_csim(
+        net, x, trace=True, strict=True, lanes={"conv1": 4, "conv2": 8}, workdir=tmp_path
+    )
     assert res.images == 200
     assert res.first_mismatch is None, str(res.first_mismatch)
     np.testing.assert_array_equal(res.scores, simulate(net, x).scores)
@@ -90,7 +118,11 @@ def test_mismatch_and_warning_are_found(tmp_path):
     theta = net.neurons()[0].theta
     params.write_text(text.replace(f"theta = {theta};", f"theta = {theta + 1};", 1))
     top = prj / "firmware" / "snn_top.cpp"  # and a warning in our code must be reported
-    top.write_text(top.read_text().replace("using namespace fpgasnn;", "using namespace fpgasnn;\n    int unused = 0;"))
+    top.write_text(
+        top.read_text().replace(
+            "using namespace fpgasnn;", "using namespace fpgasnn;\n    int unused = 0;"
+        )
+    )
     res = run_csim(prj, n=30, trace=True, workdir=tmp_path / "work")
     assert len(res.warnings) == 1 and "unused variable" in res.warnings[0]
     assert res.warnings[0].startswith(str(top.resolve()))
@@ -140,20 +172,38 @@ def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
     fake.mkdir()
     for h in ("ap_int.h", "hls_stream.h"):
         (fake / h).write_text("")
-    proc = subprocess.run(["g++", "-E", "-P", "-D__SYNTHESIS__", "-I", str(fake), "-I",
-                           str(tmp_path / "p" / "firmware"), "-x", "c++",
-                           str(tmp_path / "p" / "firmware" / "snn_top.cpp")],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [
+            "g++",
+            "-E",
+            "-P",
+            "-D__SYNTHESIS__",
+            "-I",
+            str(fake),
+            "-I",
+            str(tmp_path / "p" / "firmware"),
+            "-x",
+            "c++",
+            str(tmp_path / "p" / "firmware" / "snn_top.cpp"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     text = proc.stdout
 
     def body(name):
         start = text.rindex(f"void {name}(")
         end = text.find("\nvoid ", start + 1)
-        return text[start:end if end > 0 else None]
+        return text[start : end if end > 0 else None]
 
-    for pragma in ("#pragma HLS INTERFACE axis port=pixels_in", "#pragma HLS INTERFACE axis port=scores_out",
-                   "#pragma HLS INTERFACE s_axilite port=return bundle=control"):
+    for pragma in (
+        "#pragma HLS INTERFACE axis port=pixels_in",
+        "#pragma HLS INTERFACE axis port=scores_out",
+        "#pragma HLS INTERFACE s_axilite port=return bundle=control",
+    ):
         assert pragma in body("snn_top")
     assert "#pragma HLS ARRAY_PARTITION variable=v cyclic factor=8 dim=2" in body("stage_conv2")
     assert "#pragma HLS ARRAY_PARTITION variable=cur cyclic factor=4 dim=4" in body("stage_fc1")
@@ -162,7 +212,7 @@ def test_synthesis_view_has_interface_and_lanes_pragmas(tmp_path):
         assert pragma in text
     assert "const unsigned lanes = CFG::lanes;" in text
     # no function-local static state in the top or the layer processes
-    assert "static" not in text[text.index("void stage_conv1("):]
+    assert "static" not in text[text.index("void stage_conv1(") :]
 
 
 @pytest.mark.tool
@@ -175,7 +225,10 @@ def test_refined_weights_are_stored_shifted_and_stay_bit_exact(tmp_path):
     base = examples.random_network(160, IF, S_BOTH, False)
     syn = [st.synapse.name for st in base.stages()]
     net = examples.refined(base, {syn[0]: 2, syn[1]: 5})
-    ctx, ctx_base = build_context(net, load_board("pynq-z2")), build_context(base, load_board("pynq-z2"))
+    ctx, ctx_base = (
+        build_context(net, load_board("pynq-z2")),
+        build_context(base, load_board("pynq-z2")),
+    )
     for i, k in enumerate((2, 5)):
         assert ctx.stages[i].synapse.w_shift == ctx_base.stages[i].synapse.w_shift + k
         assert ctx.stages[i].synapse.weight.ctype == ctx_base.stages[i].synapse.weight.ctype

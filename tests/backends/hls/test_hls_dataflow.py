@@ -11,13 +11,13 @@ import subprocess
 import numpy as np
 import pytest
 from conftest import need
-from fpgasnn.boards import load_board
 
 from fpgasnn import toolchain
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.csim import CXXFLAGS, run_csim
 from fpgasnn.backends.hls.stimulus import random_images
 from fpgasnn.backends.plan import write_plan
+from fpgasnn.boards import load_board
 from fpgasnn.golden import simulate
 from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir import NeuronKind, Schedule, examples
@@ -33,9 +33,25 @@ def _synthesis_view(plan, tmp_path) -> str:
     for h in ("ap_int.h", "hls_stream.h"):
         (fake / h).write_text("")
     fw = tmp_path / "p" / "firmware"
-    proc = subprocess.run(["g++", "-E", "-P", "-D__SYNTHESIS__", "-I", str(fake), "-I", str(fw),
-                           "-x", "c++", str(fw / "snn_top.cpp")],
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [
+            "g++",
+            "-E",
+            "-P",
+            "-D__SYNTHESIS__",
+            "-I",
+            str(fake),
+            "-I",
+            str(fw),
+            "-x",
+            "c++",
+            str(fw / "snn_top.cpp"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
@@ -49,8 +65,8 @@ def test_top_is_a_dataflow_chain_with_whole_step_queues(tmp_path):
     hw = lower(net, HwConfig.make({"conv2": 8, "fc1": 4}, "all"))
     plan = project_plan(hw, load_board("pynq-z2"))
     text = _synthesis_view(plan, tmp_path)
-    top = text[text.rindex("void snn_top("):]
-    body = top[top.index("{") + 1:top.rindex("}")]
+    top = text[text.rindex("void snn_top(") :]
+    body = top[top.index("{") + 1 : top.rindex("}")]
     assert "#pragma HLS DATAFLOW" in body
     hidden = [s for s in hw.stages if not s.is_output]
     depths = {s.act_ident: s.out_positions * s.chunks + 1 for s in hidden}
@@ -58,16 +74,22 @@ def test_top_is_a_dataflow_chain_with_whole_step_queues(tmp_path):
     for ident, depth in depths.items():
         assert f"#pragma HLS STREAM variable=spikes_{ident} depth={depth}" in body
     calls = re.findall(r"^\s*(stage_\w+)\((\w+), (\w+)\);", body, re.MULTILINE)
-    assert calls == [("stage_conv1", "pixels_in", "spikes_sn1"), ("stage_conv2", "spikes_sn1", "spikes_sn2"),
-                     ("stage_fc1", "spikes_sn2", "spikes_sn3"), ("stage_fc2", "spikes_sn3", "scores_out")]
+    assert calls == [
+        ("stage_conv1", "pixels_in", "spikes_sn1"),
+        ("stage_conv2", "spikes_sn1", "spikes_sn2"),
+        ("stage_fc1", "spikes_sn2", "spikes_sn3"),
+        ("stage_fc2", "spikes_sn3", "scores_out"),
+    ]
     # nothing else runs in the top: its statements are pragmas, the queues, and the calls
     for line in filter(None, (ln.strip() for ln in body.splitlines())):
         assert line.startswith(("#pragma HLS", "hls::stream<", "stage_", "using namespace")), line
     # each layer process resets its own state before its time loop (no state outlives a call)
     for s in hidden:
-        stage = text[text.rindex(f"void stage_{s.ident}("):]
-        stage = stage[:stage.index("\nvoid ")]
-        assert stage.index("neuron_init<") < stage.index("for (unsigned t = 0; t < total_steps; t++)")
+        stage = text[text.rindex(f"void stage_{s.ident}(") :]
+        stage = stage[: stage.index("\nvoid ")]
+        assert stage.index("neuron_init<") < stage.index(
+            "for (unsigned t = 0; t < total_steps; t++)"
+        )
         assert "static" not in stage
     params = plan["firmware/parameters.h"]
     # sn2: 196 positions (8 bits), 4 chunks (2 bits), 8 lanes; sn3: 1 position, 16 chunks, 4 lanes
@@ -122,19 +144,40 @@ def test_first_layer_queue_holds_each_step_of_golden_spikes(kind, lanes, tmp_pat
     n = ctx.neurons[0]
     write_plan(project_plan(hw, load_board("pynq-z2")), tmp_path / "p")
     fw = tmp_path / "p" / "firmware"
-    driver = (DRIVER.replace("{{SIZE}}", str(ctx.input.size)).replace("{{CFG}}", n.cfg)
-              .replace("{{STAGE}}", first.ident))
+    driver = (
+        DRIVER.replace("{{SIZE}}", str(ctx.input.size))
+        .replace("{{CFG}}", n.cfg)
+        .replace("{{STAGE}}", first.ident)
+    )
     (fw / "driver.cpp").write_text(driver)
     exe = tmp_path / "driver"
-    toolchain.run_tool([toolchain.gxx(), *CXXFLAGS, "-isystem", str(toolchain.ap_types_include()),
-                        "-I", str(fw), str(fw / "driver.cpp"), "-o", str(exe)], cwd=tmp_path,
-                       what="compiling the queue driver")
+    toolchain.run_tool(
+        [
+            toolchain.gxx(),
+            *CXXFLAGS,
+            "-isystem",
+            str(toolchain.ap_types_include()),
+            "-I",
+            str(fw),
+            str(fw / "driver.cpp"),
+            "-o",
+            str(exe),
+        ],
+        cwd=tmp_path,
+        what="compiling the queue driver",
+    )
     x = random_images(net, 3, 5)
     gold = simulate(net, x, trace=True).trace.spikes[n.name]  # (steps, images, C, H, W)
     pixels, channels = n.pixels, n.channels
     for i in range(len(x)):
-        proc = subprocess.run([str(exe)], input=" ".join(map(str, x[i].reshape(-1))),
-                              capture_output=True, text=True, timeout=60, check=False)
+        proc = subprocess.run(
+            [str(exe)],
+            input=" ".join(map(str, x[i].reshape(-1))),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
         steps: list[np.ndarray] = []
         cur = np.zeros((pixels, channels), dtype=np.int64)
@@ -158,21 +201,34 @@ def test_first_layer_queue_holds_each_step_of_golden_spikes(kind, lanes, tmp_pat
         got = np.stack(steps).reshape(hw.total_steps, first.out_h, first.out_w, channels)
         got = np.moveaxis(got, -1, 1)  # (steps, C, H, W)
         np.testing.assert_array_equal(got, gold[:, i])
-    assert (np.abs(gold).reshape(len(gold), -1).sum(axis=1) > 0).sum() > 1  # spikes in several steps
+    assert (
+        np.abs(gold).reshape(len(gold), -1).sum(axis=1) > 0
+    ).sum() > 1  # spikes in several steps
 
 
 def _edge_networks() -> dict[str, Network]:
     rng = np.random.default_rng(3)
-    dense_first = Network((
-        Input("in", (2, 6, 6), bits=4), AvgPool2D("p", 2), Flatten("f"),
-        Dense("fc1", rng.integers(-7, 8, size=(9, 18)), rng.integers(-3, 4, 9)),
-        Neuron("sn1", NeuronKind.SIGNED_IF, 40, 20),
-        Dense("fc2", rng.integers(-7, 8, size=(5, 9))), Output("out")),
-        Schedule(wake=3, presim=2, sleep=1))
-    only_output = Network((
-        Input("in", (1, 5, 5), bits=4), Flatten("f"),
-        Dense("fc", rng.integers(-7, 8, size=(4, 25)), rng.integers(-3, 4, 4)), Output("out")),
-        Schedule(wake=2, presim=1, sleep=1))
+    dense_first = Network(
+        (
+            Input("in", (2, 6, 6), bits=4),
+            AvgPool2D("p", 2),
+            Flatten("f"),
+            Dense("fc1", rng.integers(-7, 8, size=(9, 18)), rng.integers(-3, 4, 9)),
+            Neuron("sn1", NeuronKind.SIGNED_IF, 40, 20),
+            Dense("fc2", rng.integers(-7, 8, size=(5, 9))),
+            Output("out"),
+        ),
+        Schedule(wake=3, presim=2, sleep=1),
+    )
+    only_output = Network(
+        (
+            Input("in", (1, 5, 5), bits=4),
+            Flatten("f"),
+            Dense("fc", rng.integers(-7, 8, size=(4, 25)), rng.integers(-3, 4, 4)),
+            Output("out"),
+        ),
+        Schedule(wake=2, presim=1, sleep=1),
+    )
     return {"dense_first": dense_first, "only_output": only_output}
 
 

@@ -15,10 +15,19 @@ from fpgasnn.ir import Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKin
 IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("conv1", "conv1"), ("conv 1", "conv_1"), ("1st-layer", "l1st_layer"), ("class", "class_l"),
-    ("a..b", "a_b"), ("__x__", "x"), ("dense/kernel:0", "dense_kernel_0"), ("ü", "layer"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("conv1", "conv1"),
+        ("conv 1", "conv_1"),
+        ("1st-layer", "l1st_layer"),
+        ("class", "class_l"),
+        ("a..b", "a_b"),
+        ("__x__", "x"),
+        ("dense/kernel:0", "dense_kernel_0"),
+        ("ü", "layer"),
+    ],
+)
 def test_sanitize(name, expected):
     assert sanitize(name) == expected
     assert IDENT.match(sanitize(name)) and "__" not in sanitize(name)
@@ -50,6 +59,12 @@ def test_weird_names_compile_and_match(tmp_path):
     res = run_csim(_weird_net(), n=20, workdir=tmp_path)
     assert res.ok, str(res.first_mismatch)
     text = (tmp_path / "project" / "firmware" / "parameters.h").read_text()
-    for ident in ("conv_1_0_config_t", "class_l_config_t", "l2nd_dense_config_t", "l2nd_dense_2_config_t",
-                  "dense_out_config_t", "out_put_config_t"):
+    for ident in (
+        "conv_1_0_config_t",
+        "class_l_config_t",
+        "l2nd_dense_config_t",
+        "l2nd_dense_2_config_t",
+        "dense_out_config_t",
+        "out_put_config_t",
+    ):
         assert f"struct {ident} {{" in text

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from fpgasnn.backends.plan import OutputExistsError, PlanError, merge_plans, validate_plan, write_plan
+from fpgasnn.backends.plan import (
+    OutputExistsError,
+    PlanError,
+    merge_plans,
+    validate_plan,
+    write_plan,
+)
 from fpgasnn.errors import BackendError
 
 
-@pytest.mark.parametrize("path", ["/abs/file", "../up", "a/../b", "a//b", "./a", "a\\b", "C:/x", ""])
+@pytest.mark.parametrize(
+    "path", ["/abs/file", "../up", "a/../b", "a//b", "./a", "a\\b", "C:/x", ""]
+)
 def test_bad_paths_are_rejected(path):
     with pytest.raises(PlanError, match="plan path"):
         validate_plan({path: "x"})

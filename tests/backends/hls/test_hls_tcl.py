@@ -9,10 +9,10 @@ import sys
 
 import pytest
 from conftest import IN_CI
-from fpgasnn.boards import list_boards, load_board
 
 from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.plan import write_plan
+from fpgasnn.boards import list_boards, load_board
 from fpgasnn.ir import examples
 
 DRIVER = """\
@@ -30,9 +30,11 @@ foreach c $::calls { puts $c }
 
 # Without a tclsh on the PATH, Python's own Tcl interpreter (tkinter.Tcl, no display needed) runs the
 # driver with the same argv conventions.
-_PY_TCL = ("import sys, tkinter; t = tkinter.Tcl(); t.eval('set argv {}'); "
-           "[t.eval('lappend argv ' + '{' + a + '}') for a in sys.argv[2:]]; "
-           "t.eval('set argc [llength $argv]'); t.eval('source {' + sys.argv[1] + '}')")
+_PY_TCL = (
+    "import sys, tkinter; t = tkinter.Tcl(); t.eval('set argv {}'); "
+    "[t.eval('lappend argv ' + '{' + a + '}') for a in sys.argv[2:]]; "
+    "t.eval('set argc [llength $argv]'); t.eval('source {' + sys.argv[1] + '}')"
+)
 
 
 def _tclsh() -> list[str]:
@@ -51,8 +53,14 @@ def _tclsh() -> list[str]:
 def _run(prj, script: str, *args: str) -> list[str]:
     driver = prj / "driver.tcl"
     driver.write_text(DRIVER)
-    proc = subprocess.run([*_tclsh(), str(driver), f"scripts/{script}", *args], cwd=prj,
-                          capture_output=True, text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [*_tclsh(), str(driver), f"scripts/{script}", *args],
+        cwd=prj,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.splitlines()
 
@@ -76,10 +84,15 @@ def test_scripts_parse_and_target_the_board(board, net, tmp_path):
     assert names[-5:] == ["csim_design", "csynth_design", "cosim_design", "export_design", "exit"]
 
     viv = _run(tmp_path, "build_vivado.tcl")
-    assert viv[0] == f"create_project -force snn_top_vivado {tmp_path.resolve()}/vivado -part {b.part}"
+    assert (
+        viv[0] == f"create_project -force snn_top_vivado {tmp_path.resolve()}/vivado -part {b.part}"
+    )
     assert f"set_property board_part {b.board_part} {{}}" in viv
     assert "create_bd_cell -type ip -vlnv fpgasnn.org:fpgasnn:snn_top:1.0 snn_core" in viv
-    ps = {"zynq7000": "xilinx.com:ip:processing_system7:5.5", "zynqmp": "xilinx.com:ip:zynq_ultra_ps_e"}
+    ps = {
+        "zynq7000": "xilinx.com:ip:processing_system7:5.5",
+        "zynqmp": "xilinx.com:ip:zynq_ultra_ps_e",
+    }
     if b.is_zynq:
         assert f"create_bd_cell -type ip -vlnv {ps[b.family]} ps" in viv
         assert "create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma dma" in viv
