@@ -249,14 +249,28 @@ module snn_stage #(
     wire [P_LANES-1:0] q_any = q_pmask | q_nmask;
     wire [P_CHB-1:0] q_chunk = src[2*P_LANES+P_CHB-1:2*P_LANES];
     wire [IN_POSB-1:0] q_pos = src[QW-1:2*P_LANES+P_CHB];
-    // lowest set lane
-    reg [PLB-1:0] lane;
-    integer li;
-    always @(*) begin
-        lane = {PLB{1'b0}};
-        for (li = P_LANES - 1; li >= 0; li = li - 1)
-            if (q_any[li]) lane = li[PLB-1:0];
-    end
+    // lowest set lane: a binary tree (log2 depth; a linear priority chain over 128 lanes was too
+    // deep for synthesis), heap layout: node k has children 2k (lower lanes) and 2k + 1
+    localparam integer PN = 1 << PLB;
+    wire [PN-1:0] anyp = PN'(q_any);
+    /* verilator lint_off UNUSEDSIGNAL */  // (node 0 unused; the root's valid bit is not needed)
+    wire [2*PN-1:0] hv;
+    wire [2*PN*PLB-1:0] hid;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [PLB-1:0] lane = hid[PLB +: PLB];
+    genvar gk;
+    generate
+        for (gk = PN; gk < 2 * PN; gk = gk + 1) begin : g_leaf
+            assign hv[gk] = anyp[gk - PN];
+            assign hid[gk*PLB +: PLB] = PLB'(gk - PN);
+        end
+        for (gk = 1; gk < PN; gk = gk + 1) begin : g_node
+            assign hv[gk] = hv[2*gk] | hv[2*gk+1];
+            assign hid[gk*PLB +: PLB] = hv[2*gk] ? hid[2*gk*PLB +: PLB] : hid[(2*gk+1)*PLB +: PLB];
+        end
+        assign hv[0] = 1'b0;
+        assign hid[0 +: PLB] = '0;
+    endgenerate
     wire [IN_CB-1:0] pick_c = IN_CB'(q_chunk) * IN_CB'(P_LANES) + IN_CB'(lane);
     assign pq_raddr = take ? QAB'(rptr + 1'b1) : QAB'(rptr);  // look ahead past the word taken now
 
