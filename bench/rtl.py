@@ -185,8 +185,9 @@ def main() -> None:
                 f"{best[f'layers.{name}.events']:10.0f} synaptic events"
             )
     print(
-        "the next levers: pre-fetching the next queued spike word (2 cycles per word with spikes "
-        "today), more lanes for the busiest layer, fewer steps (issue 18)"
+        "the next levers: fewer steps (T = 2 with a network trained at L = 2), one event per pooling "
+        "window (about 2x fewer events into conv2 and fc3), conv1's update passes over its banks in "
+        "parallel, registers on the failing timing paths (bench/pnr.py)"
     )
 
 
