@@ -33,7 +33,7 @@ def test_rtlsim_cli(project, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "3 images back to back, lanes {'conv1': 4, 'fc': 4}" in out and "0 mismatches" in out
     line = next(ln for ln in out.splitlines() if ln.startswith("latency/image"))
-    measured = line.split("measured ")[1].split(",")[0]
+    measured = line.split("measured ")[1].split(",")[0].removesuffix(" cycles")
     model = line.split("model ")[1].split(",")[0]
     assert measured == model
 
