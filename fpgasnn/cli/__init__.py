@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "fpgasnn.cli.synth_cmd",
     "fpgasnn.cli.pnr_cmd",
     "fpgasnn.cli.report_cmd",
+    "fpgasnn.cli.sweep_cmd",
 ]
 
 
