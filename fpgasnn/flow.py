@@ -96,8 +96,7 @@ def _test_split(st: FlowState) -> tuple[np.ndarray, np.ndarray]:
 
 
 def step_model(st: FlowState) -> StepResult:
-    from fpgasnn.keras.evaluate import evaluate_keras
-    from fpgasnn.keras.frontend import load_model
+    from fpgasnn.frontends import load_model, model_logits
     from fpgasnn.keras.train import cached_reference_model
 
     cfg = st.cfg
@@ -115,7 +114,8 @@ def step_model(st: FlowState) -> StepResult:
         )
     st.model_path = path
     x, y = _test_split(st)
-    top1 = evaluate_keras(load_model(path), x, y)
+    logits = model_logits(load_model(path), x, input_scale=1.0 / 255.0)
+    top1 = 100.0 * float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))
     return StepResult(
         "model",
         True,
@@ -130,11 +130,11 @@ def step_convert(st: FlowState) -> StepResult:
     from fpgasnn.calibrate.common import pick_calibration
     from fpgasnn.convert.pipeline import convert
     from fpgasnn.data import load_dataset
+    from fpgasnn.frontends import to_floatnet
     from fpgasnn.ir.serialize import save
-    from fpgasnn.keras.frontend import from_keras
 
     cfg = st.cfg
-    st.fnet = fnet = from_keras(st.model_path)
+    st.fnet = fnet = to_floatnet(st.model_path)
     x, y = load_dataset(cfg.dataset, "train")
     st.calib = pick_calibration(x, y, cfg.calib_images, cfg.seed)
     cx, cy = st.calib if get_method(cfg.method).needs_calibration else (None, None)

@@ -1,4 +1,5 @@
-"""``fpgasnn convert``: a Keras / QKeras / Keras 3 model -> an integer SNN ``.snn`` file (T steps, a method).
+"""``fpgasnn convert``: a Keras / QKeras / Keras 3 or ONNX model -> an integer SNN ``.snn`` file (T steps,
+a method). The front end is chosen by :mod:`fpgasnn.frontends` (``.onnx``: ONNX, else Keras).
 
 Every argument is checked before TensorFlow loads. Data (calibration images; for ``evaluate`` also test
 images) come from a built-in data set (``--dataset``) or the user's ``--data FILE.npz`` (see
@@ -62,7 +63,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "model",
         type=input_path,
-        help="Keras model file (.h5 or .keras, tf_keras/QKeras or Keras 3) or SavedModel",
+        help="Keras model file (.h5 or .keras, tf_keras/QKeras or Keras 3), SavedModel, or "
+        "ONNX model file (.onnx: PyTorch via torch.onnx, Brevitas via QONNX)",
     )
     p.add_argument("--method", default="qcfs", type=method_name, help=METHOD_HELP)
     p.add_argument(
@@ -150,11 +152,11 @@ class Source:
 def open_source(args: argparse.Namespace) -> Source:
     """Read the user's data file (no TensorFlow), then load the model (TensorFlow, quietly)."""
     from fpgasnn.data.userdata import read_npz
-    from fpgasnn.keras.frontend import load_model, model_input_shape
+    from fpgasnn.frontends import input_shape, load_model
 
     user = read_npz(args.data) if args.data else None
     model = load_model(args.model)
-    shape = model_input_shape(model)
+    shape = input_shape(model)
     name = f"data file {args.data}" if user is not None else args.dataset
     return Source(model, shape, name, user=user)
 
@@ -200,12 +202,12 @@ def read_floatnet(src: Source, args: argparse.Namespace, T: int):
     from dataclasses import replace
 
     from fpgasnn.convert.floatnet import FloatNet
-    from fpgasnn.keras.frontend import from_keras
+    from fpgasnn.frontends import to_floatnet
 
     if src.user is not None:
         train_pool(src, args)  # encoded first: the input width may exceed 8 bits
     levels = args.relu_levels or T
-    fnet = from_keras(
+    fnet = to_floatnet(
         src.model,
         calib_images=lambda: calib_draw(src, args)[0],
         replace_maxpool=args.replace_maxpool,
@@ -256,8 +258,8 @@ def print_relus(fnet) -> None:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "convert",
-        help="convert a Keras model into an integer SNN (.snn)",
-        description="Convert a Keras/QKeras/Keras 3 model (quantized activations, or "
+        help="convert a Keras or ONNX model into an integer SNN (.snn)",
+        description="Convert a Keras/QKeras/Keras 3 or ONNX model (quantized activations, or "
         "float ReLUs calibrated on data) into an integer SNN with T time "
         "steps and write it as a .snn file.",
     )

@@ -53,7 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="test images for RTL simulation (20)",
     )
     p.add_argument(
-        "--model", type=input_file, help="a Keras model file instead of the cached reference model"
+        "--model",
+        type=input_file,
+        help="a Keras or ONNX (.onnx) model file instead of the cached reference model",
     )
     p.add_argument(
         "-o",

@@ -98,15 +98,15 @@ def test_set(src, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.convert.evaluate import evaluate_conversion
-    from fpgasnn.keras.evaluate import keras_logits
+    from fpgasnn.frontends import model_logits, runtime_name
     from fpgasnn.records import write_records
 
     src = open_source(args)
     x, y, what = test_set(src, args)
-    kcls = np.argmax(keras_logits(src.model, x, input_scale=args.input_scale), axis=1)
+    kcls = np.argmax(model_logits(src.model, x, input_scale=args.input_scale), axis=1)
     ktop1 = 100.0 * float(np.mean(kcls == y))
     print(f"{args.model} on {len(x)} {what}, method {args.method}")
-    print(f"Keras model as Keras runs it: {ktop1:.2f} % top-1")
+    print(f"the model as {runtime_name(src.model)} runs it: {ktop1:.2f} % top-1")
     records = []
     for T in args.steps:
         fnet = read_floatnet(src, args, T)
