@@ -492,17 +492,20 @@ class Run:
     fold: list
     rest: list
     what: Recognised | None
+    act_nodes: list = field(default_factory=list)  # the nodes whose ops make ``rest``
 
 
 def read_run(g: Graph, nodes: list) -> tuple[Run | None, dict[str, str]]:
     """The meaning of a run, or the reasons (by node name) it has none."""
     ops: list = []
+    owner: list = []
     bad: dict[str, str] = {}
     for n in nodes:
         o, why = node_ops(g, n)
         if why:
             bad[g.node_name(n)] = why
         ops += o
+        owner += [n] * len(o)
     if bad:
         return None, bad
     last_chan = max((i for i, o in enumerate(ops) if o[0] == "chan"), default=-1)
@@ -512,7 +515,11 @@ def read_run(g: Graph, nodes: list) -> tuple[Run | None, dict[str, str]]:
     what, why = recognise(rest)
     if why:
         return None, {"": why}
-    return Run(fold, rest, what), {}
+    act_nodes = []
+    for n in owner[last_chan + 1 :]:
+        if not act_nodes or act_nodes[-1] is not n:
+            act_nodes.append(n)
+    return Run(fold, rest, what, act_nodes), {}
 
 
 def check_run(g: Graph, nodes: list, where: Where) -> dict[str, str]:
@@ -605,7 +612,7 @@ def build_run(b: Builder, nodes: list, where: Where) -> None:
     what = run.what
     if what.kind == "affine":
         return
-    name = b.name(_run_name(g, nodes))
+    name = b.name(_run_name(g, run.act_nodes or nodes))
     if what.kind == "act":
         b.emit(FAct(name, what.levels, what.lam, what.shift))
         desc = {"levels": what.levels, "lam": what.lam, "shift": what.shift}
