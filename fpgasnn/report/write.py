@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from fpgasnn.report import sources
 from fpgasnn.report.collect import ReportOptions, collect
+from fpgasnn.report.page import html_page
 from fpgasnn.report.postroute import post_route_section
-from fpgasnn.report.render import html_page, terminal_table
+from fpgasnn.report.render import terminal_table
 
 
 def write_report(
@@ -34,13 +37,26 @@ def write_report(
     pj = out / "report.json"
     write_json(rep, pj)
     ph = out / "report.html"
-    ph.write_text(html_page(rep))
+    write_text_atomic(ph, html_page(rep))
     return rep, [pj, ph], terminal_table(rep)
 
 
 def write_json(rep: dict, path: Path) -> None:
     """``rep`` as sorted, indented JSON (NumPy scalars and arrays as plain numbers and lists)."""
-    path.write_text(json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+    write_text_atomic(path, json.dumps(rep, indent=1, sort_keys=True, default=_jsonable) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """``text`` (UTF-8) to ``path``, written beside it and renamed: ``path`` is old or new, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is for reading
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _jsonable(o):
