@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-all setup clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/install_system_data.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
