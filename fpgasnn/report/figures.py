@@ -349,6 +349,16 @@ def source_rows(rep: dict) -> list[dict]:
                     f"model): {rep['flow']['model'].get('summary', '')}",
                 }
             )
+    pr = current_post_route(rep)
+    if pr and not _on_own_board(rep, pr):
+        rows.append(
+            {
+                "figure": f"Post-route resources on {pr['board']}",
+                "value": f"LUT4 {_n(pr['LUT4'])}",
+                "source": "nextpnr post-route",
+                "how": rep["post_route"]["how"],
+            }
+        )
     for name, ok, summary in checks(rep):
         if name in ("csim", "rtlsim"):
             rows.append(

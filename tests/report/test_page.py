@@ -157,6 +157,9 @@ def test_clock_from_place_and_route(built):
     assert "A proxy: pynq-z2" in miss.detail
     assert "15.39 µs at the post-route fmax 65.0 MHz" in figures.latency_figure(rep).detail
     assert "post-route on ulx3s-85f: LUT4 2,563 (3.1 %)" in figures.resources_figure(rep).detail
+    names = [r["figure"] for r in figures.source_rows(rep)]
+    assert names[2:5] == ["Clock", "Resources", "Energy"]
+    assert names[5] == "Post-route resources on ulx3s-85f"
     rep["post_route"] = _post_route(112.0, 100.0)
     met = figures.clock_figure(rep)
     assert (met.status, met.verdict) == (figures.OK, "met: fmax 112.0 MHz on ulx3s-85f")
