@@ -270,7 +270,7 @@ def resources_figure(rep: dict) -> KeyFigure | None:
         verdict, status = f"fits {board}", OK
     detail = ", ".join(f"{r.key} {_n(r.used)}" for r in rows)
     if top is not None:
-        detail += f"; the scarcest is {top.key} at {top.pct:.1f} % of the board"
+        detail += f"; the fullest is {top.key}, at {top.pct:.1f} % of the board"
     pr = current_post_route(rep)
     if pr and not _on_own_board(rep, pr):
         detail += f"; post-route on {pr['board']}: " + ", ".join(

@@ -70,6 +70,8 @@ figcaption{font-size:12px;color:#5a6270;margin-top:6px}
 #sources td:nth-child(4){font-size:12px;color:#3d4452}
 pre{background:#fff;border:1px solid #d9dde3;padding:10px;white-space:pre-wrap;font-size:12px}
 details summary{cursor:pointer;color:#3b6ea8;margin-top:24px}
+@media (max-width:860px){.cards{grid-template-columns:repeat(2,1fr)}.plots{grid-template-columns:1fr}}
+@media (max-width:560px){.cards{grid-template-columns:1fr}}
 """
 
 
