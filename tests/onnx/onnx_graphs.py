@@ -176,7 +176,7 @@ def relu_cnn() -> onnx.ModelProto:
 
 def brevitas_mlp() -> onnx.ModelProto:
     """A QONNX (Brevitas) MLP: identity input Quant, Quant'ed weights, Relu + unsigned 2-bit Quant."""
-    g = G((16,), seed=3)
+    g = G((64,), seed=3)
     g.opsets.append(helper.make_opsetid("qonnx.custom_op.general", 1))
     dom = "qonnx.custom_op.general"
     g.node(
@@ -221,7 +221,7 @@ def brevitas_mlp() -> onnx.ModelProto:
                 narrow=0,
                 rounding_mode="ROUND",
             )
-    return g.model((16,), "brevitas_mlp")
+    return g.model((64,), "brevitas_mlp")
 
 
 def three_unsupported() -> onnx.ModelProto:
@@ -236,3 +236,16 @@ def three_unsupported() -> onnx.ModelProto:
     g.flatten("/flatten/Flatten")
     g.gemm("/fc/Gemm", 10)
     return g.model((1, 8, 8), "bad")
+
+
+def odd_names() -> onnx.ModelProto:
+    """Node names that are C++ / Verilog keywords, start with a digit, hold '-' or '.', collide after
+    sanitising, or are empty; a strided convolution without bias; QCFS with L = 4."""
+    g = G((1, 8, 8), seed=5)
+    g.conv("module", 4, stride=2, pads=(1, 1, 1, 1), bias=False)
+    g.qcfs("1relu", 4, 1.0)
+    g.conv("conv-a.b", 4, pads=(1, 1, 1, 1))
+    g.qcfs("conv_a_b", 4, 1.0)
+    g.flatten("wire")
+    g.gemm("", 10)
+    return g.model((1, 8, 8), "names")

@@ -65,7 +65,7 @@ def test_brevitas_qonnx_quant_nodes():
     w = fnet.layers[1].weight / 0.05  # 4-bit narrow weights: integers in -7..7 times the scale
     np.testing.assert_allclose(w, np.rint(w), atol=1e-6)
     assert np.abs(np.rint(w)).max() <= 7
-    x = _images((16,), seed=2)
+    x = _images((64,), seed=2)
     np.testing.assert_allclose(fnet.forward(x), onnx_logits(m, x), rtol=1e-5, atol=1e-5)
 
 
