@@ -19,6 +19,14 @@ for (method, T) in qcfs/4, best/2, best/4, best/8: the golden integer SNN's top-
 the share of test images on which it picks Keras' class (``keras_agree_pct``) and the conversion time
 including calibration (``convert_s``). Calibration: ``--calib-images`` training images, seed 0.
 
+PyTorch through ONNX (issue 17), model ``qcfs_pytorch`` (framework ``pytorch-onnx``; needs the ``torch``
+extra): a PyTorch CNN with the papers' QCFS activation (``floor(clamp(x / lam, 0, 1) * L + 0.5) / L *
+lam``, L = 4, trainable lam, straight-through floor), conv16 - QCFS - avgpool - conv32 - BN - QCFS -
+avgpool - fc128 - QCFS - fc10, trained here (same images and epochs), exported with ``torch.onnx``
+(TorchScript exporter) and read back from the ``.onnx`` file. Its records carry ``torch_top1_pct`` (the
+model as PyTorch runs it), ``onnxruntime_top1_pct`` and ``torch_agree_pct`` instead of the Keras keys,
+for ``--torch-configs`` (default best at T = 1, 2, 4).
+
 Writes bench/results/frontends.json (flat records).
 """
 
@@ -37,6 +45,8 @@ from fpgasnn.records import read_records, write_records
 RESULTS = Path(__file__).resolve().parent / "results"
 CONFIGS = (("qcfs", 4), ("best", 2), ("best", 4), ("best", 8))
 MODELS = ("float_tfkeras", "float_keras3", "qkeras")
+TORCH_MODELS = ("qcfs_pytorch",)
+TORCH_CONFIGS = (("best", 1), ("best", 2), ("best", 4))
 
 
 def build(name: str):
@@ -229,10 +239,174 @@ def run_one(name: str, dataset: str, args, workdir: Path) -> list[dict]:
     return recs
 
 
+def torch_qcfs_cnn(levels: int = 4):
+    """The PyTorch QCFS CNN of the module docstring (``export = True``: a plain floor for export)."""
+    import torch
+    from torch import nn
+
+    class GradFloor(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return torch.floor(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    class QCFS(nn.Module):
+        def __init__(self, levels: int, lam: float = 4.0):
+            super().__init__()
+            self.up = nn.Parameter(torch.tensor([lam]))
+            self.levels = levels
+            self.export = False
+
+        def forward(self, x):
+            x = x / self.up
+            x = torch.clamp(x, 0, 1)
+            floor = torch.floor if self.export else GradFloor.apply
+            x = floor(x * self.levels + 0.5) / self.levels
+            return x * self.up
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
+            self.act1 = QCFS(levels)
+            self.pool1 = nn.AvgPool2d(2)
+            self.conv2 = nn.Conv2d(16, 32, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(32)
+            self.act2 = QCFS(levels)
+            self.pool2 = nn.AvgPool2d(2)
+            self.fc3 = nn.Linear(32 * 7 * 7, 128)
+            self.act3 = QCFS(levels)
+            self.fc4 = nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = self.pool1(self.act1(self.conv1(x)))
+            x = self.pool2(self.act2(self.bn2(self.conv2(x))))
+            x = x.view(x.size(0), -1)
+            return self.fc4(self.act3(self.fc3(x)))
+
+    return Net()
+
+
+def run_pytorch(name: str, dataset: str, args, workdir: Path) -> list[dict]:
+    """Train the PyTorch QCFS CNN, export it to ONNX, convert the file at each (method, T)."""
+    import torch
+
+    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert.evaluate import evaluate_conversion
+    from fpgasnn.data import load_dataset
+    from fpgasnn.onnx.frontend import from_onnx, load_onnx, onnx_logits
+
+    torch.manual_seed(0)
+    torch.set_num_threads(2)
+    net = torch_qcfs_cnn()
+    x, y = load_dataset(dataset, "train")
+    xs = torch.tensor(x[: args.train_images].astype(np.float32) / 255.0)
+    ys = torch.tensor(np.asarray(y[: args.train_images]), dtype=torch.long)
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+    t0 = time.perf_counter()
+    net.train()
+    for _ in range(args.epochs):
+        perm = torch.randperm(len(xs))
+        for i in range(0, len(xs), 128):
+            idx = perm[i : i + 128]
+            opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(net(xs[idx]), ys[idx])
+            loss.backward()
+            opt.step()
+    train_s = time.perf_counter() - t0
+    net.eval()
+    for m in net.modules():
+        if hasattr(m, "export"):
+            m.export = True
+    path = workdir / f"{name}_{dataset}.onnx"
+    torch.onnx.export(
+        net,
+        (torch.zeros(1, 1, 28, 28),),
+        str(path),
+        input_names=["image"],
+        output_names=["logits"],
+        dynamic_axes={"image": {0: "N"}, "logits": {0: "N"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    xt, yt = load_dataset(dataset, "test")
+    if args.test_images:
+        xt, yt = xt[: args.test_images], yt[: args.test_images]
+    with torch.no_grad():
+        tlog = torch.cat(
+            [
+                net(torch.tensor(xt[i : i + 1000].astype(np.float32) / 255.0))
+                for i in range(0, len(xt), 1000)
+            ]
+        ).numpy()
+    tcls = np.argmax(tlog, axis=1)
+    model = load_onnx(path)
+    ort_top1 = 100.0 * float(np.mean(np.argmax(onnx_logits(model, xt), axis=1) == yt))
+    cx, cy = pick_calibration(x, y, args.calib_images, 0)
+    recs = []
+    for method, T in args.torch_configs:
+        t0 = time.perf_counter()
+        fnet = from_onnx(model, calib_images=cx, relu_levels=T)
+        read_s = time.perf_counter() - t0
+        rec = evaluate_conversion(
+            fnet,
+            xt,
+            yt,
+            T,
+            method,
+            calib=cx,
+            calib_labels=cy,
+            seed=0,
+            float_sim=False,
+            dataset=dataset,
+            keras_classes=tcls,
+        )
+        out = {
+            "model": name,
+            "framework": "pytorch-onnx",
+            "dataset": dataset,
+            "T": T,
+            "method": rec["method"],
+            "method_requested": method,
+            "torch_top1_pct": rec["keras_top1_pct"],
+            "onnxruntime_top1_pct": round(ort_top1, 2),
+            "snn_top1_pct": rec["snn_top1_pct"],
+            "torch_agree_pct": rec["keras_agree_pct"],
+            "snn_minus_torch_pp": round(rec["snn_top1_pct"] - rec["keras_top1_pct"], 4),
+            "convert_s": round(read_s + rec["convert_s"], 3),
+            "ann_q_top1_pct": rec["ann_q_top1_pct"],
+            "gap_pp": rec["gap_pp"],
+            "total_steps": rec["total_steps"],
+            "test_images": len(xt),
+            "calibration_images": len(cx),
+            "train_images": args.train_images,
+            "epochs": args.epochs,
+            "train_s": round(train_s, 1),
+            "activations": "/".join(
+                f"{k}=L{v['levels']},lam{v['lam']:.4g}" for k, v in fnet.meta["activations"].items()
+            ),
+            "torch_version": torch.__version__,
+        }
+        print(
+            f"{name:14s} {dataset:13s} {out['method']:16s} T={T}: PyTorch "
+            f"{out['torch_top1_pct']:.2f} %  SNN {out['snn_top1_pct']:.2f} %  "
+            f"({out['snn_minus_torch_pp']:+.2f} pp)  agree {out['torch_agree_pct']:.2f} %  "
+            f"convert {out['convert_s']:.1f} s",
+            flush=True,
+        )
+        recs.append(out)
+    return recs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", default="mnist,fashion_mnist")
-    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument(
+        "--models", default=",".join(MODELS), help=f"of {', '.join(MODELS + TORCH_MODELS)}"
+    )
     ap.add_argument("--train-images", type=int, default=20000)
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--test-images", type=int, default=None, help="default: the full test split")
@@ -248,6 +422,12 @@ def main() -> None:
         default=",".join(f"{m}:{t}" for m, t in CONFIGS),
         type=lambda t: [(c.split(":")[0], int(c.split(":")[1])) for c in t.split(",")],
         help="method:T pairs (default qcfs:4,best:2,best:4,best:8)",
+    )
+    ap.add_argument(
+        "--torch-configs",
+        default=",".join(f"{m}:{t}" for m, t in TORCH_CONFIGS),
+        type=lambda t: [(c.split(":")[0], int(c.split(":")[1])) for c in t.split(",")],
+        help="method:T pairs for the PyTorch models (default best:1,best:2,best:4)",
     )
     ap.add_argument(
         "--models-dir",
@@ -268,7 +448,8 @@ def main() -> None:
         models.mkdir(parents=True, exist_ok=True)
         for dataset in args.datasets.split(","):
             for name in args.models.split(","):
-                records += run_one(name, dataset, args, models)
+                run = run_pytorch if name in TORCH_MODELS else run_one
+                records += run(name, dataset, args, models)
                 done = {(r["model"], r["dataset"], r["method"], r["T"]) for r in records}
                 keep = [
                     r
