@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from fpgasnn.data.source import DataSource
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.ir.network import Network
 
@@ -57,6 +58,11 @@ class FlowConfig:
     model_spec: object | None = None
     """A :class:`fpgasnn.keras.models.ModelSpec` for the reference model (None: the data set's default)."""
     seed: int = 0
+    data: str | Path | None = None
+    """The user's images (.npz, :mod:`fpgasnn.data.source`) instead of the data set; needs ``model``."""
+    input_scale: float = 1.0 / 255.0
+    """Integer data x are fed to the model as x * input_scale (:mod:`fpgasnn.data.userdata`)."""
+    replace_maxpool: bool = False
 
 
 @dataclass
@@ -82,6 +88,7 @@ class FlowState:
     calib: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
     sweep: list[dict] = field(default_factory=list)
     hw: HwNetwork | None = None  # the lowered network (lanes resolved) of the build step
+    src: object | None = None  # the DataSource: data set or user's file, as the model's pixels
 
 
 STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
@@ -89,9 +96,8 @@ STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synt
 
 def _test_split(st: FlowState) -> tuple[np.ndarray, np.ndarray]:
     if st.test is None:
-        from fpgasnn.data import load_dataset
-
-        st.test = load_dataset(st.cfg.dataset, "test")
+        cfg = st.cfg
+        st.test = st.src.test_set(calib=(cfg.calib_images, cfg.seed))[:2]
     return st.test
 
 
@@ -113,8 +119,10 @@ def step_model(st: FlowState) -> StepResult:
             else "reference model (from the cache; trained on first use)"
         )
     st.model_path = path
+    model = load_model(path)
+    st.src = DataSource.for_model(model, cfg.input_scale, dataset=cfg.dataset, data=cfg.data)
     x, y = _test_split(st)
-    logits = model_logits(load_model(path), x, input_scale=1.0 / 255.0)
+    logits = model_logits(model, x, input_scale=st.src.encoding.unit)
     top1 = 100.0 * float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))
     return StepResult(
         "model",
@@ -126,20 +134,30 @@ def step_model(st: FlowState) -> StepResult:
 
 
 def step_convert(st: FlowState) -> StepResult:
+    from dataclasses import replace
+
     from fpgasnn.calibrate import get_method
-    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert.floatnet import FloatNet
     from fpgasnn.convert.pipeline import convert
-    from fpgasnn.data import load_dataset
     from fpgasnn.frontends import to_floatnet
     from fpgasnn.ir.serialize import save
 
-    cfg = st.cfg
-    st.fnet = fnet = to_floatnet(st.model_path)
-    x, y = load_dataset(cfg.dataset, "train")
-    st.calib = pick_calibration(x, y, cfg.calib_images, cfg.seed)
+    cfg, src = st.cfg, st.src
+    st.calib = src.calib_draw(cfg.calib_images, cfg.seed)  # training images (float ReLUs, methods)
+    fnet = to_floatnet(
+        st.model_path,
+        calib_images=st.calib[0],
+        replace_maxpool=cfg.replace_maxpool,
+        input_scale=cfg.input_scale,
+        relu_levels=cfg.T,
+        relu_percentile="auto",  # as `fpgasnn convert`
+        calib_source=f"{len(st.calib[0])} images of the {src.train_name} (seed {cfg.seed})",
+    )
+    layers = (replace(fnet.input, bits=src.bits, signed=src.signed), *fnet.layers[1:])
+    st.fnet = fnet = FloatNet(layers, meta=fnet.meta)
     cx, cy = st.calib if get_method(cfg.method).needs_calibration else (None, None)
     net = convert(fnet, cfg.T, cfg.method, calib=cx, calib_labels=cy, seed=cfg.seed)
-    st.net = net.with_meta(source=str(st.model_path), dataset=cfg.dataset)
+    st.net = net.with_meta(source=str(st.model_path), **src.meta())
     st.out.mkdir(parents=True, exist_ok=True)
     save(st.net, st.out / "net.snn")
     s = st.net.schedule
@@ -376,7 +394,7 @@ def step_report(st: FlowState, records: dict[str, StepResult]) -> StepResult:
     from fpgasnn.report.write import write_report
 
     opts = ReportOptions(
-        dataset=st.cfg.dataset,
+        dataset=st.cfg.dataset if st.cfg.data is None else None,  # the report reads data sets only
         images=st.cfg.report_images,
         cycle_images=st.cfg.cycle_images,
         synth=True,

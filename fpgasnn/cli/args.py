@@ -10,6 +10,7 @@ Nothing here imports TensorFlow; NumPy and the IR are imported where a file is r
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -185,6 +186,117 @@ def load_images(path: str, net, arg: str = "--inputs"):
         raise UsageError(f"{arg} {path!r}: {e}") from None
 
 
+def fraction(name: str, hi: float | None = None) -> Callable[[str], float]:
+    """An argparse type: a number > 0 (and <= hi), written as a number or a fraction ("1/255")."""
+
+    def parse(text: str) -> float:
+        try:
+            if "/" in text:
+                a, b = text.split("/", 1)
+                v = float(a) / float(b)
+            else:
+                v = float(text)
+        except (ValueError, ZeroDivisionError):
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (math.isfinite(v) and v > 0 and (hi is None or v <= hi)):
+            rng = f"in (0, {hi:g}]" if hi is not None else "> 0"
+            raise argparse.ArgumentTypeError(f"expected a number {rng}, got {text!r}")
+        return v
+
+    parse.__name__ = name
+    return parse
+
+
+def npz_file(text: str) -> str:
+    """An argparse type: an existing, readable ``.npz`` file (``numpy.savez`` writes a zip archive)."""
+    import zipfile
+
+    input_file(text)
+    if not zipfile.is_zipfile(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a .npz file (numpy.savez(FILE, x=images, y=labels) writes one)"
+        )
+    return text
+
+
+DATA_HELP = (
+    "your own images: a .npz file with arrays x and y (or x_train, y_train, x_test, y_test); images "
+    "NHWC or NCHW ((N, H, W) for one channel, (N, F) for a flat input), uint8, or float with "
+    "--input-scale"
+)
+
+
+def add_data_args(
+    parser: argparse.ArgumentParser,
+    group=None,
+    *,
+    use: str,
+    scale_default: str = "1/255: a model trained on x / 255",
+) -> None:
+    """``--data FILE.npz`` (into ``group``, e.g. one exclusive with ``--dataset``, if given) and
+    ``--input-scale S``, the same for every command that reads the user's images; ``use`` says what
+    the command does with them. ``--input-scale`` defaults to None: the command's own default,
+    ``scale_default`` in the help."""
+    (group or parser).add_argument(
+        "--data", type=npz_file, default=None, metavar="FILE.npz", help=f"{DATA_HELP}; {use}"
+    )
+    parser.add_argument(
+        "--input-scale",
+        type=fraction("input_scale"),
+        default=None,
+        metavar="S",
+        help="the model is fed integer data x as x * S, float data as they are; float data become "
+        "pixels round(x / S) (with a quantizer on the model's input: its integer codes) "
+        f"(default {scale_default})",
+    )
+
+
+def load_data_images(path: str, net, input_scale: float | None = None, n: int | None = None):
+    """The first ``n`` test images of the user's ``.npz`` file ``path`` (``x_test``, else ``x``) as
+    ``net``'s integer pixels, encoded as the ``.snn`` records (``input_encoding``; ``input_scale``
+    given: that one instead), and their labels (None if the file has none), and what they are;
+    checked against ``net``'s input before any compile or simulator build."""
+    from fpgasnn.data.source import DataSource
+    from fpgasnn.data.userdata import InputEncoding
+    from fpgasnn.errors import SimulationError
+    from fpgasnn.golden.simulate import _check_images
+
+    enc = InputEncoding.from_meta(net.meta, input_scale)
+    src = DataSource.open(net.input.shape, enc, data=path)
+    x, y, what = src.test_set(n, labels=False)
+    try:
+        return _check_images(net, x), y, what
+    except SimulationError as e:
+        how = (
+            f"codes of the input quantizer {enc.quantizer}"
+            if enc.step
+            else f"input_scale {enc.input_scale:g}: float data become round(x / S)"
+        )
+        raise UsageError(
+            f"--data {path!r}: {e} (pixels encoded as the network's input expects, {how}; "
+            "check --input-scale)"
+        ) from None
+
+
+def simulation_images(args: argparse.Namespace, net, default_n: int):
+    """The images a simulation command runs (``--inputs``, ``--data`` or seeded random ones) as
+    (pixels or None for random ones, labels or None, how many, what they are)."""
+    if args.inputs and args.data:
+        raise UsageError("--data: not with --inputs (give the images one way)")
+    if args.input_scale is not None and not args.data:
+        raise UsageError(
+            "--input-scale: only with --data (it says how the file's data are encoded)"
+        )
+    n = default_n if args.images is None else args.images
+    if args.data:
+        x, y, what = load_data_images(args.data, net, args.input_scale, n)
+        return x, y, len(x), f"the first {len(x)} {what}"
+    if args.inputs:
+        x = load_images(args.inputs, net)
+        return x, None, len(x), f"the {len(x)} images of {args.inputs}"
+    return None, None, n, f"{n} seeded random images (seed {args.seed})"
+
+
 def load_network(path: str | Path):
     """The network in the .snn file ``path``. A file whose values the IR rejects with a plain
     ValueError / TypeError (e.g. a ``wake`` of "abc") is reported as a bad file, not as a bug."""
@@ -239,18 +351,24 @@ def keep_work_dir(keep: bool, prefix: str):
 
 
 __all__ = [
+    "DATA_HELP",
+    "add_data_args",
     "board_name",
     "check_outside",
     "count",
+    "fraction",
     "input_file",
     "input_path",
     "keep_work_dir",
+    "load_data_images",
     "load_images",
     "load_network",
     "method_name",
+    "npz_file",
     "output_dir",
     "output_file",
     "project_dir",
     "project_network",
     "read_npy",
+    "simulation_images",
 ]

@@ -9,14 +9,14 @@ images) come from a built-in data set (``--dataset``) or the user's ``--data FIL
 from __future__ import annotations
 
 import argparse
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from fpgasnn.cli.args import count, input_path, method_name, output_file
+from fpgasnn.cli.args import add_data_args, count, fraction, input_path, method_name, output_file
 from fpgasnn.convert.snnspec import RES_TARGET_BITS
 from fpgasnn.data import DATASETS
+from fpgasnn.data.source import DataSource
 
 METHOD_HELP = (
     "conversion method: qcfs (plain, default), fastsnn, casc, cos, cos_static, snncal_light, "
@@ -25,38 +25,15 @@ METHOD_HELP = (
 MAX_T = 64
 
 
-def _positive_float(name: str, hi: float | None = None):
-    def parse(text: str) -> float:
-        try:
-            v = float(eval_fraction(text))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not (math.isfinite(v) and v > 0 and (hi is None or v <= hi)):
-            rng = f"in (0, {hi:g}]" if hi is not None else "> 0"
-            raise argparse.ArgumentTypeError(f"expected a number {rng}, got {text!r}")
-        return v
-
-    parse.__name__ = name
-    return parse
-
-
 def _percentile(text: str) -> float | str:
     if text == "auto":
         return text
     try:
-        return _positive_float("percentile", 100.0)(text)
+        return fraction("percentile", 100.0)(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"expected a number in (0, 100] or auto, got {text!r}"
         ) from None
-
-
-def eval_fraction(text: str) -> float:
-    """``"0.5"``, ``"1/255"``: a number or a fraction of two numbers."""
-    if "/" in text:
-        a, b = text.split("/", 1)
-        return float(a) / float(b)
-    return float(text)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
@@ -77,21 +54,11 @@ def add_common(p: argparse.ArgumentParser) -> None:
         choices=sorted(DATASETS),
         help="data set (calibration images come from its TRAINING split; default mnist)",
     )
-    src.add_argument(
-        "--data",
-        type=input_path,
-        default=None,
-        metavar="FILE.npz",
-        help="your own data instead of --dataset: arrays x, y (or x_train, y_train, "
-        "x_test, y_test); images NHWC or NCHW, uint8 or float (see --input-scale)",
-    )
-    p.add_argument(
-        "--input-scale",
-        type=_positive_float("input_scale"),
-        default=1.0 / 255.0,
-        metavar="S",
-        help="the model sees pixels * S (default 1/255: models trained on "
-        "x / 255); float data are encoded as round(x / S)",
+    add_data_args(
+        p,
+        src,
+        use="instead of --dataset: calibration from x_train (or a draw from x), tests on x_test "
+        "(or the rest of x)",
     )
     p.add_argument(
         "--calib-images",
@@ -139,62 +106,51 @@ class Source:
     """The model and the data a convert/evaluate run works on, read once."""
 
     model: object
-    input_shape: tuple[int, ...]
-    data_name: str
-    calib_pool: tuple[np.ndarray, np.ndarray | None] | None = None
-    calib_pool_name: str = ""
-    user: object = None
-    bits: int = 8
-    signed: bool = False
-    calib_idx: np.ndarray | None = None
+    data: DataSource
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def data_name(self) -> str:
+        return self.data.name
+
+    @property
+    def user(self):
+        return self.data.user
+
+    @property
+    def calib_idx(self) -> np.ndarray | None:
+        return self.data.calib_idx
+
+
+def input_scale(args: argparse.Namespace) -> float:
+    """``--input-scale``, default 1/255."""
+    return 1.0 / 255.0 if args.input_scale is None else float(args.input_scale)
 
 
 def open_source(args: argparse.Namespace) -> Source:
-    """Read the user's data file (no TensorFlow), then load the model (TensorFlow, quietly)."""
+    """Read the user's data file (no TensorFlow), then load the model (TensorFlow, quietly) and read
+    how data become its integer input (its input quantizer, if it has one)."""
     from fpgasnn.data.userdata import read_npz
-    from fpgasnn.frontends import input_shape, load_model
+    from fpgasnn.frontends import load_model
 
-    user = read_npz(args.data) if args.data else None
+    if args.data:
+        read_npz(args.data)  # a broken data file is reported before TensorFlow loads
     model = load_model(args.model)
-    shape = input_shape(model)
-    name = f"data file {args.data}" if user is not None else args.dataset
-    return Source(model, shape, name, user=user)
-
-
-def _encode(src: Source, x: np.ndarray, what: str, scale: float) -> np.ndarray:
-    from fpgasnn.data.userdata import encode, to_layout
-
-    x = to_layout(x, src.input_shape, what)
-    q, bits, signed = encode(x, scale, what)
-    src.bits, src.signed = max(src.bits, bits), src.signed or signed
-    return q
+    data = DataSource.for_model(model, input_scale(args), dataset=args.dataset, data=args.data)
+    return Source(model, data)
 
 
 def train_pool(src: Source, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None]:
     """The images calibration draws from: the data set's training split, or the user's training set."""
-    if src.calib_pool is None:
-        if src.user is not None:
-            u = src.user
-            key = "x_train" if u.split else "x"
-            x = _encode(src, u.x_train, f"--data {args.data} ({key!r})", args.input_scale)
-            src.calib_pool, src.calib_pool_name = (x, u.y_train), f"{args.data} {key!r}"
-        else:
-            from fpgasnn.data import load_dataset
-            from fpgasnn.data.userdata import to_layout
-
-            x, y = load_dataset(args.dataset, "train")
-            x = to_layout(np.asarray(x), src.input_shape, f"data set {args.dataset!r}")
-            src.calib_pool, src.calib_pool_name = (x, y), f"{args.dataset} training split"
-    return src.calib_pool
+    return src.data.train_pool()
 
 
 def calib_draw(src: Source, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None]:
     """``--calib-images`` images (and labels) drawn with ``--seed``; the indices are kept in ``src``."""
-    x, y = train_pool(src, args)
-    n = min(int(args.calib_images), len(x))
-    idx = np.sort(np.random.default_rng(args.seed).choice(len(x), size=n, replace=False))
-    src.calib_idx = idx
-    return x[idx], (None if y is None else y[idx])
+    return src.data.calib_draw(args.calib_images, args.seed)
 
 
 def read_floatnet(src: Source, args: argparse.Namespace, T: int):
@@ -211,12 +167,13 @@ def read_floatnet(src: Source, args: argparse.Namespace, T: int):
         src.model,
         calib_images=lambda: calib_draw(src, args)[0],
         replace_maxpool=args.replace_maxpool,
-        input_scale=args.input_scale,
+        input_scale=input_scale(args),
         relu_levels=levels,
         relu_percentile=args.relu_percentile,
         calib_source=f"{args.calib_images} images of the {src.data_name} (seed {args.seed})",
     )
-    layers = (replace(fnet.input, bits=src.bits, signed=src.signed), *fnet.layers[1:])
+    d = src.data
+    layers = (replace(fnet.input, bits=d.bits, signed=d.signed), *fnet.layers[1:])
     return FloatNet(layers, meta={**fnet.meta, "source": str(args.model)})
 
 
@@ -230,17 +187,25 @@ def calibration(src: Source, args: argparse.Namespace):
 
 
 def data_meta(src: Source, args: argparse.Namespace) -> dict:
-    """What the .snn records about the data: where from, and which calibration images."""
-    meta = {
-        "dataset": args.dataset if src.user is None else "",
-        "data_file": str(args.data) if src.user is not None else "",
-        "input_scale": float(args.input_scale),
-    }
+    """What the .snn records about the data: where from, how it is encoded, which calibration
+    images."""
+    meta = src.data.meta()
     if src.calib_idx is not None:
-        meta["calibration_source"] = src.calib_pool_name
         meta["calibration_seed"] = int(args.seed)
-        meta["calibration_indices"] = [int(i) for i in src.calib_idx]
     return meta
+
+
+def print_input(src: Source) -> None:
+    """One line on the input encoding when the model quantizes its own input."""
+    enc = src.data.encoding
+    if enc.step:
+        bits, signed = enc.width
+        print(
+            f"input encoding: pixels are the codes {enc.lo}..{enc.hi} ({bits}-bit "
+            f"{'signed' if signed else 'unsigned'}, each worth {enc.step:g}) of the model's input "
+            f"quantizer {enc.quantizer}; it is fed float data as they are, integer data as "
+            f"x * {enc.input_scale:g}"
+        )
 
 
 def print_relus(fnet) -> None:
@@ -298,10 +263,11 @@ def run(args: argparse.Namespace) -> int:
         f"(presim {s.presim}, sleep {s.sleep}, total {s.total} steps), {args.weight_bits}-bit "
         f"weights, calibration {net.meta.get('calib_s', 0.0):.1f} s"
     )
+    print_input(src)
     print_relus(fnet)
     if src.calib_idx is not None:
         print(
-            f"calibration images: {len(src.calib_idx)} of the {src.calib_pool_name} "
+            f"calibration images: {len(src.calib_idx)} of the {src.data.train_name} "
             f"(seed {args.seed}; indices recorded in the .snn)"
         )
     for n in net.neurons():

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 
 from fpgasnn.cli.args import (
+    add_data_args,
     count,
     input_file,
     keep_work_dir,
-    load_images,
     project_dir,
     project_network,
+    simulation_images,
 )
 
 
@@ -30,11 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-n",
         "--images",
         type=count(1, 1_000_000),
-        default=100,
-        help="number of seeded random images in the input range (default 100)",
+        default=None,
+        help="how many images: seeded random ones in the input range, or the first N of --data "
+        "(default 100)",
     )
     src.add_argument(
-        "--inputs", type=input_file, help=".npy file of integer images (N, *input_shape)"
+        "--inputs", type=input_file, help=".npy file of integer pixels (N, *input_shape), all used"
+    )
+    add_data_args(
+        p,
+        use="simulates x_test (else x), encoded as the .snn records (see `fpgasnn inspect`)",
+        scale_default="the one the .snn records",
     )
     p.add_argument("--seed", type=count(0), default=0, help="seed of the random images (default 0)")
     p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
@@ -59,29 +66,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from fpgasnn.backends.hls.csim import run_csim
 
     _, net = project_network(args.project)
-    images = load_images(args.inputs, net) if args.inputs else None  # before the g++ compile
+    # before the g++ compile
+    images, labels, n, what = simulation_images(args, net, default_n=100)
     with keep_work_dir(args.keep_work, "fpgasnn_csim_") as work:
         res = run_csim(
             args.project,
             images,
-            n=args.images,
+            n=n,
             seed=args.seed,
             trace=not args.no_trace,
             strict=args.strict,
             threads=args.threads,
             workdir=work,
         )
-    what = "scores, class and per-step spikes" if res.traced else "scores and class"
+    how = "scores, class and per-step spikes" if res.traced else "scores and class"
+    print(f"inputs: {what}")
     print(
-        f"csim: {res.images} images, {what} compared with the golden model"
+        f"csim: {res.images} images, {how} compared with the golden model"
         f"{' (strict ap_int build)' if res.strict else ''}"
     )
     print(f"compile {res.compile_s:.1f} s, run {res.run_s:.3f} s, {res.images_per_s:.0f} images/s")
     for w in res.warnings:
         print(f"warning in generated code: {w}")
+    if labels is not None:
+        top1 = 100.0 * float(np.mean(np.asarray(res.classes) == labels))
+        print(f"top-1 on the file's labels: {top1:.2f} % ({len(labels)} images)")
     if res.ok:
         print("bit-exact: 0 mismatches")
         return 0

@@ -6,8 +6,16 @@ import argparse
 import sys
 import time
 
-from fpgasnn.cli.args import board_name, count, input_file, method_name, output_dir
+from fpgasnn.cli.args import (
+    add_data_args,
+    board_name,
+    count,
+    input_file,
+    method_name,
+    output_dir,
+)
 from fpgasnn.data import DATASETS
+from fpgasnn.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,11 +27,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "simulation and Verilator RTL simulation against the golden model, synthesize the "
         "Verilog with Yosys, and write the report. Exit status 1 if any check fails.",
     )
-    p.add_argument(
+    src = p.add_mutually_exclusive_group()
+    src.add_argument(
         "--dataset",
         default="mnist",
         choices=sorted(DATASETS),
         help="mnist (default), fashion_mnist or digits",
+    )
+    add_data_args(
+        p,
+        src,
+        use="instead of --dataset, with --model: calibration from x_train (or a draw from x), "
+        "tests and simulations on x_test (or the rest of x); the report then has no accuracy "
+        "section (it reads built-in data sets only)",
+    )
+    p.add_argument(
+        "--replace-maxpool",
+        action="store_true",
+        help="replace MaxPooling2D by average pooling (accuracy may drop; measure it)",
     )
     p.add_argument(
         "-T", "--steps", type=count(1, 64), default=4, help="wake time steps (default 4)"
@@ -74,6 +95,14 @@ def run(args: argparse.Namespace) -> int:
     from fpgasnn.flow import STEPS, FlowConfig, run_flow
     from fpgasnn.hw import HwConfig
 
+    if args.data and not args.model:
+        raise UsageError(
+            "--data needs --model (the reference model is trained on the built-in data sets only)"
+        )
+    if args.data:
+        from fpgasnn.data.userdata import read_npz
+
+        read_npz(args.data)  # a broken data file is reported now, not after TensorFlow loads
     lanes = parse_lanes(args.lanes)
     lanes = "auto192" if lanes is None else lanes
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
@@ -86,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         csim_images=args.csim_images,
         rtlsim_images=args.rtlsim_images,
         model=args.model,
+        data=args.data,
+        input_scale=1.0 / 255.0 if args.input_scale is None else args.input_scale,
+        replace_maxpool=args.replace_maxpool,
     )
     tty = sys.stdout.isatty()  # in a log file: the step lines only, no progress-bar redraws
     bar = tqdm(
@@ -117,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     )
     g, m = records["golden"].data, records["model"].data
     print(
-        f"  accuracy : quantized ANN {m['ann_q_top1_pct']:.2f} %, integer SNN {g['snn_top1_pct']:.2f} % "
+        f"  accuracy : the model {m['ann_q_top1_pct']:.2f} %, integer SNN {g['snn_top1_pct']:.2f} % "
         f"(T={records['convert'].data['T']}, {records['convert'].data['total_steps']} steps in all)"
     )
     print(f"  report   : {records['report'].summary}")

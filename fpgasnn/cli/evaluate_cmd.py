@@ -13,10 +13,10 @@ from fpgasnn.cli.args import count, output_file
 from fpgasnn.cli.convert_cmd import (
     MAX_T,
     add_common,
-    calib_draw,
     calibration,
     data_meta,
     open_source,
+    print_input,
     print_relus,
     read_floatnet,
 )
@@ -61,39 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def test_set(src, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, str]:
     """Test images, labels and what they are: the data set's test split, the user's ``x_test``, or the
     user's ``x`` less the calibration draw."""
-    from fpgasnn.cli.convert_cmd import _encode
-    from fpgasnn.errors import DataError
-
-    if src.user is None:
-        from fpgasnn.data import load_dataset
-        from fpgasnn.data.userdata import to_layout
-
-        x, y = load_dataset(args.dataset, "test")
-        what = f"{args.dataset} test images"
-        x = to_layout(np.asarray(x), src.input_shape, f"data set {args.dataset!r}")
-    else:
-        u = src.user
-        key = "x_test" if u.split else "x"
-        if (u.y_test if u.split else u.y_train) is None:
-            raise DataError(
-                f"--data {args.data}: evaluation needs labels ({'y_test' if u.split else 'y'})"
-            )
-        x = _encode(src, u.x_test, f"--data {args.data} ({key!r})", args.input_scale)
-        y = u.y_test
-        what = f"images of {args.data} {key!r}"
-        if not u.split:
-            calib_draw(src, args)
-            keep = np.setdiff1d(np.arange(len(x)), src.calib_idx)
-            if len(keep) == 0:
-                raise DataError(
-                    f"--data {args.data}: all {len(x)} images are calibration images; "
-                    "lower --calib-images or give x_train/x_test"
-                )
-            x, y = x[keep], y[keep]
-            what += f" not drawn for calibration ({len(src.calib_idx)} were)"
-    if args.test_images:
-        x, y = x[: args.test_images], y[: args.test_images]
-    return x, y, what
+    return src.data.test_set(args.test_images, calib=(args.calib_images, args.seed), labels=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,9 +71,10 @@ def run(args: argparse.Namespace) -> int:
 
     src = open_source(args)
     x, y, what = test_set(src, args)
-    kcls = np.argmax(model_logits(src.model, x, input_scale=args.input_scale), axis=1)
+    kcls = np.argmax(model_logits(src.model, x, input_scale=src.data.encoding.unit), axis=1)
     ktop1 = 100.0 * float(np.mean(kcls == y))
     print(f"{args.model} on {len(x)} {what}, method {args.method}")
+    print_input(src)
     print(f"the model as {runtime_name(src.model)} runs it: {ktop1:.2f} % top-1")
     records = []
     for T in args.steps:
@@ -126,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
             dataset=src.data_name,
             keras_classes=kcls,
         )
-        meta = {k: v for k, v in data_meta(src, args).items() if k != "calibration_indices"}
+        meta = {
+            k: v
+            for k, v in data_meta(src, args).items()
+            if k not in ("calibration_indices", "input_encoding")  # records are flat
+        }
+        meta["input_quantizer"] = src.data.encoding.quantizer
         rec.update(
             model=str(args.model),
             framework=fnet.meta["frontend"],

@@ -8,15 +8,16 @@ import contextlib
 from pathlib import Path
 
 from fpgasnn.cli.args import (
+    add_data_args,
     check_outside,
     count,
     input_file,
     input_path,
     keep_work_dir,
-    load_images,
     load_network,
     output_dir,
     project_network,
+    simulation_images,
 )
 from fpgasnn.errors import UsageError
 
@@ -40,11 +41,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-n",
         "--images",
         type=count(1, 100_000),
-        default=10,
-        help="seeded random images (default 10)",
+        default=None,
+        help="how many images: seeded random ones in the input range, or the first N of --data "
+        "(default 10)",
     )
     src.add_argument(
-        "--inputs", type=input_file, help=".npy file of integer images (N, *input_shape)"
+        "--inputs", type=input_file, help=".npy file of integer pixels (N, *input_shape), all used"
+    )
+    add_data_args(
+        p,
+        use="simulates x_test (else x), encoded as the .snn records (see `fpgasnn inspect`)",
+        scale_default="the one the .snn records",
     )
     p.add_argument("--seed", type=count(0), default=0)
     p.add_argument(
@@ -111,10 +118,9 @@ def run(args: argparse.Namespace) -> int:
         if args.keep_work:
             raise UsageError("--keep-work: a --workdir is always kept; give one or the other")
     net = load_target(target)
-    if args.inputs:
-        images = load_images(args.inputs, net)
-    else:
-        images = random_images(net, args.images, args.seed)
+    images, labels, n, what = simulation_images(args, net, default_n=10)
+    if images is None:
+        images = random_images(net, n, args.seed)
     hw = lower(net, HwConfig.make(project_lanes(target, args.lanes)))  # checks the lanes too
     with (
         contextlib.nullcontext(Path(args.workdir))
@@ -128,10 +134,16 @@ def run(args: argparse.Namespace) -> int:
     meas, model, lb = (
         np.array(v) for v in (res.cycles_measured, res.cycles_model, res.cycles_lower_bound)
     )
+    print(f"inputs: {what}")
     print(
         f"rtlsim: {res.images} images back to back, lanes {hw.lanes}, taps {hw.taps}, "
         f"{res.mismatches} mismatches"
     )
+    if labels is not None and res.ok:
+        from fpgasnn.golden import simulate
+
+        top1 = 100.0 * float(np.mean(simulate(net, images).classes == labels))
+        print(f"top-1 on the file's labels: {top1:.2f} % ({len(labels)} images; core = golden)")
     if len(meas):
         print(
             f"latency/image: measured {meas.mean():.1f} cycles, model {model.mean():.1f}, lower bound "

@@ -6,11 +6,19 @@ first, evaluation on the second), as Keras' ``load_data()`` returns them. ``y`` 
 calibration only; labels are integers (N,) or one-hot (N, K).
 
 Images: NHWC (Keras' layout), NCHW, (N, H, W) for one channel, or (N, F) flat; uint8 (0..255), other
-integers, or floats. How an input becomes the SNN's integer input (the input encoding): the model sees
-``pixels * input_scale``; integer data ARE the pixels; float data are divided by ``input_scale`` and
-rounded: ``pixels = round(x / input_scale)`` (so ``--input-scale 1/255`` takes data already divided by
-255 back to 0..255 exactly). Pixels are unsigned 8-bit when they fit 0..255, else the smallest signed or
-unsigned width up to 16 bits that holds them.
+integers, or floats. How an input becomes the SNN's integer input (the input encoding,
+:class:`InputEncoding`): the Keras model is fed ``x * input_scale`` for integer data and ``x`` itself for
+float data.
+
+- A model with no quantizer on its input sees ``pixels * input_scale``: integer data ARE the pixels;
+  float data are divided by ``input_scale`` and rounded, ``pixels = round(x / input_scale)`` (so
+  ``--input-scale 1/255`` takes data already divided by 255 back to 0..255 exactly). Pixels are
+  unsigned 8-bit when they fit 0..255, else the smallest signed or unsigned width up to 16 bits that
+  holds them.
+- A model whose first layer quantizes its input (QKeras ``QActivation(quantized_bits(...))`` or
+  ``quantized_relu(...)``): the pixels are that quantizer's integer codes, ``clip(round(v / step), lo,
+  hi)`` of the value ``v`` Keras is fed, and the SNN's first layer receives ``pixels * step``, exactly
+  the values the Keras model's quantizer passes on. The width is the quantizer's.
 
 NumPy only; no TensorFlow.
 """
@@ -118,10 +126,9 @@ def to_layout(x: np.ndarray, shape: tuple[int, ...], what: str = "data") -> np.n
 
 def encode(x: np.ndarray, input_scale: float, what: str = "data") -> tuple[np.ndarray, int, bool]:
     """Integer pixels for ``x`` (module docstring), and the pixel width and signedness they need."""
-    if x.dtype.kind == "f":
-        q = np.rint(x.astype(np.float64) / float(input_scale))
-    else:
-        q = x.astype(np.float64)
+    if x.dtype == np.uint8:  # the common case, as is (no float copy of a whole training set)
+        return x, 8, False
+    q = np.rint(x.astype(np.float64) / float(input_scale)) if x.dtype.kind == "f" else x
     lo, hi = float(q.min()), float(q.max())
     signed = lo < 0
     for bits in range(8, 17):
@@ -136,3 +143,81 @@ def encode(x: np.ndarray, input_scale: float, what: str = "data") -> tuple[np.nd
         )
     dtype = np.uint8 if not signed and bits == 8 else np.int64
     return q.astype(dtype), bits, signed
+
+
+@dataclass(frozen=True)
+class InputEncoding:
+    """How data become the SNN's integer input pixels (module docstring).
+
+    ``input_scale``: integer data ``x`` are fed to the Keras model as ``x * input_scale``.
+    ``step``/``lo``/``hi``: the model's input quantizer maps a fed value ``v`` to ``clip(round(v / step),
+    lo, hi) * step`` (rounding half to even, as TensorFlow rounds); ``step`` 0: no input quantizer.
+    ``quantizer``: what it is, for messages and the ``.snn`` metadata.
+    """
+
+    input_scale: float = 1.0 / 255.0
+    step: float = 0.0
+    lo: int = 0
+    hi: int = 0
+    quantizer: str = ""
+
+    @property
+    def unit(self) -> float:
+        """What one pixel is worth to the model: the quantizer's step, else ``input_scale``."""
+        return self.step or self.input_scale
+
+    @property
+    def width(self) -> tuple[int, bool] | None:
+        """(bits, signed) of the quantizer's codes; None without a quantizer (the data decide)."""
+        if not self.step:
+            return None
+        return pixel_width(self.lo, self.hi)
+
+    def pixels(self, x: np.ndarray, what: str = "data") -> tuple[np.ndarray, int, bool]:
+        """Integer pixels for data ``x`` (already in the SNN layout), and their width and signedness."""
+        if not self.step:
+            return encode(x, self.input_scale, what)
+        if x.dtype.kind == "f":
+            v = x.astype(np.float32)
+        else:  # as Keras is fed them: float32 data times float32 input_scale
+            v = x.astype(np.float32) * np.float32(self.input_scale)
+        q = np.clip(np.rint(v.astype(np.float64) / self.step), self.lo, self.hi)
+        bits, signed = pixel_width(self.lo, self.hi)
+        return q.astype(np.uint8 if not signed and bits <= 8 else np.int64), bits, signed
+
+    def to_meta(self) -> dict:
+        """The encoding as the ``.snn`` metadata records it (``input_encoding``)."""
+        d: dict = {"input_scale": float(self.input_scale)}
+        if self.step:
+            d.update(quantizer=self.quantizer, step=float(self.step), lo=self.lo, hi=self.hi)
+        return d
+
+    @classmethod
+    def from_meta(cls, meta: dict, input_scale: float | None = None) -> InputEncoding:
+        """The encoding a ``.snn`` file records (``input_encoding``, else its ``input_scale``, else
+        1/255); ``input_scale`` given: that one instead of the recorded one."""
+        enc = meta.get("input_encoding")
+        if not isinstance(enc, dict):
+            enc = {"input_scale": meta.get("input_scale", 1.0 / 255.0)}
+        scale = float(input_scale if input_scale is not None else enc.get("input_scale", 1 / 255))
+        if not enc.get("step"):
+            return cls(input_scale=scale)
+        return cls(
+            input_scale=scale,
+            step=float(enc["step"]),
+            lo=int(enc["lo"]),
+            hi=int(enc["hi"]),
+            quantizer=str(enc.get("quantizer", "")),
+        )
+
+
+def pixel_width(lo: int, hi: int) -> tuple[int, bool]:
+    """The narrowest (bits, signed) that holds the integers lo..hi (at least 1 bit)."""
+    signed = lo < 0
+    bits = 1
+    while True:
+        top = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+        bottom = -(1 << (bits - 1)) if signed else 0
+        if bottom <= lo and hi <= top:
+            return bits, signed
+        bits += 1

@@ -9,7 +9,10 @@ is the Keras model's own forward pass).
 
 Input encoding: the Keras model sees ``pixels * input_scale`` where ``pixels`` are the integer inputs of
 the SNN (uint8 0..255 by default, so ``input_scale = 1/255`` for a model trained on ``x / 255``).
-Images are passed channel-first (N, C, H, W) or flat (N, F) for a model with a flat input.
+Images are passed channel-first (N, C, H, W) or flat (N, F) for a model with a flat input. A model
+whose first layer is a QKeras quantizer (``QActivation(quantized_bits(8, 0))``, ...) takes that
+quantizer's integer codes as pixels instead, each worth its step (:func:`input_encoding` turns data
+into them; :class:`fpgasnn.data.userdata.InputEncoding` says how).
 
 TensorFlow is imported only when a function of this module is called.
 """
@@ -83,7 +86,7 @@ def load_model(path: str | Path):
 
 def _check(model, graph, replace_maxpool: bool) -> None:
     """Raise ONE UnsupportedLayerError for every structural problem and unsupported layer."""
-    from fpgasnn.keras.handlers import Where, handler_for
+    from fpgasnn.keras.handlers import DROPPED, FLATTEN, Where, handler_for
     from fpgasnn.keras.tf_env import is_keras3
 
     k3 = is_keras3(model)
@@ -91,14 +94,19 @@ def _check(model, graph, replace_maxpool: bool) -> None:
     for p in graph.problems:
         found.setdefault(p.layer, (p.cls, []))[1].append(p.reason)
     last = len(graph.layers) - 1
+    at_input = graph.is_chain
     for i, layer in enumerate(graph.layers):
         h = handler_for(layer, k3)
         if h is None:
             why = "no handler for this layer class"
         else:
-            why = h.check(
-                layer, Where(is_last=i == last and graph.is_chain, replace_maxpool=replace_maxpool)
+            where = Where(
+                is_last=i == last and graph.is_chain,
+                replace_maxpool=replace_maxpool,
+                at_input=at_input,
             )
+            why = h.check(layer, where)
+        at_input = at_input and h in (DROPPED, FLATTEN)
         if why is not None:
             found.setdefault(layer.name, (type(layer).__name__, []))[1].append(why)
     if found:
@@ -192,10 +200,11 @@ def from_keras(
 ) -> FloatNet:
     """Read a tf_keras / QKeras / Keras 3 model (or the path of a saved one) into a FloatNet.
 
-    ``calib_images``: integer inputs (N, C, H, W) / (N, F), or a function returning them (called only
-    if the model has plain ReLUs), that set the plain ReLUs' thresholds; ``calib_source`` says where they
-    come from (recorded in the metadata). Raises UnsupportedLayerError (every unsupported layer and
-    structural problem at once) or FrontendError.
+    ``calib_images``: the SNN's integer inputs (N, C, H, W) / (N, F), or a function returning them
+    (called only if the model has plain ReLUs), that set the plain ReLUs' thresholds; for a model with
+    an input quantizer these are its codes (``input_encoding(model, input_scale).pixels(data)``).
+    ``calib_source`` says where they come from (recorded in the metadata). Raises
+    UnsupportedLayerError (every unsupported layer and structural problem at once) or FrontendError.
     """
     from fpgasnn.keras.graph import read_graph
     from fpgasnn.keras.handlers import Builder, handler_for, input_layer
@@ -251,6 +260,7 @@ def from_keras(
         "source_model_name": model.name,
         "frontend": "keras3" if k3 else "tf_keras",
         "input_scale": float(input_scale),
+        "input_encoding": encoding_of(b.input_code, input_scale).to_meta(),
         "replace_maxpool": bool(replace_maxpool),
         "relu_levels": int(relu_levels),
         "relu_percentile": relu_percentile if relu_percentile == "auto" else float(relu_percentile),
@@ -260,6 +270,57 @@ def from_keras(
         "relu_calibration_source": calib_source if lams else "",
     }
     return FloatNet(layers, meta=meta)
+
+
+def encoding_of(code: dict | None, input_scale: float):
+    """The InputEncoding for an input quantizer's code (None: no quantizer) and the data's scale."""
+    from fpgasnn.data.userdata import InputEncoding
+
+    if code is None:
+        return InputEncoding(input_scale=float(input_scale))
+    return InputEncoding(
+        input_scale=float(input_scale),
+        step=code["step"],
+        lo=code["lo"],
+        hi=code["hi"],
+        quantizer=f"{code['quantizer']} (layer {code['layer']!r})",
+    )
+
+
+def input_encoding(model, input_scale: float = INPUT_SCALE):
+    """How data become the SNN's pixels for ``model`` (:class:`~fpgasnn.data.userdata.InputEncoding`):
+    through its input quantizer if its first computing layer is one, else ``pixels * input_scale``
+    (also when that quantizer cannot be the input encoding: :func:`from_keras` then refuses the model)."""
+    from fpgasnn.keras.graph import read_graph
+    from fpgasnn.keras.handlers import DROPPED, FLATTEN, handler_for, input_code
+    from fpgasnn.keras.tf_env import is_keras3
+
+    graph = read_graph(model)
+    if not graph.is_chain or is_keras3(model):
+        return encoding_of(None, input_scale)
+    import qkeras
+
+    for layer in graph.layers:
+        if handler_for(layer, False) in (DROPPED, FLATTEN):
+            continue
+        if isinstance(layer, qkeras.QActivation):
+            code = input_code(layer.quantizer, qkeras)
+            if not isinstance(
+                code, str
+            ):  # else from_keras refuses the model, with its other problems
+                step, lo, hi = code
+                return encoding_of(
+                    {
+                        "layer": layer.name,
+                        "quantizer": str(layer.quantizer),
+                        "step": step,
+                        "lo": lo,
+                        "hi": hi,
+                    },
+                    input_scale,
+                )
+        break
+    return encoding_of(None, input_scale)
 
 
 def as_model_input(images, shape: tuple[int, ...]) -> np.ndarray:

@@ -26,12 +26,18 @@ Mapping (Keras tensors are NHWC; FloatNet tensors are CHW):
   ``replace_maxpool``; GlobalAveragePooling2D (square input) -> FPool + FFlatten.
 - Flatten -> FFlatten (the next Dense's rows are permuted from H, W, C to C, H, W order).
 - Dropout and its kin, and a Softmax layer at the end: nothing.
+- A QKeras quantizer on the input itself (``QActivation(quantized_bits(...))`` or
+  ``QActivation(quantized_relu(...))`` before any Conv/Dense, only Dropout-like layers or a Flatten
+  between): the input encoding, no layer. Its step becomes the unit of the SNN's integer input and its
+  codes ``clip(round(x / step), lo, hi)`` the pixels (:func:`input_code`, checked against the quantizer
+  itself), so the first Conv/Dense receives exactly what the quantizer passes on. Any other activation
+  there is refused (it would have no Conv/Dense before it to become neurons of).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,6 +53,8 @@ class Where:
 
     is_last: bool
     replace_maxpool: bool
+    at_input: bool = False
+    """Only the input (and layers that compute nothing: Dropout & kin, Flatten) comes before it."""
 
 
 @dataclass
@@ -59,6 +67,28 @@ class Builder:
     flat_from: tuple[int, int, int] | None = None  # (H, W, C) flattened, until the next Dense
     foldable: bool = False  # the last layer emitted is a Conv/Dense with no activation after it
     pending: set[str] = field(default_factory=set)  # plain ReLUs whose threshold calibration sets
+    input_code: dict | None = None  # the input quantizer: layer, quantizer, step, lo, hi
+
+    @property
+    def at_input(self) -> bool:
+        """Nothing that computes has been emitted yet (only the input and flattening)."""
+        return all(isinstance(x, (FInput, FFlatten)) for x in self.layers)
+
+    def set_input_code(self, layer_name: str, quantizer: str, code: tuple[float, int, int]) -> None:
+        """The input quantizer becomes the input encoding: the FInput's unit is its step."""
+        from fpgasnn.data.userdata import pixel_width
+
+        step, lo, hi = code
+        bits, signed = pixel_width(lo, hi)
+        old = self.layers[0]
+        self.layers[0] = FInput(old.name, old.shape, scale=step, bits=bits, signed=signed)
+        self.input_code = {
+            "layer": layer_name,
+            "quantizer": quantizer,
+            "step": step,
+            "lo": lo,
+            "hi": hi,
+        }
 
     def emit(self, layer, foldable: bool = False) -> None:
         self.layers.append(layer)
@@ -115,7 +145,16 @@ def _act_name(fn) -> str:
     return getattr(fn, "__name__", None) or str(fn)
 
 
+ON_INPUT = (
+    "an activation directly on the input (no Conv2D/Dense before it to become neurons of); "
+    "only a QKeras quantizer, QActivation(quantized_bits(...)) or QActivation(quantized_relu(...)), "
+    "can be there: it becomes the input encoding"
+)
+
+
 def _check_activation(name: str, where: Where) -> str | None:
+    if name in ("relu", "relu6") and where.at_input:
+        return ON_INPUT
     if name in ("linear", "relu", "relu6") or (name == "softmax" and where.is_last):
         return None
     if name == "softmax":
@@ -135,7 +174,8 @@ def _fused(check_layer: Callable[[Any], str | None]) -> Callable[[Any, Where], s
         why = check_layer(layer)
         if why is not None:
             return why
-        act = _check_activation(_act_name(layer.activation), where)
+        # the layer itself computes: its fused activation is not on the input
+        act = _check_activation(_act_name(layer.activation), replace(where, at_input=False))
         return None if act is None else f"fused {act}"
 
     return check
@@ -228,6 +268,8 @@ def _check_bn(layer, where: Where) -> str | None:
 
 
 def _check_relu(layer, where: Where) -> str | None:
+    if where.at_input:
+        return ON_INPUT
     slope = float(_np(layer.negative_slope))
     if slope != 0.0:
         return f"negative_slope {slope:g} (a leaky ReLU has no spiking equivalent here)"
@@ -335,16 +377,72 @@ def _nothing(b: Builder, layer) -> None:
 
 
 def _check_cfs(layer, where: Where) -> str | None:
-    return None
+    return ON_INPUT if where.at_input else None
 
 
 def _build_cfs(b: Builder, layer) -> None:
     b.emit_act(FAct(layer.name, levels=layer.levels, lam=layer.lam(), shift=layer.shift))
 
 
-def _qactivation(quantized_relu: type) -> Handler:
+def input_code(q, qkeras) -> tuple[float, int, int] | str:
+    """(step, lo, hi) of a QKeras quantizer on the model's input: it maps a value ``x`` to
+    ``clip(round(x / step), lo, hi) * step``; or why it cannot be the input encoding. The mapping read
+    from the quantizer's settings is checked against the quantizer itself on every code and every
+    midpoint between codes (TensorFlow rounds halves to even, as NumPy's ``rint``)."""
+    what = f"input quantizer {str(q)!r}"
+    if isinstance(q, qkeras.quantized_bits):
+        if isinstance(q.alpha, str):
+            return f"{what}: alpha={q.alpha!r} scales by each batch's values, not a fixed grid"
+        if q.use_stochastic_rounding:
+            return f"{what}: stochastic rounding"
+        unsigned = int(q.bits) - int(bool(q.keep_negative))
+        if unsigned <= 0:
+            return f"{what}: 1 bit keeps only the sign, not a fixed-point code"
+        m, m_i = 2.0**unsigned, 2.0 ** float(np.asarray(q.integer))
+        alpha = 1.0 if q.alpha is None else float(np.asarray(q.alpha))
+        if not alpha > 0:
+            return f"{what}: alpha {alpha:g} (need > 0)"
+        step = alpha * m_i / m
+        lo = int(-m + int(bool(q.symmetric))) if q.keep_negative else 0
+        hi = int(m) - 1
+    elif isinstance(q, qkeras.quantized_relu):
+        if q.negative_slope or q.use_sigmoid or q.use_stochastic_rounding:
+            return f"{what}: negative_slope, sigmoid or stochastic rounding"
+        if q.relu_upper_bound and not q.is_quantized_clip:
+            return f"{what}: relu_upper_bound (a clip between the codes)"
+        m, m_i = 2.0 ** int(q.bits), 2.0 ** float(np.asarray(q.integer))
+        step, lo, hi = m_i / m, 0, int(m) - 1
+    else:
+        return (
+            f"quantizer {_act_name(q)!r} on the input (need quantized_bits or quantized_relu: "
+            "a fixed-point grid the SNN's integer pixels can hold)"
+        )
+    if float(getattr(q, "qnoise_factor", 1.0)) != 1.0:
+        return f"{what}: qnoise_factor != 1 (it passes unquantized values on)"
+    if hi - lo >= 1 << 16:
+        return f"{what}: {hi - lo + 1} codes need more than the SNN input's 16 bits"
+    k = np.arange(2 * (lo - 2), 2 * (hi + 3))  # every code and every midpoint, a little beyond
+    probe = (k * (step / 2)).astype(np.float32)
+    got = np.asarray(q(probe), dtype=np.float64)
+    want = np.clip(np.rint(probe.astype(np.float64) / step), lo, hi) * step
+    bad = np.flatnonzero(got != want)
+    if bad.size:
+        i = bad[0]
+        return (
+            f"{what} does not map exactly onto integer pixels: for x = {probe[i]:.9g} it gives "
+            f"{got[i]:.9g}, clip(round(x / {step:g}), {lo}, {hi}) * {step:g} = {want[i]:.9g}"
+        )
+    return float(step), int(lo), int(hi)
+
+
+def _qactivation(qkeras) -> Handler:
+    quantized_relu = qkeras.quantized_relu
+
     def check(layer, where: Where) -> str | None:
         q = layer.quantizer
+        if where.at_input:
+            code = input_code(q, qkeras)
+            return code if isinstance(code, str) else None
         if isinstance(q, quantized_relu):
             if (
                 q.negative_slope
@@ -361,6 +459,12 @@ def _qactivation(quantized_relu: type) -> Handler:
 
     def build(b: Builder, layer) -> None:
         q = layer.quantizer
+        if b.at_input:
+            code = input_code(q, qkeras)
+            if isinstance(code, str):
+                raise FrontendError(f"layer {layer.name!r}: {code}")
+            b.set_input_code(layer.name, str(q), code)
+            return
         if not isinstance(q, quantized_relu):
             b.plain_relu(layer.name)
             return
@@ -426,7 +530,7 @@ def registry(keras3: bool) -> dict[type, Handler]:
             {
                 qkeras.QConv2D: CONV,
                 qkeras.QDense: DENSE,
-                qkeras.QActivation: _qactivation(qkeras.quantized_relu),
+                qkeras.QActivation: _qactivation(qkeras),
                 ClipFloorShift: CLIP_FLOOR_SHIFT,
             }
         )

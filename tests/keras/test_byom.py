@@ -316,3 +316,101 @@ def test_auto_percentile_picks_the_best_candidate(K, digits):
         assert agree(auto) >= agree(
             from_keras(model, calib_images=calib, relu_levels=2, relu_percentile=p)
         )
+
+
+@pytest.mark.parametrize(
+    "quantizer, step, lo, hi, bits, signed",
+    [
+        ("quantized_bits(8, 0)", 1 / 128, -128, 127, 8, True),
+        ("quantized_bits(6, 2, keep_negative=False)", 1 / 16, 0, 63, 6, False),
+        ("quantized_relu(8, 0)", 1 / 256, 0, 255, 8, False),
+    ],
+)
+def test_input_quantizer_becomes_the_input_encoding(
+    K, digits, quantizer, step, lo, hi, bits, signed
+):
+    """A quantizer right after the Input (a Dropout between) is the input encoding: its codes are the
+    SNN's pixels, each worth its step, so the first layer receives exactly what Keras' quantizer
+    passes on; the rest of the network sees the same values as Keras."""
+    from qkeras import QActivation
+
+    from fpgasnn.keras.evaluate import keras_logits
+    from fpgasnn.keras.frontend import from_keras, input_encoding
+
+    L = K.layers
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1), name="pixels"),
+            L.Dropout(0.2),
+            QActivation(quantizer, name="in_q"),
+            L.Conv2D(6, 3, activation="relu", name="c"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="inq",
+    )
+    x = digits[0]  # uint8, fed to Keras as x / 255
+    fed = x.transpose(0, 2, 3, 1).astype(np.float32) * np.float32(1 / 255)
+    enc = input_encoding(model, 1 / 255)
+    assert (enc.step, enc.lo, enc.hi, enc.width) == (step, lo, hi, (bits, signed))
+    assert "in_q" in enc.quantizer
+    px, b, s = enc.pixels(x)
+    assert (b, s) == (bits, signed) and px.dtype.kind in "iu"
+    seen = K.Model(model.inputs, model.get_layer("in_q").output)(fed).numpy()
+    np.testing.assert_array_equal(px.transpose(0, 2, 3, 1) * step, seen)  # exactly, not close
+    net = from_keras(model, calib_images=px, relu_percentile=100.0)
+    assert net.input.scale == step and (net.input.bits, net.input.signed) == (bits, signed)
+    assert [type(layer) for layer in net.layers] == [FInput, FConv, FAct, FFlatten, FDense]
+    assert net.meta["input_encoding"] == enc.to_meta()
+    # the integer pixels fed to Keras (pixels * step) give Keras' own outputs on the raw data (up to
+    # the float summation order of different batch sizes)
+    np.testing.assert_allclose(
+        keras_logits(model, px, input_scale=step),
+        np.asarray(model(fed, training=False)),
+        rtol=0,
+        atol=1e-5,
+    )
+    a, b = net.forward(px, quantized=False), np.asarray(model(fed, training=False))
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)  # threshold at the maximum: float view
+    # float data take the same route (Keras is fed the floats themselves)
+    fpx, _, _ = enc.pixels(fed.transpose(0, 3, 1, 2))
+    assert np.mean(fpx == px) > 0.999
+
+
+def test_input_quantizer_that_cannot_map_is_one_error(K):
+    """A data-dependent scale, a power-of-two quantizer and a plain ReLU on the input are refused,
+    each with its reason, in the one error with the model's other problems."""
+    from qkeras import QActivation
+
+    from fpgasnn.keras.frontend import from_keras
+
+    L = K.layers
+
+    def model(first, name):
+        return K.Sequential(
+            [
+                L.InputLayer((8, 8, 1)),
+                first,
+                L.Conv2D(4, 3, name="c"),
+                L.LeakyReLU(name="leaky"),
+                L.Flatten(),
+                L.Dense(10, name="o"),
+            ],
+            name=name,
+        )
+
+    cases = [
+        (
+            QActivation("quantized_bits(4, 0, alpha='auto')", name="qa"),
+            "alpha='auto' scales by each batch's values, not a fixed grid",
+        ),
+        (QActivation("quantized_po2(4)", name="qa"), "'quantized_po2(4)' on the input (need"),
+        (L.ReLU(name="qa"), "an activation directly on the input"),
+    ]
+    for i, (first, why) in enumerate(cases):
+        with pytest.raises(UnsupportedLayerError) as e:
+            from_keras(model(first, f"m{i}"), calib_images=np.zeros((4, 1, 8, 8), np.uint8))
+        lines = str(e.value).splitlines()
+        assert lines[0] == f"model 'm{i}' cannot be converted, 2 layer(s) with problems:"
+        assert lines[1].startswith(f"  'qa' ({type(first).__name__}): ") and why in lines[1]
+        assert lines[2] == "  'leaky' (LeakyReLU): no handler for this layer class"
