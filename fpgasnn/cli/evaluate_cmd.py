@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
     ktop1 = 100.0 * float(np.mean(kcls == y))
     print(f"{args.model} on {len(x)} {what}, method {args.method}")
     print_input(src)
-    print(f"the model as {runtime_name(src.model)} runs it: {ktop1:.2f} % top-1")
+    who = runtime_name(src.model)
+    print(f"the model as {who} runs it: {ktop1:.2f} % top-1")
     records = []
     for T in args.steps:
         fnet = read_floatnet(src, args, T)
@@ -114,11 +115,11 @@ def run(args: argparse.Namespace) -> int:
         if args.steps[0] == T:
             print_relus(fnet)
         line = (
-            f"T={T} (total {rec['total_steps']} steps): Keras {rec['keras_top1_pct']:.2f} %  "
+            f"T={T} (total {rec['total_steps']} steps): {who} {rec['keras_top1_pct']:.2f} %  "
             f"ANN float {rec['ann_float_top1_pct']:.2f} %  "
             f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  "
             f"ANN int-weight {rec['ann_int_top1_pct']:.2f} %  SNN {rec['snn_top1_pct']:.2f} %  "
-            f"gap {rec['gap_pp']:+.2f} pp  SNN = Keras on {rec['keras_agree_pct']:.2f} %"
+            f"gap {rec['gap_pp']:+.2f} pp  SNN = {who} on {rec['keras_agree_pct']:.2f} %"
         )
         if "snn_float_top1_pct" in rec:
             line += (
