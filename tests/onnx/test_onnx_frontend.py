@@ -250,3 +250,21 @@ def test_not_an_onnx_file(tmp_path, capsys):
 def test_helper_graph_is_valid_onnx():
     for m in (qcfs_cnn(), relu_cnn(), three_unsupported()):
         onnx.checker.check_model(m, full_check=True)
+
+
+def test_cli_evaluate_reports_the_model_as_onnxruntime_runs_it(tmp_path, capsys):
+    import json
+
+    from fpgasnn.data import load_dataset
+
+    path, js = tmp_path / "q.onnx", tmp_path / "r.json"
+    onnx.save(qcfs_cnn(), path)
+    args = ["evaluate", str(path), "--dataset", "digits", "-T", "2", "--test-images", "60"]
+    assert main([*args, "--no-float-sim", "--json", str(js)]) == 0
+    out = capsys.readouterr().out
+    assert "the model as onnxruntime runs it" in out and "SNN = onnxruntime on" in out
+    (rec,) = json.loads(js.read_text())
+    assert rec["framework"] == "onnx" and rec["T"] == 2
+    x, y = load_dataset("digits", "test")
+    top1 = 100 * np.mean(np.argmax(onnx_logits(qcfs_cnn(), x[:60]), axis=1) == y[:60])
+    assert rec["keras_top1_pct"] == pytest.approx(top1)
