@@ -173,8 +173,12 @@ def _lanes_axis(text: str) -> tuple[str, ...]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from fpgasnn.errors import UsageError
     from fpgasnn.sweep.run import run_sweep
     from fpgasnn.sweep.space import SweepConfig
+
+    if args.workers is not None and args.scheduler != "local":
+        raise UsageError("--workers: only for --scheduler local (a cluster's workers are its own)")
 
     cfg = SweepConfig(
         dataset=args.dataset,

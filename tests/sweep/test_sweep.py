@@ -196,3 +196,28 @@ def test_synthesis_chooses_and_builds_the_best_point_per_board(model, tmp_path):
     assert best.count("<tr") == 1 + 2 and "ulx3s-85f" in best
     for ident in ("plot-snn-top1-pct-vs-latency-us", "plot-snn-top1-pct-vs-lut"):
         assert f'id="{ident}"' in dom
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--board", "nope"], "argument --board: unknown board 'nope'; known boards: "),
+        (["-T", "1,1"], "argument -T/--steps: a value repeats in '1,1'"),
+        (
+            ["--lanes", "16,autoX"],
+            "--lanes 'autoX': lanes: expected auto followed by a lane budget",
+        ),
+        (["--lanes", "4,4"], "--lanes: a policy repeats in '4,4'"),
+        (["--workers", "2", "--scheduler", "synchronous"], "--workers: only for --scheduler local"),
+    ],
+)
+def test_cli_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, argv, message):
+    from fpgasnn.cli import main
+
+    model = tmp_path / "m.h5"
+    model.write_bytes(b"never read")
+    out = tmp_path / "out"
+    assert main(["sweep", str(model), *argv, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("fpgasnn sweep: error: ") and message in err and err.count("\n") == 1
+    assert not out.exists()
