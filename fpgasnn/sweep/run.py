@@ -117,9 +117,10 @@ def run_sweep(
 def build_best_projects(
     best: dict[str, dict], results: dict, g: Graph, folder: Path
 ) -> dict[str, Path]:
-    """The project of each board's best point in ``folder/BOARD``: ``fpgasnn build``'s project for a
-    Xilinx board; the Verilog core (``rtl/``) and the network for an ECP5 board (``fpgasnn pnr``
-    places the core); both with ``sweep_point.json``, the point's record."""
+    """The project of each board's best point in ``folder/BOARD``, written whole: ``fpgasnn build``'s
+    project for a Xilinx board; for an ECP5 board (no HLS project exists for it) the Verilog core
+    (``rtl/``, the input of :func:`fpgasnn.pnr.flow.place_and_route`) and ``network.snn``; both with
+    ``sweep_point.json``, the point's record."""
     import base64
 
     from fpgasnn.backends.plan import merge_plans, write_plan
