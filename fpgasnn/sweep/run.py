@@ -72,7 +72,6 @@ def run_sweep(
     if not model.is_file():
         raise UsageError(f"model {str(model)!r}: no such file")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     cache = Path(cache_dir) if cache_dir is not None else out / "cache"
     data = model.read_bytes()
     g = build_graph(cfg, model, file_sha256(model))
@@ -81,6 +80,7 @@ def run_sweep(
         g, data, cache, scheduler=scheduler, workers=workers, progress=progress
     )
     wall = time.perf_counter() - t0
+    out.mkdir(parents=True, exist_ok=True)
     records = []
     for p, key in g.point_keys:
         r = results[key]
