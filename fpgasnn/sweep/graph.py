@@ -131,25 +131,37 @@ def _delayed(g: Graph, cache_dir: str | None, model: bytes):
     return made
 
 
+WEIGHTS = {"convert": 200, "evaluate": 20, "hw": 20, "synth": 600, "pnr": 3000, "point": 1}
+"""Rough relative cost of each kind of task: the progress bar advances by these, so its ETA does not
+take a second's worth of point records for the pace of minutes-long syntheses."""
+
+
 class _Bar:
-    def __init__(self, total: int, enabled: bool) -> None:
+    def __init__(self, kinds: list[str], enabled: bool) -> None:
         from tqdm import tqdm
 
+        self.tasks, self.done_tasks, self.failed = len(kinds), 0, 0
         self.bar = tqdm(
-            total=total,
-            unit="task",
+            total=sum(WEIGHTS[k] for k in kinds),
             desc="sweep",
             disable=not enabled,
             file=sys.stderr,
             dynamic_ncols=True,
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n}/{total} tasks "
-            "[{elapsed} elapsed, ETA {remaining}]",
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed} elapsed, ETA {remaining}]",
+        )
+        self._post()
+
+    def _post(self) -> None:
+        failed = f", {self.failed} failed" if self.failed else ""
+        self.bar.set_description_str(
+            f"sweep {self.done_tasks}/{self.tasks} tasks{failed}", refresh=False
         )
 
     def done(self, result: dict) -> None:
-        self.bar.update(1)
-        if not result.get("ok", True):
-            self.bar.set_postfix_str("failures recorded", refresh=False)
+        self.done_tasks += 1
+        self.failed += not result.get("ok", True)
+        self._post()
+        self.bar.update(WEIGHTS[result["kind"]])
 
     def close(self) -> None:
         self.bar.close()
@@ -169,7 +181,7 @@ def execute(
     cache = None if cache_dir is None else str(Path(cache_dir).resolve())
     made = _delayed(g, cache, model)
     keys = list(made)
-    bar = _Bar(len(keys), progress)
+    bar = _Bar([g.nodes[k].kind for k in keys], progress)
     try:
         if scheduler == "synchronous":
             import dask
