@@ -61,10 +61,17 @@ def describe(net) -> str:
         f"{total} parameters"
     )
     if net.meta:
-        lines.append("meta: " + ", ".join(f"{k}={v}" for k, v in sorted(net.meta.items())))
+        lines.append("meta: " + ", ".join(f"{k}={_short(v)}" for k, v in sorted(net.meta.items())))
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     print(describe(load_network(args.net)))
     return 0
+
+
+def _short(v) -> str:
+    """A metadata value for one line: a long list (e.g. calibration indices) as its ends and length."""
+    if isinstance(v, (list, tuple)) and len(v) > 8:
+        return f"[{v[0]}, {v[1]}, {v[2]}, ..., {v[-1]}] ({len(v)} values)"
+    return str(v)
