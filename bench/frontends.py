@@ -21,7 +21,8 @@ including calibration (``convert_s``). Calibration: ``--calib-images`` training 
 
 PyTorch through ONNX (issue 17), model ``qcfs_pytorch`` (framework ``pytorch-onnx``; needs the ``torch``
 extra): a PyTorch CNN with the papers' QCFS activation (``floor(clamp(x / lam, 0, 1) * L + 0.5) / L *
-lam``, L = 4, trainable lam, straight-through floor), conv16 - QCFS - avgpool - conv32 - BN - QCFS -
+lam``, L = 4, trainable lam starting at ``--torch-lam-init`` (default 2, as fpgasnn's reference
+models), straight-through floor), conv16 - QCFS - avgpool - conv32 - BN - QCFS -
 avgpool - fc128 - QCFS - fc10, trained here (same images and epochs), exported with ``torch.onnx``
 (TorchScript exporter) and read back from the ``.onnx`` file. Its records carry ``torch_top1_pct`` (the
 model as PyTorch runs it), ``onnxruntime_top1_pct`` and ``torch_agree_pct`` instead of the Keras keys,
@@ -239,7 +240,7 @@ def run_one(name: str, dataset: str, args, workdir: Path) -> list[dict]:
     return recs
 
 
-def torch_qcfs_cnn(levels: int = 4):
+def torch_qcfs_cnn(levels: int = 4, lam: float = 2.0):
     """The PyTorch QCFS CNN of the module docstring (``export = True``: a plain floor for export)."""
     import torch
     from torch import nn
@@ -254,7 +255,7 @@ def torch_qcfs_cnn(levels: int = 4):
             return g
 
     class QCFS(nn.Module):
-        def __init__(self, levels: int, lam: float = 4.0):
+        def __init__(self, levels: int, lam: float):
             super().__init__()
             self.up = nn.Parameter(torch.tensor([lam]))
             self.levels = levels
@@ -271,14 +272,14 @@ def torch_qcfs_cnn(levels: int = 4):
         def __init__(self):
             super().__init__()
             self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
-            self.act1 = QCFS(levels)
+            self.act1 = QCFS(levels, lam)
             self.pool1 = nn.AvgPool2d(2)
             self.conv2 = nn.Conv2d(16, 32, 3, padding=1, bias=False)
             self.bn2 = nn.BatchNorm2d(32)
-            self.act2 = QCFS(levels)
+            self.act2 = QCFS(levels, lam)
             self.pool2 = nn.AvgPool2d(2)
             self.fc3 = nn.Linear(32 * 7 * 7, 128)
-            self.act3 = QCFS(levels)
+            self.act3 = QCFS(levels, lam)
             self.fc4 = nn.Linear(128, 10)
 
         def forward(self, x):
@@ -301,22 +302,28 @@ def run_pytorch(name: str, dataset: str, args, workdir: Path) -> list[dict]:
 
     torch.manual_seed(0)
     torch.set_num_threads(2)
-    net = torch_qcfs_cnn()
+    net = torch_qcfs_cnn(lam=args.torch_lam_init)
     x, y = load_dataset(dataset, "train")
-    xs = torch.tensor(x[: args.train_images].astype(np.float32) / 255.0)
-    ys = torch.tensor(np.asarray(y[: args.train_images]), dtype=torch.long)
-    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
-    t0 = time.perf_counter()
-    net.train()
-    for _ in range(args.epochs):
-        perm = torch.randperm(len(xs))
-        for i in range(0, len(xs), 128):
-            idx = perm[i : i + 128]
-            opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(net(xs[idx]), ys[idx])
-            loss.backward()
-            opt.step()
-    train_s = time.perf_counter() - t0
+    weights = workdir / f"{name}_{dataset}_lam{args.torch_lam_init:g}.pt"
+    if weights.exists():  # --models-dir: trained by an earlier run with the same settings
+        net.load_state_dict(torch.load(weights))
+        train_s = -1.0
+    else:
+        xs = torch.tensor(x[: args.train_images].astype(np.float32) / 255.0)
+        ys = torch.tensor(np.asarray(y[: args.train_images]), dtype=torch.long)
+        opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+        t0 = time.perf_counter()
+        net.train()
+        for _ in range(args.epochs):
+            perm = torch.randperm(len(xs))
+            for i in range(0, len(xs), 128):
+                idx = perm[i : i + 128]
+                opt.zero_grad()
+                loss = torch.nn.functional.cross_entropy(net(xs[idx]), ys[idx])
+                loss.backward()
+                opt.step()
+        train_s = time.perf_counter() - t0
+        torch.save(net.state_dict(), weights)
     net.eval()
     for m in net.modules():
         if hasattr(m, "export"):
@@ -385,6 +392,7 @@ def run_pytorch(name: str, dataset: str, args, workdir: Path) -> list[dict]:
             "train_images": args.train_images,
             "epochs": args.epochs,
             "train_s": round(train_s, 1),
+            "lam_init": args.torch_lam_init,
             "activations": "/".join(
                 f"{k}=L{v['levels']},lam{v['lam']:.4g}" for k, v in fnet.meta["activations"].items()
             ),
@@ -428,6 +436,13 @@ def main() -> None:
         default=",".join(f"{m}:{t}" for m, t in TORCH_CONFIGS),
         type=lambda t: [(c.split(":")[0], int(c.split(":")[1])) for c in t.split(",")],
         help="method:T pairs for the PyTorch models (default best:1,best:2,best:4)",
+    )
+    ap.add_argument(
+        "--torch-lam-init",
+        type=float,
+        default=2.0,
+        help="initial QCFS threshold lambda of the PyTorch models (default 2, as the reference "
+        "Keras models)",
     )
     ap.add_argument(
         "--models-dir",
