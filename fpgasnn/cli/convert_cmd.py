@@ -208,6 +208,17 @@ def print_input(src: Source) -> None:
         )
 
 
+def print_maxpool(fnet) -> None:
+    """One line naming the max pooling layers ``--replace-maxpool`` turned into average pooling."""
+    names = fnet.meta.get("maxpool_replaced") or []
+    if names:
+        print(
+            f"max pooling replaced by average pooling (--replace-maxpool): "
+            f"{', '.join(repr(n) for n in names)}; the ANN float figure of `fpgasnn evaluate` "
+            "measures what that costs against your model"
+        )
+
+
 def print_relus(fnet) -> None:
     lams = fnet.meta.get("relu_thresholds", {})
     if lams:
@@ -264,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
         f"weights, calibration {net.meta.get('calib_s', 0.0):.1f} s"
     )
     print_input(src)
+    print_maxpool(fnet)
     print_relus(fnet)
     if src.calib_idx is not None:
         print(

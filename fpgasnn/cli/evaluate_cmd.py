@@ -17,6 +17,7 @@ from fpgasnn.cli.convert_cmd import (
     data_meta,
     open_source,
     print_input,
+    print_maxpool,
     print_relus,
     read_floatnet,
 )
@@ -113,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         )
         records.append(rec)
         if args.steps[0] == T:
+            print_maxpool(fnet)
             print_relus(fnet)
         line = (
             f"T={T} (total {rec['total_steps']} steps): {who} {rec['keras_top1_pct']:.2f} %  "

@@ -93,6 +93,21 @@ class DataSource:
             self.bits, self.signed = max(self.bits, bits), self.signed or signed
         return q
 
+    def _dataset_pixels(self, x: np.ndarray) -> np.ndarray:
+        try:
+            return self.pixels(x, f"data set {self.dataset!r}")
+        except DataError:
+            from fpgasnn.data import dataset_info
+
+            def hwc(s):
+                return f"{s[1]}x{s[2]}x{s[0]}" if len(s) == 3 else f"{s[0]} values"
+
+            raise DataError(
+                f"--dataset {self.dataset}: its images are {hwc(dataset_info(self.dataset).shape)}, "
+                f"the model's input is {hwc(self.shape)}; give your own images with --data "
+                "FILE.npz (arrays x, y)"
+            ) from None
+
     def _key(self, test: bool) -> str:
         u = self.user
         return ("x_test" if test else "x_train") if u.split else "x"
@@ -108,7 +123,7 @@ class DataSource:
                 from fpgasnn.data import load_dataset
 
                 x, y = load_dataset(self.dataset, "train")
-                self._train = (self.pixels(x, f"data set {self.dataset!r}"), y)
+                self._train = (self._dataset_pixels(x), y)
         return self._train
 
     @property
@@ -137,7 +152,7 @@ class DataSource:
 
             x, y = load_dataset(self.dataset, "test")
             what = f"{self.dataset} test images"
-            x = self.pixels(x, f"data set {self.dataset!r}")
+            x = self._dataset_pixels(x)
         else:
             u = self.user
             key = self._key(True)

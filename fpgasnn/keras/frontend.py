@@ -262,6 +262,7 @@ def from_keras(
         "input_scale": float(input_scale),
         "input_encoding": encoding_of(b.input_code, input_scale).to_meta(),
         "replace_maxpool": bool(replace_maxpool),
+        "maxpool_replaced": list(b.maxpool_replaced),
         "relu_levels": int(relu_levels),
         "relu_percentile": relu_percentile if relu_percentile == "auto" else float(relu_percentile),
         "relu_percentiles": chosen,

@@ -68,6 +68,9 @@ class Builder:
     foldable: bool = False  # the last layer emitted is a Conv/Dense with no activation after it
     pending: set[str] = field(default_factory=set)  # plain ReLUs whose threshold calibration sets
     input_code: dict | None = None  # the input quantizer: layer, quantizer, step, lo, hi
+    maxpool_replaced: list[str] = field(
+        default_factory=list
+    )  # MaxPooling2D read as average pooling
 
     @property
     def at_input(self) -> bool:
@@ -317,6 +320,11 @@ def _build_pool(b: Builder, layer) -> None:
     b.shape = (h // k, w // k, c)
 
 
+def _build_maxpool(b: Builder, layer) -> None:
+    _build_pool(b, layer)
+    b.maxpool_replaced.append(layer.name)
+
+
 def _check_maxpool(layer, where: Where) -> str | None:
     why = _check_pool(layer)
     if why is None and not where.replace_maxpool:
@@ -481,7 +489,7 @@ BATCHNORM = Handler(_check_bn, _build_bn)
 RELU = Handler(_check_relu, _build_relu)
 ACTIVATION = Handler(_check_act_layer, _build_act_layer)
 AVGPOOL = Handler(lambda layer, where: _check_pool(layer), _build_pool)
-MAXPOOL = Handler(_check_maxpool, _build_pool)
+MAXPOOL = Handler(_check_maxpool, _build_maxpool)
 GLOBALAVG = Handler(_check_gap, _build_gap)
 FLATTEN = Handler(_check_flatten, _build_flatten)
 SOFTMAX = Handler(_check_softmax, _nothing)
