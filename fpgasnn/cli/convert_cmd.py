@@ -83,7 +83,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
         metavar="P|auto",
         help="a plain ReLU's threshold is the P-th percentile of its positive outputs on "
         "the calibration images; auto (default): per layer, the percentile among "
-        "95..100 whose quantized network agrees best with the float one on them",
+        "90..100 whose quantized network's outputs are closest to the float one's on them "
+        "(mean softmax KL divergence)",
     )
     p.add_argument(
         "--replace-maxpool",

@@ -286,9 +286,9 @@ def test_keras3_file_loads(K3, tmp_path, digits):
 
 
 def test_auto_percentile_picks_the_best_candidate(K, digits):
-    """One plain ReLU: "auto" keeps the candidate whose quantized network agrees most with the float
-    network on the calibration images."""
-    from fpgasnn.keras.frontend import AUTO_PERCENTILES, from_keras
+    """One plain ReLU: "auto" keeps the candidate whose quantized network's outputs are closest to
+    the float network's on the calibration images (smallest mean softmax KL divergence)."""
+    from fpgasnn.keras.frontend import AUTO_PERCENTILES, from_keras, output_divergence
 
     L = K.layers
     model = K.Sequential(
@@ -304,18 +304,20 @@ def test_auto_percentile_picks_the_best_candidate(K, digits):
     model.fit(digits[0].transpose(0, 2, 3, 1) / 255.0, digits[1], epochs=2, verbose=0)
     calib = digits[0][:300]
     ref = from_keras(model, calib_images=calib, relu_percentile=100).forward(calib, quantized=False)
-    ref = ref.argmax(1)  # threshold at the maximum: the clipped view is the float network
+    # threshold at the maximum: the clipped view is the float network
 
-    def agree(net):
-        return np.mean(net.forward(calib).argmax(1) == ref)
+    def divergence(net):
+        return output_divergence(ref, net.forward(calib))
 
     auto = from_keras(model, calib_images=calib, relu_levels=2, relu_percentile="auto")
     chosen = auto.meta["relu_percentiles"]["c/relu"]
     assert chosen in AUTO_PERCENTILES and auto.meta["relu_percentile"] == "auto"
-    for p in AUTO_PERCENTILES:
-        assert agree(auto) >= agree(
-            from_keras(model, calib_images=calib, relu_levels=2, relu_percentile=p)
-        )
+    scores = {
+        p: divergence(from_keras(model, calib_images=calib, relu_levels=2, relu_percentile=p))
+        for p in AUTO_PERCENTILES
+    }
+    assert divergence(auto) == min(scores.values()) == scores[chosen]
+    assert output_divergence(ref, ref) == 0.0
 
 
 @pytest.mark.parametrize(
