@@ -28,6 +28,11 @@ avgpool - fc128 - QCFS - fc10, trained here (same images and epochs), exported w
 model as PyTorch runs it), ``onnxruntime_top1_pct`` and ``torch_agree_pct`` instead of the Keras keys,
 for ``--torch-configs`` (default best at T = 1, 2, 4).
 
+``--validation`` (prints only, writes nothing): for the float models, the 4-level quantized ANN on
+training images 50000-59999 (no model here trains on them) with ``auto`` ReLU thresholds chosen by the
+current rule (softmax KL divergence to the float network) and by the first rule (top-1 agreement):
+where the rule was chosen, away from the test split.
+
 Writes bench/results/frontends.json (flat records).
 """
 
@@ -166,6 +171,52 @@ def train(name: str, dataset: str, n_train: int, epochs: int, workdir: Path):
     train_s = time.perf_counter() - t0
     model.save(path)
     return load_model(path), fw, train_s
+
+
+VALIDATION = slice(50000, 60000)
+"""Training images no bench model trains on (``--train-images`` <= 50000): where choices are judged."""
+
+
+def validate_relu_rule(name: str, dataset: str, args, workdir: Path) -> None:
+    """``--validation``: the L = 4 quantized ANN of a float model (what its plain ReLUs become) on
+    training images 50000-59999, with ``auto`` thresholds chosen by the current rule (smallest
+    softmax KL divergence to the float network) and by the first rule (most top-1 agreement), the same
+    11 candidates and 512 calibration images. Prints only (no records): the test split stays
+    untouched by the choice."""
+    from unittest import mock
+
+    from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.data import load_dataset
+    from fpgasnn.keras import frontend
+    from fpgasnn.keras.evaluate import keras_logits
+
+    model, _, _ = train(name, dataset, args.train_images, args.epochs, workdir)
+    x, y = load_dataset(dataset, "train")
+    if args.train_images > VALIDATION.start:
+        raise SystemExit("--validation needs --train-images <= 50000")
+    xv, yv = x[VALIDATION], y[VALIDATION]
+    kv = np.argmax(keras_logits(model, xv), axis=1)
+    cx, _ = pick_calibration(x, y, args.calib_images, 0)
+
+    def agreement(ref, got):  # the first rule: most top-1 agreement (negated: lower is better)
+        return -float(np.mean(np.argmax(ref, axis=1) == np.argmax(got, axis=1)))
+
+    print(f"{name} {dataset}: Keras {100 * np.mean(kv == yv):.2f} % on training images 50000-59999")
+    for rule, patch in (("kl", None), ("agreement", agreement)):
+        with mock.patch.object(frontend, "output_divergence", patch) if patch else _nothing():
+            f = frontend.from_keras(model, calib_images=cx, relu_levels=4, relu_percentile="auto")
+        a = np.argmax(f.forward(xv), axis=1)
+        print(
+            f"  auto by {rule:9s}: 4-level ANN {100 * np.mean(a == yv):.2f} %, agrees with Keras on "
+            f"{100 * np.mean(a == kv):.2f} %, percentiles {f.meta['relu_percentiles']}",
+            flush=True,
+        )
+
+
+def _nothing():
+    import contextlib
+
+    return contextlib.nullcontext()
 
 
 def run_one(name: str, dataset: str, args, workdir: Path) -> list[dict]:
@@ -452,8 +503,20 @@ def main() -> None:
     ap.add_argument(
         "--merge", action="store_true", help="keep earlier records of other models/data"
     )
+    ap.add_argument(
+        "--validation",
+        action="store_true",
+        help="instead of the records: how the float models' auto ReLU thresholds fare on training "
+        "images 50000-59999 by the current rule and the first one (prints only)",
+    )
     ap.add_argument("-o", "--output", type=Path, default=RESULTS / "frontends.json")
     args = ap.parse_args()
+    if args.validation:
+        with tempfile.TemporaryDirectory(prefix="fpgasnn_frontends_") as tmp:
+            for dataset in args.datasets.split(","):
+                for name in args.models.split(","):
+                    validate_relu_rule(name, dataset, args, Path(args.models_dir or tmp))
+        return
     os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
     t0 = time.perf_counter()
     records = []
