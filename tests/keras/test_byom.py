@@ -416,3 +416,52 @@ def test_input_quantizer_that_cannot_map_is_one_error(K):
         assert lines[0] == f"model 'm{i}' cannot be converted, 2 layer(s) with problems:"
         assert lines[1].startswith(f"  'qa' ({type(first).__name__}): ") and why in lines[1]
         assert lines[2] == "  'leaky' (LeakyReLU): no handler for this layer class"
+
+
+def test_demo_flow_steps_on_user_data(K, digits, tmp_path):
+    """The demo's model / convert / golden steps with --model, --data and --replace-maxpool: a float
+    ReLU CNN with max pooling, calibrated on the file's x_train, measured on its x_test."""
+    from fpgasnn import flow
+
+    L = K.layers
+    model = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c"),
+            L.MaxPooling2D(2, name="mp"),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="demo_user",
+    )
+    x, y, xt, yt = digits
+    model.compile(K.optimizers.Adam(1e-2), K.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(x.transpose(0, 2, 3, 1) / 255.0, y, epochs=3, verbose=0)
+    model.save(tmp_path / "m.h5")
+    np.savez(
+        tmp_path / "d.npz",
+        x_train=x.transpose(0, 2, 3, 1) / 255.0,  # NHWC floats: encoded back to 0..255
+        y_train=y,
+        x_test=xt.transpose(0, 2, 3, 1) / 255.0,
+        y_test=yt,
+    )
+    cfg = flow.FlowConfig(
+        T=2,
+        method="qcfs",
+        model=tmp_path / "m.h5",
+        data=str(tmp_path / "d.npz"),
+        replace_maxpool=True,
+        calib_images=64,
+    )
+    st = flow.FlowState(cfg, tmp_path / "out", False)
+    m = flow.step_model(st)
+    np.testing.assert_array_equal(st.test[0], xt)  # the file's x_test, as the SNN's pixels
+    assert m.data["ann_q_top1_pct"] > 50
+    flow.step_convert(st)
+    meta = st.net.meta
+    assert meta["data_file"] == str(tmp_path / "d.npz") and meta["dataset"] == ""
+    assert meta["maxpool_replaced"] == ["mp"] and list(meta["relu_thresholds"]) == ["c/relu"]
+    assert meta["calibration_source"] == f"{tmp_path / 'd.npz'} 'x_train'"
+    assert len(meta["calibration_indices"]) == 64
+    g = flow.step_golden(st)
+    assert g.data["images"] == len(xt) and g.data["snn_top1_pct"] > 50

@@ -162,11 +162,11 @@ def rgb32(tmp):
 def qkeras_nonsquare(tmp):
     """QKeras on 10x14x2 generated float data (x / 255, with --input-scale): a fused ReLU followed by
     a QActivation, po2 weights."""
-    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_po2, quantized_relu
-
     from fpgasnn.keras.tf_env import tf_keras
 
-    K = tf_keras()
+    K = tf_keras()  # before QKeras is imported: it must bind to tf_keras
+    from qkeras import QActivation, QConv2D, QDense, quantized_bits, quantized_po2, quantized_relu
+
     L = K.layers
     x, y = _generated((10, 14, 2), seed=1)
     np.savez(tmp / "d.npz", x=x / 255.0, y=y)
@@ -185,14 +185,40 @@ def qkeras_nonsquare(tmp):
     return tmp / "m.h5", ["--data", str(tmp / "d.npz"), "--input-scale", "1/255"]
 
 
+def input_quantizer(tmp):
+    """QActivation(quantized_bits(8, 0)) on the input: signed 8-bit pixels, its codes; the user's
+    float data x / 255 (NHWC) are quantized as Keras quantizes them."""
+    from fpgasnn.keras.tf_env import tf_keras
+
+    K = tf_keras()  # before QKeras is imported: it must bind to tf_keras
+    from qkeras import QActivation
+
+    L = K.layers
+    x, y = _digits_nhwc()
+    np.savez(tmp / "d.npz", x_train=x[:1000], y_train=y[:1000], x_test=x[1000:], y_test=y[1000:])
+    m = K.Sequential(
+        [
+            L.InputLayer((8, 8, 1)),
+            QActivation("quantized_bits(8, 0)", name="in_q"),
+            L.Conv2D(6, 3, padding="same", activation="relu", name="c1"),
+            L.AveragePooling2D(2),
+            L.Flatten(),
+            L.Dense(10, name="o"),
+        ],
+        name="inq",
+    )
+    _fit(m, x, y)
+    m.save(tmp / "m.h5")
+    return tmp / "m.h5", ["--data", str(tmp / "d.npz")]
+
+
 @pytest.mark.parametrize(
     "make",
-    [float_cnn, odd_names, maxpool, keras3_cnn, rgb32, qkeras_nonsquare],
+    [float_cnn, odd_names, maxpool, keras3_cnn, rgb32, qkeras_nonsquare, input_quantizer],
     ids=lambda f: f.__name__,
 )
 def test_convert_build_csim_rtlsim(make, tmp_path, capsys, require):
     require("g++", "ap_types", "verilator")
-    from fpgasnn.data.userdata import encode, read_npz, to_layout
 
     model, data = make(tmp_path)
     snn, prj, inputs = tmp_path / "net.snn", tmp_path / "prj", tmp_path / "in.npy"
@@ -200,17 +226,19 @@ def test_convert_build_csim_rtlsim(make, tmp_path, capsys, require):
         main(["convert", str(model), *data, "-T", "2", "--calib-images", "64", "-o", str(snn)]) == 0
     )
     net = load(snn)
-    shape = net.nodes[0].shape
-    if "--data" in data:
-        x = read_npz(data[1]).x_test[-8:]
-        x = encode(to_layout(x, shape), 1 / 255)[0]
-    else:
-        x = load_dataset("digits", "test")[0][:8]
-    np.save(inputs, np.ascontiguousarray(x))
     assert main(["build", str(snn), "-o", str(prj)]) == 0
-    assert main(["csim", str(prj), "--inputs", str(inputs)]) == 0
+    if "--data" in data:  # the user's images, encoded as the .snn records
+        sims = [["--data", data[1], "-n", "8"], ["--data", data[1], "-n", "3"]]
+        if make is input_quantizer:
+            assert net.input.signed and net.meta["input_encoding"]["step"] == 1 / 128
+    else:
+        x = load_dataset("digits", "test")[0]
+        np.save(tmp_path / "in8.npy", np.ascontiguousarray(x[:8]))
+        np.save(inputs, np.ascontiguousarray(x[:3]))
+        sims = [["--inputs", str(tmp_path / "in8.npy")], ["--inputs", str(inputs)]]
+    capsys.readouterr()
+    assert main(["csim", str(prj), *sims[0]]) == 0
     assert "bit-exact: 0 mismatches" in capsys.readouterr().out
-    np.save(inputs, np.ascontiguousarray(x[:3]))
-    assert main(["rtlsim", str(prj), "--inputs", str(inputs)]) == 0
+    assert main(["rtlsim", str(prj), *sims[1]]) == 0
     out = capsys.readouterr().out
     assert "3 images" in out and "0 mismatches" in out
