@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
             f"ANN float {rec['ann_float_top1_pct']:.2f} %  "
             f"ANN quantized {rec['ann_q_top1_pct']:.2f} %  "
             f"ANN int-weight {rec['ann_int_top1_pct']:.2f} %  SNN {rec['snn_top1_pct']:.2f} %  "
-            f"gap {rec['gap_pp']:+.2f} pp  SNN = {who} on {rec['keras_agree_pct']:.2f} %"
+            f"(ANN quantized - SNN {rec['gap_pp']:+.2f} pp)  "
+            f"SNN = {who} on {rec['keras_agree_pct']:.2f} %"
         )
         if "snn_float_top1_pct" in rec:
             line += (
