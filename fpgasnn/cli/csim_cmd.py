@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_args(
         p,
         use="simulates x_test (else x), encoded as the .snn records (see `fpgasnn inspect`)",
-        scale_default="the one the .snn records",
+        scale_default="as the .snn records",
     )
     p.add_argument("--seed", type=count(0), default=0, help="seed of the random images (default 0)")
     p.add_argument("--no-trace", action="store_true", help="compare scores and class only (faster)")
