@@ -72,3 +72,26 @@ def test_read_npz_errors(tmp_path):
     np.savez(p, x=np.zeros((3, 4)), y=np.array([0.5, 1, 2]))
     with pytest.raises(DataError, match=r"'y' holds non-integer labels"):
         read_npz(p)
+
+
+def test_input_encoding_plain_and_quantizer():
+    from fpgasnn.data.userdata import InputEncoding, pixel_width
+
+    assert pixel_width(0, 255) == (8, False) and pixel_width(-128, 127) == (8, True)
+    assert pixel_width(0, 1) == (1, False) and pixel_width(-127, 127) == (8, True)
+    plain = InputEncoding(input_scale=1 / 255)
+    assert plain.unit == 1 / 255 and plain.width is None
+    q, bits, signed = plain.pixels(np.array([[0.0, 1.0, 0.5]]))
+    assert q.tolist() == [[0, 255, 128]] and (bits, signed) == (8, False)
+    # a quantizer: codes clip(round(v / step), lo, hi), halves to even, as TensorFlow rounds
+    enc = InputEncoding(input_scale=1.0, step=0.5, lo=-4, hi=3, quantizer="q")
+    assert enc.unit == 0.5 and enc.width == (3, True)
+    q, bits, signed = enc.pixels(np.array([[-9.0, -0.25, 0.25, 0.75, 1.25, 9.0]]))
+    assert q.tolist() == [[-4, 0, 0, 2, 2, 3]] and (bits, signed) == (3, True)
+    q, _, _ = enc.pixels(np.array([[1, 2, 7]], dtype=np.uint8))  # integer data: fed as x * 1.0
+    assert q.tolist() == [[2, 3, 3]]
+    meta = {"input_encoding": enc.to_meta()}
+    assert InputEncoding.from_meta(meta) == enc
+    assert InputEncoding.from_meta(meta, 0.25).input_scale == 0.25
+    assert InputEncoding.from_meta({}) == InputEncoding()  # an older .snn: 1/255, no quantizer
+    assert InputEncoding.from_meta({"input_scale": 1.0}).input_scale == 1.0
