@@ -6,16 +6,16 @@ which a pass is seen finished (the sequencer acts on it at the end of that cycle
 
 - stage 0 receives the image: its first pixel is accepted 2 cycles after its last update of the
   previous image is done (the first image at cycle 0); a zero pixel takes 1 cycle, a nonzero one
-  1 + OPS_0; its first update starts 1 cycle after the last pixel (OPS_0 + 2 when that pixel is
-  nonzero).
+  1 + OPS_0; its first update starts 1 cycle after the last pixel, and not before the datapath has
+  drained the last nonzero pixel (accepted at a: a + OPS_0 + SCATTER_DRAIN).
 - stage i > 0, step j: the scatter starts at ``max(own update of j - 1 done + 1, producer's update of j
   done + 1)`` (the output stage's first step of an image instead waits for the previous scores to be
   sent: last beat + 2) and is done 2 cycles later when the producer queued no word, else
-  ``5 + spikes * OPS_i`` cycles later (fetch, load and pick the first word, then OPS_i cycles per spike:
-  the next spike, of the same word or of the next one, is picked in the last op cycle of the previous).
+  ``SCATTER_EXTRA + spikes * OPS_i`` cycles later: the queue words stream through a word FIFO and a
+  picker that delivers one spike per cycle, so the op counters never wait once the first spike is in.
 - update of step j: starts 1 cycle after the stage's scatter (stage 0: its previous update or the
   receive phase) is done, and not before 1 cycle after the consumer's scatter of step j - 2 is done
-  (its queue bank is free again); done NWORDS + 1 cycles after it starts.
+  (its queue bank is free again); done NWORDS + UPDATE_EXTRA cycles after it starts.
 - TX: the output stage's last update of an image done at u: score beats from u + 2, the class beat at
   u + 2 + NCLS.
 
@@ -37,6 +37,15 @@ from fpgasnn.golden import simulate
 from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.hw.events import synaptic_events
 from fpgasnn.ir.network import Network
+
+SCATTER_EXTRA = 11
+"""Cycles of a scatter pass beyond its spikes' ops: queue read, word register, picker, channel, event
+FIFO, op counters (5) and the datapath drain (tap map, weight ROM, weight register, product and read,
+add and write) seen done a cycle later (6)."""
+UPDATE_EXTRA = 5
+"""Cycles of an update pass beyond one per word: the U1..U4 pipeline drain, seen done a cycle later."""
+SCATTER_DRAIN = 5
+"""Cycles from the last op of a pixel to the first stage being quiet (S1..S4, seen a cycle later)."""
 
 
 @dataclass(frozen=True)
@@ -93,28 +102,30 @@ def _stream(
     for m in range(n):
         nz = x[m].reshape(-1) != 0
         r = rx_first[m]
-        last = r + int(np.sum(1 + nz[:-1] * ops[0]))
-        rx_end = last + (ops[0] + 2 if nz[-1] else 1)
+        accept = r + np.concatenate([[0], np.cumsum(1 + nz[:-1] * ops[0])])
+        rx_end = int(accept[-1]) + 1
+        if nz.any():  # the scatter pipeline of the last nonzero pixel drains first
+            rx_end = max(rx_end, int(accept[np.nonzero(nz)[0][-1]]) + ops[0] + SCATTER_DRAIN)
         busy[m, 0] += rx_end - r
         for k in range(tot):
             j = m * tot + k
             start = rx_end if k == 0 else ud[0, j - 1] + 1
             if ns > 1 and j >= 2:
                 start = max(start, sd[1, j - 2] + 1)
-            ud[0, j] = start + nw[0] + 1
-            busy[m, 0] += nw[0] + 1
+            ud[0, j] = start + nw[0] + UPDATE_EXTRA
+            busy[m, 0] += nw[0] + UPDATE_EXTRA
             for i in range(1, ns):
                 ready = ud[i, j - 1] + 1 if j else never
                 if i == ns - 1 and k == 0:
                     ready = max(ready, tx_ready)
                 sc = max(ready, ud[i - 1, j] + 1)
                 w, s = (int(v) for v in wsp[i, m, k])
-                sd[i, j] = sc + (2 if w == 0 else 5 + s * ops[i])
+                sd[i, j] = sc + (2 if w == 0 else SCATTER_EXTRA + s * ops[i])
                 up = sd[i, j] + 1
                 if i < ns - 1 and j >= 2:
                     up = max(up, sd[i + 1, j - 2] + 1)
-                ud[i, j] = up + nw[i] + 1
-                busy[m, i] += sd[i, j] - sc + nw[i] + 1
+                ud[i, j] = up + nw[i] + UPDATE_EXTRA
+                busy[m, i] += sd[i, j] - sc + nw[i] + UPDATE_EXTRA
         u = ud[ns - 1, m * tot + tot - 1]
         tx_last[m] = u + 2 + ncls
         busy[m, ns - 1] += ncls + 1

@@ -106,7 +106,7 @@ module snn_ctrl #(
     reg [KB-1:0] beat;
     reg [LB-1:0] lane;                    // lane and accumulator word of the score being sent
     reg [OUT_QA-1:0] tx_word;
-    reg signed [31:0] best_v;
+    reg signed [OUT_MB-1:0] best_v;      // (compared at the scores' own width: a short carry chain)
     reg [31:0] best_i;
     assign acc_addr = tx_word;
     wire signed [OUT_MB-1:0] score = acc_rdata[lane*OUT_MB +: OUT_MB];
@@ -137,8 +137,8 @@ module snn_ctrl #(
                     if (sending_class) begin
                         tst <= T_DONE;
                     end else begin
-                        if (beat == '0 || score32 > best_v) begin
-                            best_v <= score32;
+                        if (beat == '0 || score > best_v) begin
+                            best_v <= score;
                             best_i <= 32'(beat);
                         end
                         beat <= beat + 1'b1;

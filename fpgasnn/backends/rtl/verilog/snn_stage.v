@@ -128,7 +128,14 @@ module snn_stage #(
     localparam integer TW = (IS_FIRST != 0) ? CB : MB;    // target words: currents (first) or membranes
     localparam integer PLB = (P_LANES > 1) ? $clog2(P_LANES) : 1;
 
-    // ------------------------------------------------------------------ memories
+    localparam integer WFD = 4;                           // word FIFO depth (queue words ahead)
+    localparam integer EFD = 4;                           // event FIFO depth (spikes ahead)
+    localparam integer WFE = PMB + 1 + IN_CB + 2 * P_LANES;  // word FIFO entry
+    localparam integer EFE = PMB + 1 + IN_CB + 1;         // event FIFO entry {map entry, channel, neg}
+    localparam integer WFA = $clog2(WFD);
+    localparam integer EFA = $clog2(EFD);
+
+    // ------------------------------------------------------------------ memories (except targets)
     reg [LANES*NB-1:0] nmem [0:NWORDS-1];
     reg [LANES*BB-1:0] brom [0:OCH-1];
     reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
@@ -143,36 +150,33 @@ module snn_stage #(
     end
 
     // ------------------------------------------------------------------ control
-    localparam [3:0] S_IDLE = 4'd0, S_INIT = 4'd1, S_FETCH = 4'd2, S_LOAD = 4'd3, S_PICK = 4'd4,
-                     S_OPS = 4'd5, S_UPD = 4'd6, S_EVW = 4'd7;
-    reg [3:0] state;
+    // Every path from a register to the next is kept short (issue 14: timing is a design goal):
+    //  scatter  F0 read the producer's queue -> F1 the word, its map entry -> word FIFO -> picker
+    //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
+    //           entry, addresses -> S2 weights out of the ROM -> S3 registered weights: product,
+    //           target read -> S4 add (forwarded when the op before wrote the same word) and write;
+    //  update   U0 addresses, reads -> U1 v + I -> U2 threshold compares -> U3 selects -> U4 writes,
+    //           queue push.
+    localparam [2:0] S_IDLE = 3'd0, S_INIT = 3'd1, S_SCAN = 3'd2, S_EVW = 3'd3, S_UPD = 3'd4;
+    reg [2:0] state;
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg [QAB:0] rptr;
-    reg [QW-1:0] qword;
-    reg [KTB-1:0] t;
-    reg [CHB-1:0] oc;
-    /* verilator lint_off UNUSEDSIGNAL */
-    reg [PMB-1:0] ebase;  // dense stages use no tap map
-    /* verilator lint_on UNUSEDSIGNAL */
-    reg evalid_map;
-    reg signed [VALB-1:0] eval;
-    reg [WA-1:0] wa;              // dense: running weight address
-    reg [IN_CB-1:0] ec;           // conv: the event's channel
-    reg [WA-1:0] ocoff;           // conv: chunk * IN_C
-    // pipelined RMW (one op per cycle, executed the cycle after issue)
-    reg pbusy;                    // an op was issued last cycle (valid or not)
-    reg signed [VALB-1:0] pval;
+    reg s0_v, s1_v, s2_v, s3_v, s4_v;   // scatter ops in flight per stage
+    reg u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
+    wire s_busy = s0_v || s1_v || s2_v || s3_v || s4_v;
+    wire u_busy = u1_v || u2_v || u3_v || u4_v;
+    wire pipe_idle = !s_busy && !u_busy;
 
-    assign busy = (state != S_IDLE && state != S_EVW) || pbusy || cmd_init;
-    assign ev_ready = (state == S_EVW);
+    assign busy = (state != S_IDLE && state != S_EVW) || !pipe_idle || cmd_init;
+    assign ev_ready = (state == S_EVW) && !s0_v;
 
     // ------------------------------------------------------------------ pipeline sequencer
     // Per image: (first stage) receive the pixels, or (others) scatter the producer's events of the
     // step; then the update pass of the step; the output stage waits for its scores to be sent before
     // the next image. A scatter of step j waits for the producer's update of step j; an update of step
-    // j waits until the consumer has scattered step j - 2 (its queue bank is free again).
+    // j waits until the consumer has scattered step j - 2 (its queue bank is free again). A pass is
+    // done when its pipeline has drained.
     localparam integer TOTAL = PRESIM + WAKE + SLEEP;
     localparam [2:0] Q_START = 3'd0, Q_RX0 = 3'd1, Q_RX = 3'd2, Q_SCW = 3'd3, Q_SC = 3'd4,
                      Q_UPW = 3'd5, Q_UP = 3'd6, Q_TX = 3'd7;
@@ -185,11 +189,11 @@ module snn_stage #(
     /* verilator lint_on UNUSEDSIGNAL */
     assign q_count = q_rbank ? qc1 : qc0;
     assign pq_rbank = n_scat[0];
-    wire quiet = !pbusy && (state == S_IDLE || state == S_EVW);
+    wire quiet = pipe_idle && (state == S_IDLE || state == S_EVW);
     wire [1:0] ahead = n_upd - c_scat;
     wire can_sc = (p_upd != n_scat);
     wire can_up = (IS_OUT != 0) || (ahead <= 2'd1);
-    wire cmd_scatter = !pbusy && (state == S_IDLE) && ((seq == Q_RX0) || (seq == Q_SCW && can_sc));
+    wire cmd_scatter = pipe_idle && (state == S_IDLE) && ((seq == Q_RX0) || (seq == Q_SCW && can_sc));
     wire cmd_update = quiet && can_up && ((seq == Q_UPW) || (seq == Q_RX && rx_done));
     assign rx_ack = cmd_update && (seq == Q_RX);
     assign img_done = (seq == Q_TX);
@@ -200,7 +204,7 @@ module snn_stage #(
     wire m_last_presim = (PRESIM > 0) && (k == NB'(PRESIM - 1));
     wire [NB-1:0] m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0
                              : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
-    wire pass_done = !pbusy && (state == S_IDLE);
+    wire pass_done = pipe_idle && (state == S_IDLE);
     always @(posedge clk) begin
         if (rst) begin
             seq <= Q_START;
@@ -236,59 +240,115 @@ module snn_stage #(
         end
     end
 
-    // producer queue entry fields: {pos, chunk, pos_mask, neg_mask}
-    wire last_op = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
-    // The spike picked next comes from the current word while it has spikes left, else (in the last
-    // op cycle of a word) straight from the queue's read port, which already holds the next word: a
-    // word costs no cycle beyond its spikes' ops.
-    wire [P_LANES-1:0] w_any = qword[2*P_LANES-1:P_LANES] | qword[P_LANES-1:0];
-    wire take = (IS_FIRST == 0) && (state == S_OPS) && last_op && (w_any == '0) && (rptr != pq_count);
-    wire [QW-1:0] src = (state == S_OPS && w_any == '0) ? pq_rdata : qword;
-    wire [P_LANES-1:0] q_pmask = src[2*P_LANES-1:P_LANES];
-    wire [P_LANES-1:0] q_nmask = src[P_LANES-1:0];
-    wire [P_LANES-1:0] q_any = q_pmask | q_nmask;
-    wire [P_CHB-1:0] q_chunk = src[2*P_LANES+P_CHB-1:2*P_LANES];
-    wire [IN_POSB-1:0] q_pos = src[QW-1:2*P_LANES+P_CHB];
-    // lowest set lane: a binary tree (log2 depth; a linear priority chain over 128 lanes was too
-    // deep for synthesis), heap layout: node k has children 2k (lower lanes) and 2k + 1
+    // ------------------------------------------------------------------ scatter front end
+    // (stages fed by a producer queue; the first stage takes pixel events from its ports instead)
+    // F0: one queue word read per cycle while the word FIFO has room for it (words in flight
+    // included); the read address is a register.
+    reg [QAB:0] rptr;
+    reg rd_v, f1_v;
+    reg [QW-1:0] f1_w;
+    reg [2:0] fcnt;                      // words in the word FIFO
+    reg [WFE-1:0] wf [0:WFD-1];          // word FIFO, head at 0
+    reg [2:0] efcnt;                     // events in the event FIFO
+    reg [EFE-1:0] ef [0:EFD-1];          // event FIFO, head at 0
+    reg p1_v;
+    reg [2*P_LANES-1:0] cw;              // the picker's word: {lanes with a spike not yet picked,
+                                         // negative spikes}
+    reg [PMB+IN_CB:0] cw_ctx;            // its {map entry, first channel}
+    reg cur_has;                         // cw has a spike left
+    wire [WFE-1:0] head = wf[0];
+    wire fire = (IS_FIRST == 0) && (state == S_SCAN) && (cur_has || fcnt != 3'd0)
+                && ({2'b0, p1_v} + efcnt <= 3'(EFD - 2));
+    wire wpop = fire && !cur_has;
+    // (the room is counted without the word the picker may take this cycle: the FIFO is one word
+    // deeper than one read per cycle needs, so that the read does not wait for the picker's logic)
+    wire [2:0] w_ahead = fcnt + {2'b0, rd_v} + {2'b0, f1_v};
+    wire rd_issue = (IS_FIRST == 0) && (state == S_SCAN) && (rptr != pq_count)
+                    && (w_ahead <= 3'(WFD - 1));
+    assign pq_raddr = QAB'(rptr);
+    // F1: the word read, its position's map entry and the channel of its lane 0
+    wire [P_CHB-1:0] f1_chunk = f1_w[2*P_LANES+P_CHB-1:2*P_LANES];
+    wire [IN_POSB-1:0] f1_pos = f1_w[QW-1:2*P_LANES+P_CHB];
+    wire [PMB:0] f1_pm = pmap[f1_pos];
+    wire [IN_CB-1:0] f1_cbase = IN_CB'(f1_chunk) * IN_CB'(P_LANES);
+    wire [WFE-1:0] f1_entry = {f1_pm, f1_cbase, f1_w[2*P_LANES-1:P_LANES] | f1_w[P_LANES-1:0],
+                               f1_w[P_LANES-1:0]};
+    // picker: the lowest lane with a spike (one-hot, x & -x: a carry chain), of the current word or
+    // (when it has none left) of the FIFO's head word; whether a second one is left comes from a
+    // tree beside it (heap layout: node k has children 2k and 2k + 1), not from the cleared word
+    wire [2*P_LANES-1:0] src = cur_has ? cw : head[2*P_LANES-1:0];
+    wire [PMB+IN_CB:0] src_ctx = cur_has ? cw_ctx : head[WFE-1:2*P_LANES];
+    wire [P_LANES-1:0] q_any = src[2*P_LANES-1:P_LANES];
+    wire [P_LANES-1:0] onehot = q_any & (~q_any + 1'b1);
     localparam integer PN = 1 << PLB;
-    wire [PN-1:0] anyp = PN'(q_any);
-    /* verilator lint_off UNUSEDSIGNAL */  // (node 0 unused; the root's valid bit is not needed)
-    wire [2*PN-1:0] hv;
-    wire [2*PN*PLB-1:0] hid;
+    /* verilator lint_off UNUSEDSIGNAL */  // (node 0 unused; the root's any bit is not needed)
+    wire [2*PN-1:0] hv, hm;              // any / at least two spikes below the node
     /* verilator lint_on UNUSEDSIGNAL */
-    wire [PLB-1:0] lane = hid[PLB +: PLB];
     genvar gk;
     generate
         for (gk = PN; gk < 2 * PN; gk = gk + 1) begin : g_leaf
-            assign hv[gk] = anyp[gk - PN];
-            assign hid[gk*PLB +: PLB] = PLB'(gk - PN);
+            assign hv[gk] = (gk - PN < P_LANES) ? q_any[(gk - PN) % P_LANES] : 1'b0;
+            assign hm[gk] = 1'b0;
         end
         for (gk = 1; gk < PN; gk = gk + 1) begin : g_node
             assign hv[gk] = hv[2*gk] | hv[2*gk+1];
-            assign hid[gk*PLB +: PLB] = hv[2*gk] ? hid[2*gk*PLB +: PLB] : hid[(2*gk+1)*PLB +: PLB];
+            assign hm[gk] = hm[2*gk] | hm[2*gk+1] | (hv[2*gk] & hv[2*gk+1]);
         end
         assign hv[0] = 1'b0;
-        assign hid[0 +: PLB] = '0;
+        assign hm[0] = 1'b0;
     endgenerate
-    wire [IN_CB-1:0] pick_c = IN_CB'(q_chunk) * IN_CB'(P_LANES) + IN_CB'(lane);
-    assign pq_raddr = take ? QAB'(rptr + 1'b1) : QAB'(rptr);  // look ahead past the word taken now
+    wire more = (P_LANES > 1) ? hm[1] : 1'b0;
+    reg [P_LANES-1:0] p1_onehot, p1_nmask;
+    reg [PMB+IN_CB:0] p1_ctx;
+    // P1: the spike's lane (an encoder of the one-hot), channel and sign, into the event FIFO
+    reg [PLB-1:0] p1_lane;
+    integer pl;
+    always @(*) begin
+        p1_lane = '0;
+        for (pl = 0; pl < P_LANES; pl = pl + 1)
+            if (p1_onehot[pl]) p1_lane = p1_lane | PLB'(pl);
+    end
+    wire p1_neg = |(p1_onehot & p1_nmask);
+    wire [IN_CB-1:0] p1_c = p1_ctx[IN_CB-1:0] + IN_CB'(p1_lane);
+    wire [EFE-1:0] p1_entry = {p1_ctx[PMB+IN_CB:IN_CB], p1_c, p1_neg};
 
-    // current event's map entry
-    wire [PMB:0] pm = pmap[(IS_FIRST != 0) ? ev_pos : q_pos];
-    wire [TA-1:0] ti = TA'(ebase) + TA'(t);
-    wire [BANKS*TE-1:0] tm = tmap[ti];
+    // ------------------------------------------------------------------ S0: op counters
+    reg [KTB-1:0] t;
+    reg [CHB-1:0] oc;
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [PMB:0] e_pm;             // the event's map entry {valid, base} (dense stages: base only)
+    /* verilator lint_on UNUSEDSIGNAL */
+    reg signed [VALB-1:0] e_val;
+    reg [IN_CB-1:0] e_c;
+    reg [WA-1:0] wa;              // dense: running weight address
+    reg [WA-1:0] ocoff;           // conv: chunk * IN_C
+    wire s0_last = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
+    wire s0_free = !s0_v || s0_last;
+    wire epop = (IS_FIRST == 0) && (state == S_SCAN) && s0_free && (efcnt != 3'd0);
+    wire px_load = (IS_FIRST != 0) && (state == S_EVW) && !s0_v && ev_valid && (ev_val != '0);
+    wire [EFE-1:0] ehead = ef[0];
+    wire [PMB:0] ld_pm = (IS_FIRST != 0) ? pmap[ev_pos] : ehead[EFE-1:IN_CB+1];
+    wire [IN_CB-1:0] ld_c = (IS_FIRST != 0) ? ev_c : ehead[IN_CB:1];
+    wire signed [VALB-1:0] ld_val = (IS_FIRST != 0) ? ev_val : (ehead[0] ? -(VALB'(1)) : VALB'(1));
+    wire front_empty = (rptr == pq_count) && !rd_v && !f1_v && (fcnt == 3'd0) && !cur_has && !p1_v
+                       && (efcnt == 3'd0);
 
+    integer fi;
     always @(posedge clk) begin
         if (rst) begin
             state <= S_IDLE;
-            pbusy <= 1'b0;
             qc0 <= '0;
             qc1 <= '0;
-            dbg_we <= 1'b0;
+            s0_v <= 1'b0;
+            rd_v <= 1'b0;
+            f1_v <= 1'b0;
+            p1_v <= 1'b0;
+            fcnt <= '0;
+            efcnt <= '0;
+            cur_has <= 1'b0;
+            rptr <= '0;
         end else begin
-            pbusy <= (state == S_OPS);
-            dbg_we <= 1'b0;
+            // ---- sequencing of passes
             case (state)
                 S_IDLE: begin
                     wcnt <= '0;
@@ -300,13 +360,13 @@ module snn_stage #(
                         qc1 <= '0;
                     end else if (cmd_scatter) begin
                         rptr <= '0;
-                        state <= (IS_FIRST != 0) ? S_EVW : S_FETCH;
+                        state <= (IS_FIRST != 0) ? S_EVW : S_SCAN;
                     end else if (cmd_update) begin
                         state <= S_UPD;
                         if (wbank) qc1 <= '0; else qc0 <= '0;
                     end
                 end
-                S_INIT: begin
+                S_INIT, S_UPD: begin
                     wcnt <= wcnt + 1'b1;
                     if (uch == CHB'(OCH - 1)) begin
                         uch <= '0;
@@ -316,125 +376,102 @@ module snn_stage #(
                     end
                     if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
                 end
-                S_EVW: begin  // first stage: wait for pixel events; cmd_scatter again ends
+                S_EVW: begin  // first stage: pixel events until the image is in
                     if (cmd_update) begin
                         state <= S_UPD;
                         if (wbank) qc1 <= '0; else qc0 <= '0;
-                    end else if (ev_valid && ev_val != '0) begin
-                        ebase <= pm[PMB-1:0];
-                        evalid_map <= pm[PMB];
-                        eval <= ev_val;
-                        wa <= WA'(pm[PMB-1:0]) + WA'(ev_c);
-                        ec <= ev_c;
-                        ocoff <= '0;
-                        t <= '0;
-                        oc <= '0;
-                        state <= S_OPS;
                     end
                 end
-                S_FETCH: begin
-                    if (rptr == pq_count) begin
-                        state <= S_IDLE;
-                    end else begin
-                        rptr <= rptr + 1'b1;
-                        state <= S_LOAD;
-                    end
-                end
-                S_LOAD: begin
-                    qword <= pq_rdata;
-                    state <= S_PICK;
-                end
-                S_PICK: begin
-                    if (q_any == '0) begin
-                        state <= S_FETCH;
-                    end else begin
-                        ebase <= pm[PMB-1:0];
-                        evalid_map <= pm[PMB];
-                        eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
-                        wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
-                        ec <= pick_c;
-                        ocoff <= '0;
-                        t <= '0;
-                        oc <= '0;
-                        qword[P_LANES + 32'(lane)] <= 1'b0;
-                        qword[32'(lane)] <= 1'b0;
-                        state <= S_OPS;
-                    end
-                end
-                S_OPS: begin
-                    pval <= eval;
-                    wa <= wa + WA'(RROWS);
-                    if (oc == CHB'(OCH - 1)) begin
-                        oc <= '0;
-                        ocoff <= '0;
-                        t <= t + 1'b1;
-                    end else begin
-                        oc <= oc + 1'b1;
-                        ocoff <= ocoff + WA'(IN_C);
-                    end
-                    if (last_op) begin
-                        if (IS_FIRST != 0) begin
-                            state <= S_EVW;
-                        end else if (w_any == '0) begin
-                            if (rptr == pq_count) begin
-                                state <= S_IDLE;
-                            end else begin
-                                // word done: the next word (on the read port) is taken here
-                                rptr <= rptr + 1'b1;
-                                ebase <= pm[PMB-1:0];
-                                evalid_map <= pm[PMB];
-                                eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
-                                wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
-                                ec <= pick_c;
-                                ocoff <= '0;
-                                t <= '0;
-                                oc <= '0;
-                                qword <= src;
-                                qword[P_LANES + 32'(lane)] <= 1'b0;
-                                qword[32'(lane)] <= 1'b0;
-                            end
-                        end else begin
-                            // next spike of the same word: picked here, without an S_PICK cycle
-                            // (S_PICK cleared the current lane, so ``lane`` is already the next one)
-                            eval <= q_nmask[lane] ? -(VALB'(1)) : VALB'(1);
-                            wa <= WA'(pm[PMB-1:0]) + WA'(pick_c);
-                            ec <= pick_c;
-                            ocoff <= '0;
-                            t <= '0;
-                            oc <= '0;
-                            qword[P_LANES + 32'(lane)] <= 1'b0;
-                            qword[32'(lane)] <= 1'b0;
-                        end
-                    end
-                end
-                S_UPD: begin
-                    wcnt <= wcnt + 1'b1;
-                    if (uch == CHB'(OCH - 1)) begin
-                        uch <= '0;
-                        upos <= upos + 1'b1;
-                    end else begin
-                        uch <= uch + 1'b1;
-                    end
-                    if (IS_OUT == 0) begin
-                        dbg_we <= |(upd_pos | upd_neg);
-                        dbg_addr <= QA'(wcnt);
-                        dbg_pos <= upd_pos;
-                        dbg_neg <= upd_neg;
-                        if (|(upd_pos | upd_neg)) begin
-                            if (wbank) qc1 <= qc1 + 1'b1; else qc0 <= qc0 + 1'b1;
-                        end
-                    end
-                    if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
-                end
+                S_SCAN: if (front_empty) state <= S_IDLE;
                 default: state <= S_IDLE;
             endcase
+            // ---- F0 / F1 / word FIFO
+            rd_v <= rd_issue;
+            if (rd_issue) rptr <= rptr + 1'b1;
+            f1_v <= rd_v;
+            f1_w <= pq_rdata;
+            if (wpop) for (fi = 0; fi < WFD - 1; fi = fi + 1) wf[fi] <= wf[fi + 1];
+            if (f1_v) wf[WFA'(fcnt - 3'(wpop))] <= f1_entry;
+            fcnt <= fcnt - 3'(wpop) + 3'(f1_v);
+            // ---- picker -> P1 -> event FIFO
+            p1_v <= fire;
+            if (fire) begin
+                cw <= {q_any & ~onehot, src[P_LANES-1:0]};
+                cur_has <= more;
+                cw_ctx <= src_ctx;
+                p1_onehot <= onehot;
+                p1_nmask <= src[P_LANES-1:0];
+                p1_ctx <= src_ctx;
+            end
+            if (epop) for (fi = 0; fi < EFD - 1; fi = fi + 1) ef[fi] <= ef[fi + 1];
+            if (p1_v) ef[EFA'(efcnt - 3'(epop))] <= p1_entry;
+            efcnt <= efcnt - 3'(epop) + 3'(p1_v);
+            // ---- S0: one op (tap group x chunk) of an event per cycle
+            if (epop || px_load) begin
+                s0_v <= 1'b1;
+                e_pm <= ld_pm;
+                e_c <= ld_c;
+                e_val <= ld_val;
+                wa <= WA'(ld_pm[PMB-1:0]) + WA'(ld_c);
+                t <= '0;
+                oc <= '0;
+                ocoff <= '0;
+            end else if (s0_v && !s0_last) begin
+                wa <= wa + WA'(RROWS);
+                if (oc == CHB'(OCH - 1)) begin
+                    oc <= '0;
+                    ocoff <= '0;
+                    t <= t + 1'b1;
+                end else begin
+                    oc <= oc + 1'b1;
+                    ocoff <= ocoff + WA'(IN_C);
+                end
+            end else begin
+                s0_v <= 1'b0;
+            end
+            // ---- the update pipeline's queue pushes
+            if (u4_v && u4_any && IS_OUT == 0) begin
+                if (wbank) qc1 <= qc1 + 1'b1; else qc0 <= qc0 + 1'b1;
+            end
         end
     end
 
-    // ------------------------------------------------------------------ update datapath
+    // ------------------------------------------------------------------ S1: tap map
+    reg [BANKS*TE-1:0] tm;
+    reg [CHB-1:0] s1_oc;
+    reg [WA-1:0] s1_occ, s1_wa;
+    reg s1_mv;
+    reg signed [VALB-1:0] s1_val;
+    wire [TA-1:0] ti = TA'(e_pm[PMB-1:0]) + TA'(t);
+    always @(posedge clk) begin
+        if (IS_DENSE == 0) tm <= tmap[ti];
+        s1_oc <= oc;
+        s1_occ <= ocoff + WA'(e_c);
+        s1_wa <= wa;
+        s1_mv <= e_pm[PMB];
+        s1_val <= e_val;
+    end
+    // S2 / S3 registers shared by the banks
+    reg signed [VALB-1:0] s2_val, s3_val;
+    always @(posedge clk) begin
+        if (rst) begin
+            s1_v <= 1'b0;
+            s2_v <= 1'b0;
+            s3_v <= 1'b0;
+            s4_v <= 1'b0;
+        end else begin
+            s1_v <= s0_v;
+            s2_v <= s1_v;
+            s3_v <= s2_v;
+            s4_v <= s3_v;
+        end
+        s2_val <= s1_val;
+        s3_val <= s2_val;
+    end
+
+    // ------------------------------------------------------------------ update pipeline
+    // U0: the word's addresses; the target, count, bias and v0 memories are read
     wire [QA-1:0] ua = QA'(wcnt);
-    wire [LANES*NB-1:0] n_word = nmem[ua];
-    // the update pass's word in the banked target memory
     wire [UBB-1:0] ubank;
     wire [TMB-1:0] uaddr;
     generate
@@ -449,76 +486,197 @@ module snn_stage #(
             assign uaddr = TMB'(wcnt);
         end
     endgenerate
+    wire u0_v = (state == S_UPD) || (state == S_INIT);
+    reg u1_init, u2_init, u3_init, u4_init;
+    reg [UBB-1:0] u1_bank, u2_bank, u3_bank, u4_bank;
+    reg [TMB-1:0] u1_addr, u2_addr, u3_addr, u4_addr;
+    reg [QA-1:0] u1_ua, u2_ua, u3_ua, u4_ua;
+    reg [POSB-1:0] u1_pos, u2_pos, u3_pos, u4_upos;
+    reg [CHB-1:0] u1_ch, u2_ch, u3_ch, u4_uch;
+    reg [LANES*NB-1:0] u1_n;
+    reg [LANES*BB-1:0] u1_b;
+    reg [LANES*MB-1:0] u1_v0;
+    always @(posedge clk) begin
+        if (rst) begin
+            u1_v <= 1'b0;
+            u2_v <= 1'b0;
+            u3_v <= 1'b0;
+            u4_v <= 1'b0;
+        end else begin
+            u1_v <= u0_v;
+            u2_v <= u1_v;
+            u3_v <= u2_v;
+            u4_v <= u3_v;
+        end
+        u1_init <= (state == S_INIT);
+        u2_init <= u1_init;
+        u3_init <= u2_init;
+        u4_init <= u3_init;
+        u1_bank <= ubank;
+        u2_bank <= u1_bank;
+        u3_bank <= u2_bank;
+        u4_bank <= u3_bank;
+        u1_addr <= uaddr;
+        u2_addr <= u1_addr;
+        u3_addr <= u2_addr;
+        u4_addr <= u3_addr;
+        u1_ua <= ua;
+        u2_ua <= u1_ua;
+        u3_ua <= u2_ua;
+        u4_ua <= u3_ua;
+        u1_pos <= upos;
+        u2_pos <= u1_pos;
+        u3_pos <= u2_pos;
+        u4_upos <= u3_pos;
+        u1_ch <= uch;
+        u2_ch <= u1_ch;
+        u3_ch <= u2_ch;
+        u4_uch <= u3_ch;
+        u1_n <= nmem[ua];
+        u1_b <= brom[uch];
+        u1_v0 <= (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
+    end
+
+    // U1: v + I (I = current of the first stage, while awake, plus the bias while it is on)
+    wire [BANKS*LANES*TW-1:0] t_rd_all;  // every bank's read port
+    wire [LANES*TW-1:0] t_word = t_rd_all[u1_bank*LANES*TW +: LANES*TW];
     wire [LANES*MB-1:0] v_word;
     wire [LANES*CB-1:0] c_word;
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [LANES*MB-1:0] acc_first;       // accumulators of a stage that is first and output at once
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [LANES*BB-1:0] b_word = brom[uch];
-    wire [LANES*MB-1:0] v0_word = (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
-    reg [LANES*MB-1:0] v_new;
-    reg [LANES*NB-1:0] n_new;
-    reg [LANES-1:0] upd_pos, upd_neg;
-    reg signed [XB-1:0] x_i, x_v, x_v2, x_v0;
-    reg signed [MB-1:0] m_v1, m_v2;
-    reg [NB-1:0] x_n, x_n2;
-    reg sp, sn;
+    reg [LANES*MB-1:0] u2_v1, u2_v0;
+    reg [LANES*NB-1:0] u2_n;
+    reg [LANES*MB-1:0] u1_sum;
+    reg signed [XB-1:0] x_i;
     integer l;
-    localparam signed [XB-1:0] XTHETA = XB'(THETA);
     always @(*) begin
-        v_new = v_word;
-        n_new = n_word;
-        upd_pos = '0;
-        upd_neg = '0;
         for (l = 0; l < LANES; l = l + 1) begin
             x_i = '0;
-            if (m_bias_on) x_i = XB'($signed(b_word[l*BB +: BB]));
+            if (m_bias_on) x_i = XB'($signed(u1_b[l*BB +: BB]));
             if (IS_FIRST != 0) begin
                 if (m_sleep) x_i = '0;
                 else x_i = XB'($signed(CB'(XB'($signed(c_word[l*CB +: CB])) + x_i)));
             end
-            m_v1 = MB'(XB'($signed(v_word[l*MB +: MB])) + x_i);
-            x_v = XB'(m_v1);
-            x_n = n_word[l*NB +: NB];
-            x_v0 = XB'($signed(v0_word[l*MB +: MB]));
+            u1_sum[l*MB +: MB] = MB'(XB'($signed(v_word[l*MB +: MB])) + x_i);
+        end
+    end
+    always @(posedge clk) begin
+        u2_v1 <= u1_sum;
+        u2_n <= u1_n;
+        u2_v0 <= u1_v0;
+    end
+
+    // U2: the threshold decisions and both corrected membranes
+    localparam signed [XB-1:0] XTHETA = XB'(THETA);
+    reg [LANES-1:0] u3_sp, u3_sn;
+    reg [LANES*MB-1:0] u3_v1, u3_vm, u3_vp, u3_v0, u3_v0p, u3_v0m;
+    reg [LANES*NB-1:0] u3_n, u3_np, u3_nm;
+    reg [LANES-1:0] c_sp, c_sn;
+    reg [LANES*MB-1:0] c_vm, c_vp, c_v0p, c_v0m;
+    reg [LANES*NB-1:0] c_np, c_nm;
+    reg signed [XB-1:0] x_v, x_v0;
+    reg [NB-1:0] x_n;
+    reg sp, sn;
+    always @(*) begin
+        for (l = 0; l < LANES; l = l + 1) begin
+            x_v = XB'($signed(u2_v1[l*MB +: MB]));
+            x_n = u2_n[l*NB +: NB];
+            x_v0 = XB'($signed(u2_v0[l*MB +: MB]));
             sp = (x_v >= XTHETA);
             if (KIND == 2 && !(x_n < m_t_wake)) sp = 1'b0;
             sn = (SIGNED != 0) && (x_v < 0) && (x_n != '0);
-            if ((uch * LANES + l) >= O) begin
+            if ((u2_ch * LANES + l) >= O || IS_OUT != 0) begin
                 sp = 1'b0;
                 sn = 1'b0;
             end
-            x_v2 = sp ? x_v - XTHETA : (sn ? x_v + XTHETA : x_v);
-            m_v2 = MB'(x_v2);
-            x_n2 = sp ? x_n + 1'b1 : (sn ? x_n - 1'b1 : x_n);
-            if (IS_OUT != 0) begin
-                m_v2 = m_v1;
-                sp = 1'b0;
-                sn = 1'b0;
-                if (m_last_presim) m_v2 = '0;
-            end else if (m_last) begin
-                m_v2 = MB'(x_v0);
-                x_n2 = '0;
-            end else if (m_last_presim) begin
-                x_v2 = XB'(m_v2);
-                m_v2 = MB'(x_v0 + ((x_v2 >= XTHETA) ? XTHETA : '0)
-                           - (((x_v2 < 0) && (x_n2 != '0)) ? XTHETA : '0));
-                x_n2 = '0;
-            end
-            v_new[l*MB +: MB] = m_v2;
-            n_new[l*NB +: NB] = x_n2;
-            upd_pos[l] = sp;
-            upd_neg[l] = sn;
+            c_sp[l] = sp;
+            c_sn[l] = sn;
+            c_vm[l*MB +: MB] = MB'(x_v - XTHETA);
+            c_vp[l*MB +: MB] = MB'(x_v + XTHETA);
+            c_np[l*NB +: NB] = x_n + 1'b1;
+            c_nm[l*NB +: NB] = x_n - 1'b1;
+            c_v0p[l*MB +: MB] = MB'(x_v0 + XTHETA);
+            c_v0m[l*MB +: MB] = MB'(x_v0 - XTHETA);
         end
+    end
+    always @(posedge clk) begin
+        u3_sp <= c_sp;
+        u3_sn <= c_sn;
+        u3_vm <= c_vm;
+        u3_vp <= c_vp;
+        u3_np <= c_np;
+        u3_nm <= c_nm;
+        u3_v0p <= c_v0p;
+        u3_v0m <= c_v0m;
+        u3_v1 <= u2_v1;
+        u3_n <= u2_n;
+        u3_v0 <= u2_v0;
+    end
+
+    // U3: the new membrane and count (reset after the last step; the last presim step keeps one
+    // threshold of the sign of the residue: v0 + THETA*[v >= THETA] - THETA*[v < 0 and N > 0])
+    reg [LANES*MB-1:0] u4_mem;
+    reg [LANES*NB-1:0] u4_n;
+    reg [LANES-1:0] u4_pos, u4_neg;
+    reg u4_any;                          // a spike in the word (its queue push)
+    reg [LANES*MB-1:0] c_mem;
+    reg [LANES*NB-1:0] c_n;
+    reg signed [XB-1:0] y_v2;
+    reg [MB-1:0] y_v;
+    reg [NB-1:0] y_n;
+    always @(*) begin
+        for (l = 0; l < LANES; l = l + 1) begin
+            y_v = u3_sp[l] ? u3_vm[l*MB +: MB] : (u3_sn[l] ? u3_vp[l*MB +: MB] : u3_v1[l*MB +: MB]);
+            y_n = u3_sp[l] ? u3_np[l*NB +: NB] : (u3_sn[l] ? u3_nm[l*NB +: NB] : u3_n[l*NB +: NB]);
+            y_v2 = XB'($signed(y_v));
+            if (u3_init) begin
+                y_v = (IS_OUT != 0) ? '0 : u3_v0[l*MB +: MB];
+                y_n = '0;
+            end else if (IS_OUT != 0) begin
+                y_v = m_last_presim ? '0 : u3_v1[l*MB +: MB];
+            end else if (m_last) begin
+                y_v = u3_v0[l*MB +: MB];
+                y_n = '0;
+            end else if (m_last_presim) begin
+                y_v = (y_v2 >= XTHETA) ? u3_v0p[l*MB +: MB]
+                    : (((y_v2 < 0) && (y_n != '0)) ? u3_v0m[l*MB +: MB] : u3_v0[l*MB +: MB]);
+                y_n = '0;
+            end
+            c_mem[l*MB +: MB] = y_v;
+            c_n[l*NB +: NB] = y_n;
+        end
+    end
+    always @(posedge clk) begin
+        u4_mem <= c_mem;
+        u4_n <= c_n;
+        u4_pos <= u3_init ? '0 : u3_sp;
+        u4_neg <= u3_init ? '0 : u3_sn;
+        u4_any <= !u3_init && (|(u3_sp | u3_sn));
+    end
+
+    // U4: writes (target bank, counts, first-stage membranes) and the queue push
+    always @(posedge clk) begin
+        if (u4_v) nmem[u4_ua] <= u4_n;
+        if (u4_v && u4_any && IS_OUT == 0)
+            qmem[{wbank, wcount[QA-1:0]}] <= {u4_upos, u4_uch, u4_pos, u4_neg};
+        q_rdata <= qmem[{q_rbank, q_raddr}];
+    end
+    always @(posedge clk) begin
+        if (rst) begin
+            dbg_we <= 1'b0;
+        end else begin
+            dbg_we <= u4_v && u4_any && IS_OUT == 0;
+        end
+        dbg_addr <= u4_ua;
+        dbg_pos <= u4_pos;
+        dbg_neg <= u4_neg;
     end
 
     // ------------------------------------------------------------------ banked target memory
-    // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words.
-    // Each bank has its own copy of the weight ROM, read at its tap's weights during the scatter.
-    wire init_we = (state == S_INIT);
-    wire upd_we = (state == S_UPD);
-    wire [BANKS*LANES*TW-1:0] t_rd_all;
-    wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank)
+    // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words,
+    // one read port (U0 or S2) and one write port (U4, S4 or the TX clear). Each bank has its own
+    // copy of the weight ROM, read at its tap's weights during the scatter.
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank; read by the TX only)
+    /* verilator lint_on UNUSEDSIGNAL */
     genvar gb;
     generate
         for (gb = 0; gb < BANKS; gb = gb + 1) begin : g_bank
@@ -528,85 +686,96 @@ module snn_stage #(
             /* verilator lint_off UNUSEDSIGNAL */
             wire [TE-1:0] e = tm[gb*TE +: TE];
             /* verilator lint_on UNUSEDSIGNAL */
-            wire [WA-1:0] wab = (IS_DENSE != 0) ? wa : (WA'(e[TMB +: TWB]) + ocoff + WA'(ec));
-            reg pv;
-            reg [TMB-1:0] pa;
-            reg [LANES*WB-1:0] wdata;
+            // S1 -> S2: the tap's weight address and target word; S2 -> S3: the weights (registered
+            // out of the ROM, so that the multiplier starts from a register)
+            wire [WA-1:0] wab = (IS_DENSE != 0) ? s1_wa : (WA'(e[TMB +: TWB]) + s1_occ);
+            wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1_oc) : (e[TMB-1:0] + TMB'(s1_oc));
+            reg pv2, pv3, pv4, pv5;
+            reg [TMB-1:0] pa2, pa3, pa4, pa5;
+            reg [LANES*WB-1:0] wdata, wq;
+            reg [LANES*TW-1:0] rd, sum5;
             always @(posedge clk) begin
-                if (state == S_OPS) wdata <= wrom[wab];
-            end
-            always @(posedge clk) begin
+                wdata <= wrom[wab];
+                wq <= wdata;
+                pa2 <= pa;
+                pa3 <= pa2;
+                pa4 <= pa3;
+                pa5 <= pa4;
                 if (rst) begin
-                    pv <= 1'b0;
+                    pv2 <= 1'b0;
+                    pv3 <= 1'b0;
+                    pv4 <= 1'b0;
+                    pv5 <= 1'b0;
                 end else begin
-                    pv <= (state == S_OPS) && evalid_map && ((IS_DENSE != 0) || e[TE-1]);
-                    pa <= (IS_DENSE != 0) ? TMB'(oc) : (e[TMB-1:0] + TMB'(oc));
+                    pv2 <= s1_v && s1_mv && ((IS_DENSE != 0) || e[TE-1]);
+                    pv3 <= pv2;
+                    pv4 <= pv3;
+                    pv5 <= pv4;
                 end
             end
-            wire [LANES*TW-1:0] s_old = mem[pa];
-            reg [LANES*TW-1:0] s_new;
+            // S3 -> S4: the weight times the event's value; the target word is read
+            reg [LANES*TW-1:0] prod4, c_prod;
             reg signed [PB-1:0] prod;
             integer kl;
             always @(*) begin
                 for (kl = 0; kl < LANES; kl = kl + 1) begin
                     if (IS_FIRST != 0)
-                        prod = PB'($signed(wdata[kl*WB +: WB])) * PB'(pval);
+                        prod = PB'($signed(wq[kl*WB +: WB])) * PB'(s3_val);
                     else
-                        prod = (pval < 0) ? -(PB'($signed(wdata[kl*WB +: WB])))
-                                          : PB'($signed(wdata[kl*WB +: WB]));
+                        prod = (s3_val < 0) ? -(PB'($signed(wq[kl*WB +: WB])))
+                                            : PB'($signed(wq[kl*WB +: WB]));
                     prod = prod <<< WSH;
-                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + TW'(prod);
+                    c_prod[kl*TW +: TW] = TW'(prod);
                 end
             end
-            wire here = (ubank == UBB'(gb));
-            always @(posedge clk) begin
-                if (init_we && here)
-                    mem[uaddr] <= (IS_OUT != 0 || IS_FIRST != 0) ? '0 : (LANES*TW)'(v0_word);
-                else if (upd_we && here && IS_FIRST == 0)
-                    mem[uaddr] <= (LANES*TW)'(v_new);
-                else if (upd_we && here && m_last)
-                    mem[uaddr] <= '0;
-                else if (pv)
-                    mem[pa] <= s_new;
-                else if (acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0)
-                    mem[TMB'(acc_addr)] <= '0;
+            always @(posedge clk) prod4 <= c_prod;
+            // S4: the target word read at S3 (or the one written a cycle ago when it is the same
+            // word: the read missed that write) + the product, written back
+            wire [LANES*TW-1:0] s_old = (pv5 && pa5 == pa4) ? sum5 : rd;
+            reg [LANES*TW-1:0] s_new;
+            always @(*) begin
+                for (kl = 0; kl < LANES; kl = kl + 1)
+                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + prod4[kl*TW +: TW];
             end
-            assign t_rd_all[gb*LANES*TW +: LANES*TW] = mem[uaddr];
+            always @(posedge clk) sum5 <= s_new;
+            // the one write port
+            wire u_here = u4_v && (u4_bank == UBB'(gb));
+            wire u_we = u_here && ((IS_FIRST == 0) || u4_init || m_last);
+            wire [LANES*TW-1:0] u_data = (IS_FIRST != 0 || (IS_OUT != 0 && u4_init)) ? '0
+                                         : (LANES*TW)'(u4_mem);
+            wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
+            wire m_we = u_we || pv4 || clr;
+            wire [TMB-1:0] m_wa = u_we ? u4_addr : (pv4 ? pa4 : TMB'(acc_addr));
+            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv4 ? s_new : '0);
+            wire [TMB-1:0] m_ra = s3_v ? pa3 : uaddr;
+            always @(posedge clk) begin
+                if (m_we) mem[m_wa] <= m_wd;
+                rd <= mem[m_ra];
+            end
+            assign t_rd_all[gb*LANES*TW +: LANES*TW] = rd;
             if (gb == 0) begin : g_acc
                 assign acc_word = mem[TMB'(acc_addr)];
             end
         end
     endgenerate
-    wire [LANES*TW-1:0] t_word = t_rd_all[ubank*LANES*TW +: LANES*TW];
     generate
         if (IS_FIRST != 0) begin : g_vfirst
             // the first stage's membranes (or, when it is also the output stage, its accumulators)
             reg [LANES*MB-1:0] vmem [0:NWORDS-1];
-            assign v_word = vmem[ua];
+            reg [LANES*MB-1:0] vrd;
+            assign v_word = vrd;
             assign c_word = (LANES*CB)'(t_word);
-            assign acc_first = vmem[acc_addr];
+            assign acc_rdata = vmem[acc_addr];
             always @(posedge clk) begin
-                if (init_we) vmem[ua] <= (IS_OUT != 0) ? '0 : v0_word;
-                else if (upd_we) vmem[ua] <= v_new;
+                if (u4_v) vmem[u4_ua] <= u4_mem;
                 else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
+                vrd <= vmem[ua];
             end
         end else begin : g_vbank
             assign v_word = (LANES*MB)'(t_word);
             assign c_word = '0;
-            assign acc_first = '0;
+            assign acc_rdata = (LANES*MB)'(acc_word);
         end
     endgenerate
-
-    // ------------------------------------------------------------------ memory write ports
-    always @(posedge clk) begin
-        if (init_we || (upd_we && m_last)) nmem[ua] <= '0;
-        else if (upd_we) nmem[ua] <= n_new;
-    end
-    always @(posedge clk) begin
-        if (upd_we && (|(upd_pos | upd_neg)))
-            qmem[{wbank, wcount[QA-1:0]}] <= {POSB'(upos), CHB'(uch), upd_pos, upd_neg};
-        q_rdata <= qmem[{q_rbank, q_raddr}];
-    end
-    assign acc_rdata = (IS_FIRST != 0) ? acc_first : (LANES*MB)'(acc_word);
 endmodule
 `default_nettype wire
