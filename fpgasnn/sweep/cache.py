@@ -1,7 +1,7 @@
 """The sweep's disk cache: one JSON file per finished task, named by the task's key.
 
 A key is ``KIND-<sha256 of the task's settings>``: the kind (convert, evaluate, ...), the cache format
-version, the model file's sha256 and every setting the task's result depends on (the keys of its inputs
+version, a digest of fpgasnn's code, the model file's sha256 and every setting the task's result depends on (the keys of its inputs
 included, so a key names the whole chain that produced it). Files are written whole or not at all (a
 temporary file and a rename), so a sweep killed at any moment leaves only finished results behind and a
 rerun recomputes exactly the tasks without a file. Failed tasks are never cached.
@@ -9,6 +9,7 @@ rerun recomputes exactly the tasks without a file. Failed tasks are never cached
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -19,9 +20,29 @@ CACHE_VERSION = 1
 """Bumped when a task's result format changes: old files are then simply not found."""
 
 
+CODE_SUFFIXES = (".py", ".v", ".sv", ".j2")
+
+
+@functools.cache
+def code_digest() -> str:
+    """sha256 of fpgasnn's own code (its Python, Verilog and templates): results computed by other
+    code (another version, an edited tree) are not reused."""
+    import fpgasnn
+
+    root = Path(fpgasnn.__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.suffix in CODE_SUFFIXES and "__pycache__" not in p.parts and p.is_file():
+            h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def task_key(kind: str, settings: dict) -> str:
-    """``KIND-<20 hex digits>``, a pure function of ``kind`` and ``settings`` (JSON-able values)."""
-    text = json.dumps({"kind": kind, "v": CACHE_VERSION, **settings}, sort_keys=True)
+    """``KIND-<20 hex digits>``, a pure function of ``kind``, ``settings`` (JSON-able values) and
+    :func:`code_digest`."""
+    text = json.dumps(
+        {"kind": kind, "v": CACHE_VERSION, "code": code_digest(), **settings}, sort_keys=True
+    )
     return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:20]}"
 
 

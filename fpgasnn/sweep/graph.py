@@ -225,14 +225,33 @@ def _distributed(made, keys, bar, scheduler, workers, on_client):
             nworkers = sum(
                 w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()
             )
-            futures = client.compute([made[k] for k in keys])
-            for fut in as_completed(futures):
-                bar.done(fut.result())
-            values = client.gather(futures)
-        return dict(zip(keys, values, strict=True)), nworkers
+            futures = dict(zip(keys, client.compute([made[k] for k in keys]), strict=True))
+            kinds = {k: made[k].key.split("-", 1)[0] for k in keys}
+            values = {}
+            for fut in as_completed(list(futures.values())):
+                key = str(fut.key)
+                try:
+                    values[key] = fut.result()
+                except Exception as e:  # noqa: BLE001 -- a worker lost (killed, out of memory)
+                    values[key] = lost_task(key, kinds[key], e)
+                bar.done(values[key])
+        return {k: values[k] for k in keys}, nworkers
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def lost_task(key: str, kind: str, e: BaseException) -> dict:
+    """The failure result of a task whose worker was lost (the task itself never returned)."""
+    return {
+        "key": key,
+        "kind": kind,
+        "ok": False,
+        "hit": False,
+        "value": None,
+        "error": f"{kind}: the Dask worker running it was lost: {type(e).__name__}: {e}",
+        "seconds": 0.0,
+    }
 
 
 def _connect(address: str):

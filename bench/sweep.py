@@ -1,0 +1,125 @@
+"""A design-space sweep dominated by synthesis, run twice from an empty cache: on the synchronous
+scheduler (one process, the serial baseline) and on a LocalCluster of ``--workers`` worker processes;
+then once more on the cluster, which must read every task back from the cache.
+
+    .venv/bin/python bench/sweep.py [--workers 2] [--lanes 1,2,4,8] [--boards pynq-z2,zcu104] [-T 2]
+
+The model: a small QAT CNN for the digits data set (conv4-pool, fc16, fc10; ``SPEC``, trained on first
+use, 20 epochs, and cached like the reference models): small enough that one Yosys run takes tens of
+seconds on this machine, so the whole bench stays around ten minutes. Default space: T = 2, method best, lanes 1, 2, boards pynq-z2 (xc7) and zcu104 (xcup),
+resolution bits 17: 4 points, one conversion, 4 Yosys runs (one per lanes and target).
+
+Run it on a committed tree (``git archive HEAD`` into a folder, ``PYTHONPATH`` to it): the cache keys
+hold a digest of fpgasnn's code, and the serial and the cluster run must see the same code.
+
+Writes bench/results/sweep.json, one record: points, workers, wall_s (the cluster run), serial_wall_s,
+speedup (serial_wall_s / wall_s), cache_hits (of the third run; = tasks when nothing is recomputed),
+pareto_points, tasks, synth_tasks, cores and the load average before each run (the machine is shared:
+other jobs take cores while this runs, and the speedup says what was left), and
+bench/results/sweep_points.json: the points' flat records (dataset, T, method, lanes, board, res_bits,
+snn_top1_pct, latency_us, interval_us, LUT, BRAM_18K, DSP, fits, ...), from the cluster run (the test
+tier asserts it equals the synchronous one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from fpgasnn.records import write_records
+from fpgasnn.sweep.run import run_sweep
+from fpgasnn.sweep.space import SweepConfig
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def _csv(text: str, cast=str) -> tuple:
+    return tuple(cast(t) for t in text.split(","))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("-T", default="2")
+    ap.add_argument("--lanes", default="1,2")
+    ap.add_argument("--boards", default="pynq-z2,zcu104")
+    args = ap.parse_args()
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from fpgasnn.keras.models import ModelSpec
+    from fpgasnn.keras.train import cached_reference_model
+
+    SPEC = ModelSpec(dataset="digits", conv=(4,), hidden=16, epochs=20, batch_size=64)
+
+    model = cached_reference_model("digits", SPEC, progress=False)
+    cfg = SweepConfig(
+        dataset="digits",
+        T=_csv(args.T, int),
+        methods=("best",),
+        lanes=_csv(args.lanes),
+        boards=_csv(args.boards),
+        res_bits=(17,),
+    )
+    with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_sweep_") as tmp:
+        runs = {}
+        for name, sched, workers in (
+            ("serial", "synchronous", None),
+            ("cluster", "local", args.workers),
+            ("rerun", "local", args.workers),
+        ):
+            out = Path(tmp) / ("serial" if name == "serial" else "cluster")
+            load = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            res = run_sweep(cfg, model, out, scheduler=sched, workers=workers, progress=True)
+            runs[name] = (res, time.perf_counter() - t0, load)
+            print(
+                f"{name:8s} {sched:11s} workers {res.stats['workers']}: {res.stats['wall_s']:7.1f} s "
+                f"(tasks {res.stats['tasks']}, cache hits {res.stats['cache_hits']}, "
+                f"computed {res.stats['computed']}, load average {load:.1f} before)"
+            )
+        shutil.rmtree(Path(tmp) / "serial", ignore_errors=True)
+    serial, cluster, rerun = runs["serial"][0], runs["cluster"][0], runs["rerun"][0]
+    if serial.records != cluster.records:
+        raise SystemExit("the cluster's records differ from the synchronous run's")
+    rec = {
+        "points": cluster.stats["points"],
+        "points_failed": cluster.stats["points_failed"],
+        "tasks": cluster.stats["tasks"],
+        "synth_tasks": cluster.stats["tasks_by_kind"]["synth"],
+        "workers": cluster.stats["workers"],
+        "cores": os.cpu_count(),
+        "wall_s": cluster.stats["wall_s"],
+        "serial_wall_s": serial.stats["wall_s"],
+        "speedup": round(serial.stats["wall_s"] / cluster.stats["wall_s"], 3),
+        "serial_task_s": serial.stats["task_seconds"],
+        "cache_hits": rerun.stats["cache_hits"],
+        "rerun_computed": rerun.stats["computed"],
+        "rerun_wall_s": rerun.stats["wall_s"],
+        "pareto_points": cluster.stats["pareto_points"],
+        "load_avg_before_serial": round(runs["serial"][2], 2),
+        "load_avg_before_cluster": round(runs["cluster"][2], 2),
+        "space": f"digits conv4-fc16 T={args.T} best lanes={args.lanes} boards={args.boards} res_bits=17",
+        "command": "python bench/sweep.py "
+        f"--workers {args.workers} -T {args.T} --lanes {args.lanes} --boards {args.boards}",
+    }
+    write_records(RESULTS / "sweep.json", [rec])
+    write_records(RESULTS / "sweep_points.json", [dict(r) for r in cluster.records])
+    print(
+        f"speedup {rec['speedup']:.2f} with {rec['workers']} workers on {rec['cores']} cores "
+        f"(serial {rec['serial_wall_s']:.1f} s, cluster {rec['wall_s']:.1f} s); rerun: "
+        f"{rec['cache_hits']} of {rec['tasks']} tasks from the cache"
+    )
+    print(f"{'board':13s} {'lanes':6s} {'top-1 %':>8s} {'lat us':>8s} {'LUT':>7s} fits pareto")
+    for r in cluster.records:
+        print(
+            f"{r['board']:13s} {r['lanes']:6s} {r['snn_top1_pct'] or 0:8.2f} "
+            f"{r['latency_us'] or 0:8.2f} {r['LUT'] or 0:7d} {r['fits']!s:5s} {r['pareto']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
