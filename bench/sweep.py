@@ -1,13 +1,14 @@
-"""A design-space sweep dominated by synthesis, run twice from an empty cache: on the synchronous
-scheduler (one process, the serial baseline) and on a LocalCluster of ``--workers`` worker processes;
+"""A design-space sweep dominated by synthesis, run twice from an empty cache, each time as its own
+`fpgasnn sweep` process: on the synchronous scheduler (one process, the serial baseline) and on a
+LocalCluster of ``--workers`` worker processes;
 then once more on the cluster, which must read every task back from the cache.
 
-    .venv/bin/python bench/sweep.py [--workers 2] [--lanes 1,2,4,8] [--boards pynq-z2,zcu104] [-T 2]
+    .venv/bin/python bench/sweep.py [--workers 2] [--lanes 1,2] [--boards pynq-z2,zcu104] [-T 2]
 
 The model: a small QAT CNN for the digits data set (conv4-pool, fc16, fc10; ``SPEC``, trained on first
 use, 20 epochs, and cached like the reference models): small enough that one Yosys run takes tens of
-seconds on this machine, so the whole bench stays around ten minutes. Default space: T = 2, method best, lanes 1, 2, boards pynq-z2 (xc7) and zcu104 (xcup),
-resolution bits 17: 4 points, one conversion, 4 Yosys runs (one per lanes and target).
+seconds on this machine, so the whole bench stays around ten minutes. Default space: T = 2, method
+best, lanes 1, 2, boards pynq-z2 (xc7) and zcu104 (xcup), resolution bits 17: 4 points, one conversion, 4 Yosys runs (one per lanes and target).
 
 Run it on a committed tree (``git archive HEAD`` into a folder, ``PYTHONPATH`` to it): the cache keys
 hold a digest of fpgasnn's code, and the serial and the cluster run must see the same code.
@@ -24,14 +25,17 @@ tier asserts it equals the synchronous one).
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from fpgasnn.records import write_records
-from fpgasnn.sweep.run import run_sweep
+from fpgasnn.sweep.run import POINTS_FILE, TASKS_FILE
 from fpgasnn.sweep.space import SweepConfig
 
 RESULTS = Path(__file__).parent / "results"
@@ -39,6 +43,20 @@ RESULTS = Path(__file__).parent / "results"
 
 def _csv(text: str, cast=str) -> tuple:
     return tuple(cast(t) for t in text.split(","))
+
+
+def _sweep_process(cfg: SweepConfig, model: Path, out: Path, sched: str, workers: int | None):
+    """One `fpgasnn sweep` in a fresh process (each run pays its own TensorFlow import: the serial run
+    in its process, the cluster in the worker that converts); its records and stats read back."""
+    argv = [sys.executable, "-m", "fpgasnn", "sweep", str(model), "--dataset", cfg.dataset]
+    argv += ["-T", ",".join(map(str, cfg.T)), "--method", ",".join(cfg.methods)]
+    argv += ["--lanes", ";".join(cfg.lanes), "--board", ",".join(cfg.boards)]
+    argv += ["--res-target-bits", ",".join(map(str, cfg.res_bits)), "--scheduler", sched]
+    argv += [*(["--workers", str(workers)] if workers else []), "-o", str(out)]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    doc = json.loads((out / TASKS_FILE).read_text())
+    recs = json.loads((out / POINTS_FILE).read_text())
+    return SimpleNamespace(stats=doc["stats"], records=recs)
 
 
 def main() -> None:
@@ -74,14 +92,13 @@ def main() -> None:
             out = Path(tmp) / ("serial" if name == "serial" else "cluster")
             load = os.getloadavg()[0]
             t0 = time.perf_counter()
-            res = run_sweep(cfg, model, out, scheduler=sched, workers=workers, progress=True)
+            res = _sweep_process(cfg, model, out, sched, workers)
             runs[name] = (res, time.perf_counter() - t0, load)
             print(
                 f"{name:8s} {sched:11s} workers {res.stats['workers']}: {res.stats['wall_s']:7.1f} s "
                 f"(tasks {res.stats['tasks']}, cache hits {res.stats['cache_hits']}, "
                 f"computed {res.stats['computed']}, load average {load:.1f} before)"
             )
-        shutil.rmtree(Path(tmp) / "serial", ignore_errors=True)
     serial, cluster, rerun = runs["serial"][0], runs["cluster"][0], runs["rerun"][0]
     if serial.records != cluster.records:
         raise SystemExit("the cluster's records differ from the synchronous run's")
