@@ -198,12 +198,18 @@ module snn_stage #(
     assign rx_ack = cmd_update && (seq == Q_RX);
     assign img_done = (seq == Q_TX);
     assign dbg_step = k;
-    wire m_bias_on = (k < NB'(PRESIM + WAKE));
+    // the step's flags, registered: k changes when a pass is done, and the next pass reads them two
+    // cycles later at the earliest
+    reg m_bias_on, m_last, m_last_presim;
+    reg [NB-1:0] m_t_wake;
     wire m_sleep = !m_bias_on;
-    wire m_last = (k == NB'(TOTAL - 1));
-    wire m_last_presim = (PRESIM > 0) && (k == NB'(PRESIM - 1));
-    wire [NB-1:0] m_t_wake = (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0
-                             : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
+    always @(posedge clk) begin
+        m_bias_on <= (k < NB'(PRESIM + WAKE));
+        m_last <= (k == NB'(TOTAL - 1));
+        m_last_presim <= (PRESIM > 0) && (k == NB'(PRESIM - 1));
+        m_t_wake <= (PRESIM > 0 && {1'b0, k} < (NB+1)'(PRESIM)) ? '0
+                    : ((k >= NB'(PRESIM + WAKE)) ? NB'(WAKE) : k - NB'(PRESIM) + 1'b1);
+    end
     wire pass_done = pipe_idle && (state == S_IDLE);
     always @(posedge clk) begin
         if (rst) begin
