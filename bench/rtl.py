@@ -5,11 +5,14 @@ the golden model, compare the measured latency AND interval with the cycle model
 Yosys (synth_xilinx, xc7) for its resources. Also the random-weight tiny net as a quick check.
 
     .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--settings "auto128:1;auto128:all;..."]
+                                  [-T 2]
 
 A setting is LANES:TAPS (LANES as for ``fpgasnn build --lanes``: N, LAYER=N pairs or autoB; TAPS 1, all
 or auto). ``auto192:auto`` is the demo's setting; ``auto128:1`` the lanes of the previous demo at one
 kernel tap per cycle (the core before tap-parallel convolutions, now pipelined). ``--merge`` keeps the
-records of settings this run does not redo; records are written after each setting.
+records of settings this run does not redo; records are written after each setting. ``-T 2``: the
+same reference CNN trained with 2 activation levels and converted at T = 2 (network
+``mnist_demo_snn_T2``; trained on first use and cached like the demo's model).
 
 Writes bench/results/rtl.json: flat records with network, lanes, taps, images, mismatches,
 cycles_measured, cycles_model, cycles_lower_bound (the latency of an image entering an empty core,
@@ -43,12 +46,15 @@ OUT = Path(__file__).parent / "results" / "rtl.json"
 DEFAULT_SETTINGS = "auto192:auto;auto128:1;auto192:all"
 
 
-def demo_snn(work: Path):
+def demo_snn(work: Path, T: int = 4):
     """The demo's trained, converted SNN (cached reference model; trained on first use) and the
-    training images its automatic lanes count events on."""
+    training images its automatic lanes count events on; ``T`` other than 4: the same reference CNN
+    trained with T activation levels (L = T), converted at T steps."""
     from fpgasnn.flow import FlowConfig, FlowState, step_convert, step_model
+    from fpgasnn.keras.train import default_spec
 
-    st = FlowState(FlowConfig(), work / "demo", progress=False)
+    cfg = FlowConfig() if T == 4 else FlowConfig(T=T, model_spec=default_spec("mnist", levels=T))
+    st = FlowState(cfg, work / "demo", progress=False)
     print(step_model(st).summary, flush=True)
     print(step_convert(st).summary, flush=True)
     return st.net, st.calib[0][:16]
@@ -117,6 +123,12 @@ def main() -> None:
     ap.add_argument("--settings", default=DEFAULT_SETTINGS)
     ap.add_argument("--no-tiny", action="store_true", help="skip the random-weight tiny net")
     ap.add_argument("--merge", action="store_true", help="keep old records of other settings")
+    ap.add_argument(
+        "-T",
+        type=int,
+        default=4,
+        help="time steps of the demo SNN (other than 4: the reference CNN trained at L = T)",
+    )
     args = ap.parse_args()
     board = load_board("pynq-z2")
     clock = float(board.clock_mhz)
@@ -147,15 +159,17 @@ def main() -> None:
                 work,
             )
         )
-    net, calib = demo_snn(work)
+    net, calib = demo_snn(work, args.T)
+    demo_name = "mnist_demo_snn" if args.T == 4 else f"mnist_demo_snn_T{args.T}"
     x, _ = load_dataset("mnist", "test")
     x = x[: args.images].astype(np.int64)
     for setting in filter(None, args.settings.split(";")):
         lanes, _, taps = setting.partition(":")
         taps = taps or "auto"
         hw = lower(net, HwConfig.make(lanes, taps=taps), calib)
-        rec = run_one("mnist_demo_snn", hw, taps, x, clock, not args.no_synth, work)
+        rec = run_one(demo_name, hw, taps, x, clock, not args.no_synth, work)
         rec["setting"] = setting
+        rec["T"] = args.T
         save(rec)
     print(
         f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
@@ -170,7 +184,7 @@ def main() -> None:
             f"{r['latency_us']:7.1f} {r['images_per_s']:7.0f} {r['LUT']!s:>6s} {r['FF']!s:>6s} "
             f"{r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}"
         )
-    demo = [r for r in records if r["network"] == "mnist_demo_snn"]
+    demo = [r for r in records if r["network"] == demo_name]
     best = min(demo, key=lambda r: r["interval_cycles_measured"])
     print(
         f"\nwhere the cycles go ({best['lanes']}, taps {best['taps']}; exact cycle model; the layers "
