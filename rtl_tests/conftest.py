@@ -8,6 +8,7 @@ import os
 import pytest
 
 from fpgasnn import toolchain
+from fpgasnn.report import browser
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -18,6 +19,8 @@ _FINDERS = {
     "yosys": toolchain.yosys,
     "nextpnr": toolchain.nextpnr_ecp5,
     "ecppack": toolchain.ecppack,
+    "chromium": browser.find_chromium,  # the same finders as tests/conftest.py: either may be the
+    # `conftest` a test imports `need` from, depending on which folder pytest put first on sys.path
 }
 
 
