@@ -543,7 +543,9 @@ module snn_stage #(
         u1_v0 <= (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
     end
 
-    // U1: v + I (I = current of the first stage, while awake, plus the bias while it is on)
+    // U1: v + I. Other stages: I = the bias while it is on. First stage: I = the current while awake
+    // (bias_on = !sleep there); its current words start every image at the bias (the update pass
+    // writes the bias word where it clears them), so that the sum is a single addition
     wire [BANKS*LANES*TW-1:0] t_rd_all;  // every bank's read port
     wire [LANES*TW-1:0] t_word = t_rd_all[u1_bank*LANES*TW +: LANES*TW];
     wire [LANES*MB-1:0] v_word;
@@ -555,12 +557,8 @@ module snn_stage #(
     integer l;
     always @(*) begin
         for (l = 0; l < LANES; l = l + 1) begin
-            x_i = '0;
-            if (m_bias_on) x_i = XB'($signed(u1_b[l*BB +: BB]));
-            if (IS_FIRST != 0) begin
-                if (m_sleep) x_i = '0;
-                else x_i = XB'($signed(CB'(XB'($signed(c_word[l*CB +: CB])) + x_i)));
-            end
+            if (IS_FIRST != 0) x_i = m_sleep ? '0 : XB'($signed(c_word[l*CB +: CB]));
+            else x_i = m_bias_on ? XB'($signed(u1_b[l*BB +: BB])) : '0;
             u1_sum[l*MB +: MB] = MB'(XB'($signed(v_word[l*MB +: MB])) + x_i);
         end
     end
@@ -570,22 +568,23 @@ module snn_stage #(
         u2_v0 <= u1_v0;
     end
 
-    // U2: the threshold decisions and both corrected membranes
+    // U2: the threshold decisions. Only flags go on: the corrected membrane is v - s*THETA, one
+    // addition in U3. For the last presim step the flags of the corrected membrane v' are decided
+    // here too, from v: v' >= THETA is v >= 2*THETA after a positive spike, v >= THETA without one
+    // (a negative spike leaves v' < 0); v' < 0 and N' > 0 is v < -THETA and N > 1 after a negative
+    // spike, v < 0 and N > 0 without one (a positive spike leaves v' >= 0).
     localparam signed [XB-1:0] XTHETA = XB'(THETA);
-    reg [LANES-1:0] u3_sp, u3_sn;
-    reg [LANES*MB-1:0] u3_v1, u3_vm, u3_vp, u3_v0, u3_v0p, u3_v0m;
-    reg [LANES*NB-1:0] u3_n, u3_np, u3_nm;
-    reg [LANES-1:0] c_sp, c_sn;
-    reg [LANES*MB-1:0] c_vm, c_vp, c_v0p, c_v0m;
-    reg [LANES*NB-1:0] c_np, c_nm;
-    reg signed [XB-1:0] x_v, x_v0;
+    reg [LANES-1:0] u3_sp, u3_sn, u3_pp, u3_pm;
+    reg [LANES*MB-1:0] u3_v1, u3_v0;
+    reg [LANES*NB-1:0] u3_n;
+    reg [LANES-1:0] c_sp, c_sn, c_pp, c_pm;
+    reg signed [XB-1:0] x_v;
     reg [NB-1:0] x_n;
     reg sp, sn;
     always @(*) begin
         for (l = 0; l < LANES; l = l + 1) begin
             x_v = XB'($signed(u2_v1[l*MB +: MB]));
             x_n = u2_n[l*NB +: NB];
-            x_v0 = XB'($signed(u2_v0[l*MB +: MB]));
             sp = (x_v >= XTHETA);
             if (KIND == 2 && !(x_n < m_t_wake)) sp = 1'b0;
             sn = (SIGNED != 0) && (x_v < 0) && (x_n != '0);
@@ -595,58 +594,48 @@ module snn_stage #(
             end
             c_sp[l] = sp;
             c_sn[l] = sn;
-            c_vm[l*MB +: MB] = MB'(x_v - XTHETA);
-            c_vp[l*MB +: MB] = MB'(x_v + XTHETA);
-            c_np[l*NB +: NB] = x_n + 1'b1;
-            c_nm[l*NB +: NB] = x_n - 1'b1;
-            c_v0p[l*MB +: MB] = MB'(x_v0 + XTHETA);
-            c_v0m[l*MB +: MB] = MB'(x_v0 - XTHETA);
+            c_pp[l] = (PRESIM > 0) && (sp ? (x_v >= 2 * XTHETA) : (!sn && x_v >= XTHETA));
+            c_pm[l] = (PRESIM > 0) && !sp && (sn ? (x_v < -XTHETA && x_n != NB'(1))
+                                                 : (x_v < 0 && x_n != '0));
         end
     end
     always @(posedge clk) begin
         u3_sp <= c_sp;
         u3_sn <= c_sn;
-        u3_vm <= c_vm;
-        u3_vp <= c_vp;
-        u3_np <= c_np;
-        u3_nm <= c_nm;
-        u3_v0p <= c_v0p;
-        u3_v0m <= c_v0m;
+        u3_pp <= c_pp;
+        u3_pm <= c_pm;
         u3_v1 <= u2_v1;
         u3_n <= u2_n;
         u3_v0 <= u2_v0;
     end
 
-    // U3: the new membrane and count (reset after the last step; the last presim step keeps one
-    // threshold of the sign of the residue: v0 + THETA*[v >= THETA] - THETA*[v < 0 and N > 0])
+    // U3: the new membrane and count: base + delta, one addition (v -= s*THETA, N += s; after the
+    // last step v <- v0, N <- 0; the last presim step keeps one threshold of the sign of the
+    // residue: v0 + THETA*[v' >= THETA] - THETA*[v' < 0 and N' > 0], N <- 0)
     reg [LANES*MB-1:0] u4_mem;
     reg [LANES*NB-1:0] u4_n;
     reg [LANES-1:0] u4_pos, u4_neg;
     reg u4_any;                          // a spike in the word (its queue push)
     reg [LANES*MB-1:0] c_mem;
     reg [LANES*NB-1:0] c_n;
-    reg signed [XB-1:0] y_v2;
-    reg [MB-1:0] y_v;
+    reg signed [XB-1:0] y_base, y_d;
     reg [NB-1:0] y_n;
     always @(*) begin
         for (l = 0; l < LANES; l = l + 1) begin
-            y_v = u3_sp[l] ? u3_vm[l*MB +: MB] : (u3_sn[l] ? u3_vp[l*MB +: MB] : u3_v1[l*MB +: MB]);
-            y_n = u3_sp[l] ? u3_np[l*NB +: NB] : (u3_sn[l] ? u3_nm[l*NB +: NB] : u3_n[l*NB +: NB]);
-            y_v2 = XB'($signed(y_v));
-            if (u3_init) begin
-                y_v = (IS_OUT != 0) ? '0 : u3_v0[l*MB +: MB];
-                y_n = '0;
-            end else if (IS_OUT != 0) begin
-                y_v = m_last_presim ? '0 : u3_v1[l*MB +: MB];
-            end else if (m_last) begin
-                y_v = u3_v0[l*MB +: MB];
-                y_n = '0;
-            end else if (m_last_presim) begin
-                y_v = (y_v2 >= XTHETA) ? u3_v0p[l*MB +: MB]
-                    : (((y_v2 < 0) && (y_n != '0)) ? u3_v0m[l*MB +: MB] : u3_v0[l*MB +: MB]);
+            y_base = XB'($signed(u3_v1[l*MB +: MB]));
+            y_d = u3_sp[l] ? -XTHETA : (u3_sn[l] ? XTHETA : '0);
+            y_n = u3_n[l*NB +: NB] + (u3_sp[l] ? NB'(1) : (u3_sn[l] ? {NB{1'b1}} : '0));
+            if (u3_init || m_last || (m_last_presim && IS_OUT == 0)) begin
+                y_base = (IS_OUT != 0) ? '0 : XB'($signed(u3_v0[l*MB +: MB]));
+                y_d = (m_last_presim && !m_last && !u3_init)
+                    ? (u3_pp[l] ? XTHETA : (u3_pm[l] ? -XTHETA : '0)) : '0;
                 y_n = '0;
             end
-            c_mem[l*MB +: MB] = y_v;
+            if (IS_OUT != 0 && !u3_init) begin
+                y_base = m_last_presim ? '0 : XB'($signed(u3_v1[l*MB +: MB]));
+                y_d = '0;
+            end
+            c_mem[l*MB +: MB] = MB'(y_base + y_d);
             c_n[l*NB +: NB] = y_n;
         end
     end
@@ -658,7 +647,18 @@ module snn_stage #(
         u4_any <= !u3_init && (|(u3_sp | u3_sn));
     end
 
-    // U4: writes (target bank, counts, first-stage membranes) and the queue push
+    // U4: writes (target bank, counts, first-stage membranes) and the queue push. The first stage
+    // writes its current words back to the bias (read again here, at the word's chunk) after the
+    // last step and at init.
+    reg [LANES*BB-1:0] u4_b;
+    wire [LANES*CB-1:0] u4_bias;
+    always @(posedge clk) u4_b <= brom[u3_ch];
+    genvar gl;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_bias
+            assign u4_bias[gl*CB +: CB] = CB'($signed(u4_b[gl*BB +: BB]));
+        end
+    endgenerate
     always @(posedge clk) begin
         if (u4_v) nmem[u4_ua] <= u4_n;
         if (u4_v && u4_any && IS_OUT == 0)
@@ -747,8 +747,8 @@ module snn_stage #(
             // the one write port
             wire u_here = u4_v && (u4_bank == UBB'(gb));
             wire u_we = u_here && ((IS_FIRST == 0) || u4_init || m_last);
-            wire [LANES*TW-1:0] u_data = (IS_FIRST != 0 || (IS_OUT != 0 && u4_init)) ? '0
-                                         : (LANES*TW)'(u4_mem);
+            wire [LANES*TW-1:0] u_data = (IS_FIRST != 0) ? (LANES*TW)'(u4_bias)
+                                         : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u4_mem));
             wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
             wire m_we = u_we || pv4 || clr;
             wire [TMB-1:0] m_wa = u_we ? u4_addr : (pv4 ? pa4 : TMB'(acc_addr));
