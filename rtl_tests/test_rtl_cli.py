@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.cli import main
 from fpgasnn.ir.examples import tiny
 from fpgasnn.ir.serialize import dumps

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.rtl.check import check
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn import toolchain
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.backends.rtl import rtl_plan

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.cli import main
 
 pytestmark = [pytest.mark.tool, pytest.mark.keras]

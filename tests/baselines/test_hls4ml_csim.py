@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from conftest import need
 
 pytestmark = [pytest.mark.keras, pytest.mark.tool, pytest.mark.slow]

@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn import toolchain
 from fpgasnn.boards import (
     ECP5_RESOURCE_KEYS,

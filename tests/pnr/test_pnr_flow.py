@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.rtl.emit import rtl_plan
 from fpgasnn.boards import load_ecp5_board
 from fpgasnn.cli import main

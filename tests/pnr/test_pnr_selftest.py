@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.rtl.emit import rtl_plan
 from fpgasnn.boards import load_ecp5_board
 from fpgasnn.errors import BackendError

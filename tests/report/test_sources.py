@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.hls.project import read_project
 from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.cli import main

@@ -7,8 +7,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.backends.hls.stimulus import random_images

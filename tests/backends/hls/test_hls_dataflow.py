@@ -10,8 +10,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn import toolchain
 from fpgasnn.backends.hls import build_context, project_plan
 from fpgasnn.backends.hls.csim import CXXFLAGS, run_csim

@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.hw.names import sanitize, unique_identifiers
 from fpgasnn.ir import Conv2D, Dense, Flatten, Input, Network, Neuron, NeuronKind, Output, Schedule

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.backends.hls.csim import run_csim
 from fpgasnn.ir import (
     AvgPool2D,

@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import IN_CI
 
+from conftest import IN_CI
 from fpgasnn.backends.hls import project_plan
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.boards import list_boards, load_board

@@ -1,5 +1,7 @@
-"""Shared fixtures. Tests marked ``tool`` call :func:`need` for each external tool: locally a missing
-tool skips the test; with CI=true it FAILS, so CI can never pass by skipping."""
+"""Shared test fixtures for tests/ and rtl_tests/ alike: the one conftest, at the root, so that
+``from conftest import need`` always finds this module. Tests marked ``tool`` call :func:`need` for
+each external tool: locally a missing tool skips the test; with CI=true it FAILS, so CI can never
+pass by skipping."""
 
 from __future__ import annotations
 
@@ -19,8 +21,7 @@ _FINDERS = {
     "yosys": toolchain.yosys,
     "nextpnr": toolchain.nextpnr_ecp5,
     "ecppack": toolchain.ecppack,
-    "chromium": browser.find_chromium,  # the same finders as tests/conftest.py: either may be the
-    # `conftest` a test imports `need` from, depending on which folder pytest put first on sys.path
+    "chromium": browser.find_chromium,
 }
 
 
