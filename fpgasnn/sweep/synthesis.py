@@ -5,12 +5,10 @@ PDPW16KD (18 Kbit EBR blocks), DSP = MULT18X18D. Latches are an error."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from fpgasnn import toolchain
-from fpgasnn.backends.rtl.emit import LIBRARY, TOP
+from fpgasnn.backends.rtl.synth import yosys_cells
 from fpgasnn.errors import BackendError
 
 
@@ -29,20 +27,7 @@ def ecp5_counts(cells: Mapping[str, int]) -> dict[str, int]:
 
 def synth_ecp5_dir(folder: str | Path, timeout: float | None = 3600) -> dict[str, int]:
     """Synthesise the core whose files lie in ``folder`` for ECP5 (run from that folder)."""
-    folder = Path(folder)
-    files = " ".join((*LIBRARY, f"{TOP}.v"))
-    script = (
-        f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; synth_ecp5 -top {TOP}; "
-        "tee -q -o stat.json stat -json"
-    )
-    toolchain.run_tool(
-        [toolchain.yosys(), "-q", "-p", script],
-        cwd=folder,
-        what="Yosys synth_ecp5",
-        timeout=timeout,
-    )
-    stat = json.loads((folder / "stat.json").read_text())
-    return ecp5_counts(stat["design"]["num_cells_by_type"])
+    return ecp5_counts(yosys_cells(folder, "synth_ecp5", "Yosys synth_ecp5", timeout))
 
 
 __all__ = ["ecp5_counts", "synth_ecp5_dir"]

@@ -37,22 +37,28 @@ def count_cells(cells: Mapping[str, int]) -> Resources:
     return Resources(lut, ff, bram, dsp, dict(sorted(cells.items())))
 
 
-def synth_dir(folder: str | Path, family: str = "xc7", timeout: float | None = 3600) -> Resources:
-    """Synthesise the core whose files lie in ``folder`` (run from that folder, relative paths)."""
+def yosys_cells(
+    folder: str | Path, synth_cmd: str, what: str, timeout: float | None = 3600
+) -> dict[str, int]:
+    """Run ``synth_cmd`` (e.g. ``synth_xilinx -family xc7 -flatten -noiopad``) over the core whose
+    files lie in ``folder`` (run from that folder, relative paths); its cells by type."""
     folder = Path(folder)
     files = " ".join((*LIBRARY, f"{TOP}.v"))
     script = (
-        f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; synth_xilinx -family {family} -flatten -noiopad -top {TOP}; "
+        f"read_verilog -defer -sv {files}; hierarchy -top {TOP}; {synth_cmd} -top {TOP}; "
         "tee -q -o stat.json stat -json"
     )
     toolchain.run_tool(
-        [toolchain.yosys(), "-q", "-p", script],
-        cwd=folder,
-        what="Yosys synth_xilinx",
-        timeout=timeout,
+        [toolchain.yosys(), "-q", "-p", script], cwd=folder, what=what, timeout=timeout
     )
     stat = json.loads((folder / "stat.json").read_text())
-    return count_cells(stat["design"]["num_cells_by_type"])
+    return stat["design"]["num_cells_by_type"]
+
+
+def synth_dir(folder: str | Path, family: str = "xc7", timeout: float | None = 3600) -> Resources:
+    """Synthesise the core whose files lie in ``folder`` for a Xilinx family."""
+    synth_cmd = f"synth_xilinx -family {family} -flatten -noiopad"
+    return count_cells(yosys_cells(folder, synth_cmd, "Yosys synth_xilinx", timeout))
 
 
 def synth(net: Network, lanes, workdir: str | Path, family: str = "xc7") -> Resources:
@@ -61,4 +67,4 @@ def synth(net: Network, lanes, workdir: str | Path, family: str = "xc7") -> Reso
     return synth_dir(workdir, family)
 
 
-__all__ = ["Resources", "count_cells", "synth", "synth_dir"]
+__all__ = ["Resources", "count_cells", "synth", "synth_dir", "yosys_cells"]
