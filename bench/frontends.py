@@ -186,6 +186,7 @@ def validate_relu_rule(name: str, dataset: str, args, workdir: Path) -> None:
     from unittest import mock
 
     from fpgasnn.calibrate.common import pick_calibration
+    from fpgasnn.convert import relu_calibration
     from fpgasnn.data import load_dataset
     from fpgasnn.keras import frontend
     from fpgasnn.keras.evaluate import keras_logits
@@ -208,7 +209,9 @@ def validate_relu_rule(name: str, dataset: str, args, workdir: Path) -> None:
         f"{100 * np.mean(kt == yt):.2f} % on the test split"
     )
     for rule, patch in (("kl", None), ("agreement", agreement)):
-        with mock.patch.object(frontend, "output_divergence", patch) if patch else _nothing():
+        with (
+            mock.patch.object(relu_calibration, "output_divergence", patch) if patch else _nothing()
+        ):
             f = frontend.from_keras(model, calib_images=cx, relu_levels=4, relu_percentile="auto")
         a, at = np.argmax(f.forward(xv), axis=1), np.argmax(f.forward(xt), axis=1)
         print(

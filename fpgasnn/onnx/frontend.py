@@ -5,7 +5,7 @@
 :class:`UnsupportedLayerError` naming every unsupported node (name, op type, reason) and every
 structural problem before anything is built; then builds the FloatNet and sets the thresholds of plain
 ReLUs from calibration images, exactly as the Keras front end does
-(:func:`fpgasnn.keras.frontend.calibrate_relus`, NumPy only).
+(:func:`fpgasnn.convert.relu_calibration.calibrate_relus`, NumPy only).
 
 Input encoding: the ONNX model sees ``pixels * input_scale`` (NCHW float32, or (N, F)), where
 ``pixels`` are the integer inputs of the SNN (uint8 0..255 by default: ``input_scale = 1/255`` for a
@@ -19,13 +19,14 @@ first) -- the model as its framework computes it. No TensorFlow is imported here
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from fpgasnn.convert.floatnet import FAct, FInput, FloatNet
+from fpgasnn.convert.relu_calibration import as_model_input, calibrate_pending, check_relu_options
 from fpgasnn.errors import FrontendError, UnsupportedLayerError
 
 INPUT_SCALE = 1.0 / 255.0
@@ -172,14 +173,10 @@ def from_onnx(
     which nodes. Raises UnsupportedLayerError (every unsupported node and structural problem at once)
     or FrontendError.
     """
-    from fpgasnn.keras.frontend import as_model_input, calibrate_relus
     from fpgasnn.onnx.graph import read_graph
     from fpgasnn.onnx.handlers import HANDLERS, Builder, build_run
 
-    if not 1 <= int(relu_levels) <= 1 << 16:
-        raise FrontendError(f"relu_levels must be in 1..65536, got {relu_levels}")
-    if relu_percentile != "auto" and not 0 < float(relu_percentile) <= 100:
-        raise FrontendError(f"relu_percentile must be in (0, 100], got {relu_percentile}")
+    check_relu_options(relu_levels, relu_percentile)
     om = load_onnx(model)
     graph = read_graph(om.proto)
     items = _items(graph.chain) if graph.is_chain else []
@@ -198,26 +195,13 @@ def from_onnx(
             f"ONNX model {om.name!r} must end with a Conv/Gemm/MatMul producing the logits; its "
             f"last node is {graph.node_name(graph.chain[-1])!r} ({graph.chain[-1].op_type})"
         )
-    lams: dict[str, float] = {}
-    chosen: dict[str, float] = {}
-    n_calib = 0
-    if b.pending:
-        if calib_images is None:
-            names = ", ".join(repr(n) for n in sorted(b.pending))
-            raise FrontendError(
-                f"ONNX model {om.name!r}: plain ReLU(s) {names} take their threshold from "
-                "calibration data; pass calib_images (e.g. a few hundred training images; CLI: "
-                "--dataset or --data)"
-            )
-        images = calib_images() if callable(calib_images) else calib_images
-        images = as_model_input(images, om.input_shape)
-        n_calib = len(images)
-        lams, chosen = calibrate_relus(
-            FloatNet(tuple(b.layers)), b.pending, images, relu_percentile
-        )
-    layers = tuple(
-        replace(a, lam=lams[a.name]) if isinstance(a, FAct) and a.name in lams else a
-        for a in b.layers
+    layers, lams, chosen, n_calib = calibrate_pending(
+        b.layers,
+        b.pending,
+        calib_images,
+        om.input_shape,
+        relu_percentile,
+        f"ONNX model {om.name!r}",
     )
     for name, lam in lams.items():
         b.activations[name]["lam"] = lam
@@ -316,7 +300,6 @@ def onnx_logits(
 ) -> np.ndarray:
     """The model's outputs (N, classes) by onnxruntime for integer inputs (N, C, H, W) / (N, F) (or
     images the data layer accepts), each fed as ``pixels * input_scale`` in float32."""
-    from fpgasnn.keras.frontend import as_model_input
 
     om = load_onnx(model)
     x = as_model_input(images, om.input_shape).astype(np.float32) * np.float32(input_scale)

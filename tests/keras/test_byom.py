@@ -288,7 +288,8 @@ def test_keras3_file_loads(K3, tmp_path, digits):
 def test_auto_percentile_picks_the_best_candidate(K, digits):
     """One plain ReLU: "auto" keeps the candidate whose quantized network's outputs are closest to
     the float network's on the calibration images (smallest mean softmax KL divergence)."""
-    from fpgasnn.keras.frontend import AUTO_PERCENTILES, from_keras, output_divergence
+    from fpgasnn.convert.relu_calibration import AUTO_PERCENTILES, output_divergence
+    from fpgasnn.keras.frontend import from_keras
 
     L = K.layers
     model = K.Sequential(
