@@ -23,6 +23,16 @@ def _conv_list(text: str) -> tuple[int, ...]:
     return chans
 
 
+def _nonnegative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
@@ -56,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="noisy quantization (dual-phase Stage I): pass-through probability, e.g. 0.1",
     )
     p.add_argument(
+        "--sparsity",
+        type=_nonnegative,
+        default=None,
+        help="activation-sparsity loss per 1,000 spikes per image (fewer synaptic events, so "
+        "fewer core cycles; e.g. 0.02; default 0)",
+    )
+    p.add_argument(
         "--train-images", type=int, default=None, help="use only the first N training images"
     )
     p.add_argument("--seed", type=int, default=None)
@@ -79,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             "conv": args.conv,
             "hidden": args.hidden,
             "noise_p": args.noise_p,
+            "sparsity": args.sparsity,
             "train_images": args.train_images,
             "seed": args.seed,
             "shift": 0.0 if args.floor else None,

@@ -11,6 +11,11 @@ lam receives the gradient of ``lam * clip(x / lam ...)`` as in the QCFS referenc
 Noisy quantization (two-stage / dual-phase paper, Stage I): with ``noise_p = p > 0``, during training each
 element is quantized with probability 1 - p and passed through as the clipped ReLU ``clip(x, 0, lam)``
 otherwise; inference always quantizes. The front end maps the layer to ``FAct(levels, lam, shift)``.
+
+Activation sparsity (issue 12: fewer synaptic events at the source): with ``sparsity = s > 0`` the
+layer adds ``s * K / 1000`` to the training loss, K = the layer's quantization levels summed over its
+outputs (``h * L / lam``), averaged over the batch: a neuron at level k spikes about k times in T = L
+steps, so K is the layer's spikes per image and every spike is an event of the next layer.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class ClipFloorShift(tfk.layers.Layer):
         shift: float = 0.5,
         noise_p: float = 0.0,
         trainable_threshold: bool = True,
+        sparsity: float = 0.0,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
@@ -45,6 +51,9 @@ class ClipFloorShift(tfk.layers.Layer):
             raise ValueError(
                 f"ClipFloorShift {self.name!r}: noise_p must be in [0, 1), got {noise_p}"
             )
+        if not sparsity >= 0.0:
+            raise ValueError(f"ClipFloorShift {self.name!r}: sparsity must be >= 0, got {sparsity}")
+        self.sparsity = float(sparsity)
         self.levels = int(levels)
         self.initial_threshold = float(threshold)
         self.shift = float(shift)
@@ -76,6 +85,10 @@ class ClipFloorShift(tfk.layers.Layer):
         if not self.quantize:
             return self.clipped(inputs)
         q = self.quantized(inputs)
+        if self.sparsity > 0.0 and training:
+            spikes = tf.reduce_sum(q / self.threshold * float(self.levels))
+            batch = tf.cast(tf.shape(inputs)[0], spikes.dtype)
+            self.add_loss(self.sparsity * spikes / batch / 1000.0)
         if self.noise_p <= 0.0 or not training:
             return q
         keep_float = tf.random.uniform(tf.shape(inputs)) < self.noise_p
@@ -92,6 +105,7 @@ class ClipFloorShift(tfk.layers.Layer):
             shift=self.shift,
             noise_p=self.noise_p,
             trainable_threshold=self.trainable_threshold,
+            sparsity=self.sparsity,
         )
         return cfg
 

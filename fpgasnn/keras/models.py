@@ -34,9 +34,13 @@ class ModelSpec:
     learning_rate: float = 2e-3
     train_images: int | None = None  # None: the whole training split
     seed: int = 0
+    sparsity: float = 0.0  # activation-sparsity loss weight per 1,000 spikes (ClipFloorShift)
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        fields = asdict(self)
+        if not self.sparsity:  # (added later: models trained without it keep their cache names)
+            del fields["sparsity"]
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 DEFAULT_SPECS: dict[str, ModelSpec] = {
@@ -60,6 +64,7 @@ def reference_cnn(spec: ModelSpec, input_shape: tuple[int, int, int]):
             threshold=spec.threshold,
             shift=spec.shift,
             noise_p=spec.noise_p,
+            sparsity=spec.sparsity,
             name=name,
         )
 

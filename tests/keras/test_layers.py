@@ -70,20 +70,17 @@ def test_noisy_quantization_only_in_training(tf):
 def test_config_roundtrip_and_bad_arguments(tf):
     from fpgasnn.keras.layers import ClipFloorShift
 
-    layer = ClipFloorShift(levels=8, threshold=3.0, shift=0.0, noise_p=0.1, name="q")
+    layer = ClipFloorShift(levels=8, threshold=3.0, shift=0.0, noise_p=0.1, sparsity=0.5, name="q")
     cfg = layer.get_config()
     again = ClipFloorShift.from_config(cfg)
-    assert (again.levels, again.initial_threshold, again.shift, again.noise_p, again.name) == (
-        8,
-        3.0,
-        0.0,
-        0.1,
-        "q",
-    )
+    got = (again.levels, again.initial_threshold, again.shift, again.noise_p, again.sparsity)
+    assert got == (8, 3.0, 0.0, 0.1, 0.5) and again.name == "q"
     with pytest.raises(ValueError, match="levels must be >= 1"):
         ClipFloorShift(levels=0)
     with pytest.raises(ValueError, match="noise_p must be in"):
         ClipFloorShift(noise_p=1.0)
+    with pytest.raises(ValueError, match="sparsity must be >= 0"):
+        ClipFloorShift(sparsity=-0.1)
 
 
 def test_noisy_layer_trains_in_fit_and_saves(tf, tmp_path):

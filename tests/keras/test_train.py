@@ -70,3 +70,29 @@ def test_reference_models_reach_target(dataset, target):
     assert evaluate_keras(load_model(path), x, y) >= target
     net = from_keras(path)
     assert 100 * np.mean(net.forward(x[:2000]).argmax(1) == y[:2000]) >= target - 1.5
+
+
+def test_sparsity_term_cuts_spikes(tmp_path, monkeypatch):
+    """Issue 12's lever at the source: the same digits CNN trained with the activation-sparsity
+    term spikes far less (every spike is an event of the next layer) and still classifies."""
+    from fpgasnn.convert.floatnet import FAct
+    from fpgasnn.data import load_dataset
+    from fpgasnn.keras.frontend import from_keras
+    from fpgasnn.keras.train import cached_reference_model, default_spec
+
+    monkeypatch.setenv("FPGASNN_CACHE", str(tmp_path))
+    xt, yt = load_dataset("digits", "test")
+
+    def spikes_and_top1(sparsity: float) -> tuple[float, float]:
+        spec = default_spec("digits", conv=(8,), hidden=16, sparsity=sparsity)
+        net = from_keras(cached_reference_model("digits", spec))
+        outs = net.forward(xt, keep=True)
+        acts = [a for a in net.layers if isinstance(a, FAct)]
+        spikes = sum(float(np.sum(outs[a.name])) / a.lam * a.levels for a in acts) / len(xt)
+        top1 = 100.0 * float(np.mean(np.argmax(outs[net.layers[-1].name], axis=1) == yt))
+        return spikes, top1
+
+    dense, dense_top1 = spikes_and_top1(0.0)
+    sparse, sparse_top1 = spikes_and_top1(0.3)  # (this machine: 526 -> 208 spikes, 94.2 -> 93.9 %)
+    assert sparse < 0.6 * dense, (dense, sparse)
+    assert dense_top1 > 88.0 and sparse_top1 > dense_top1 - 3.0, (dense_top1, sparse_top1)
