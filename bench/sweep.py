@@ -14,7 +14,9 @@ Run it on a committed tree (``git archive HEAD`` into a folder, ``PYTHONPATH`` t
 hold a digest of fpgasnn's code, and the serial and the cluster run must see the same code.
 
 Writes bench/results/sweep.json, one record: points, workers, wall_s (the cluster run), serial_wall_s,
-speedup (serial_wall_s / wall_s), cache_hits (of the third run; = tasks when nothing is recomputed),
+speedup (serial_wall_s / wall_s), serial_task_s / cluster_task_s (the tasks' own seconds summed;
+more in the cluster means they ran slower there, e.g. on cores other jobs took) and the same per task
+kind (serial_synth_s, cluster_synth_s, ...), cache_hits (of the third run; = tasks when nothing is recomputed),
 pareto_points, tasks, synth_tasks, cores and the load average before each run (the machine is shared:
 other jobs take cores while this runs, and the speedup says what was left), and
 bench/results/sweep_points.json: the points' flat records (dataset, T, method, lanes, board, res_bits,
@@ -56,7 +58,11 @@ def _sweep_process(cfg: SweepConfig, model: Path, out: Path, sched: str, workers
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
     doc = json.loads((out / TASKS_FILE).read_text())
     recs = json.loads((out / POINTS_FILE).read_text())
-    return SimpleNamespace(stats=doc["stats"], records=recs)
+    by_kind: dict[str, float] = {}
+    for t in doc["tasks"]:
+        if not t["hit"]:
+            by_kind[t["kind"]] = by_kind.get(t["kind"], 0.0) + t["seconds"]
+    return SimpleNamespace(stats=doc["stats"], records=recs, by_kind=by_kind)
 
 
 def main() -> None:
@@ -113,6 +119,9 @@ def main() -> None:
         "serial_wall_s": serial.stats["wall_s"],
         "speedup": round(serial.stats["wall_s"] / cluster.stats["wall_s"], 3),
         "serial_task_s": serial.stats["task_seconds"],
+        "cluster_task_s": cluster.stats["task_seconds"],
+        **{f"serial_{k}_s": round(v, 1) for k, v in sorted(serial.by_kind.items())},
+        **{f"cluster_{k}_s": round(v, 1) for k, v in sorted(cluster.by_kind.items())},
         "cache_hits": rerun.stats["cache_hits"],
         "rerun_computed": rerun.stats["computed"],
         "rerun_wall_s": rerun.stats["wall_s"],
