@@ -38,14 +38,15 @@ from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.hw.events import synaptic_events
 from fpgasnn.ir.network import Network
 
-SCATTER_EXTRA = 11
+SCATTER_EXTRA = 13
 """Cycles of a scatter pass beyond its spikes' ops: queue read, word register, picker, channel, event
-FIFO, op counters (5) and the datapath drain (tap map, weight ROM, weight register, product and read,
-add and write) seen done a cycle later (6)."""
-UPDATE_EXTRA = 5
-"""Cycles of an update pass beyond one per word: the U1..U4 pipeline drain, seen done a cycle later."""
-SCATTER_DRAIN = 5
-"""Cycles from the last op of a pixel to the first stage being quiet (S1..S4, seen a cycle later)."""
+FIFO, op counters (5) and the datapath drain (tap map read, tap map register, weight ROM, weight
+register, product and read, read register, add and write) seen done a cycle later (8)."""
+UPDATE_EXTRA = 6
+"""Cycles of an update pass beyond one per word: the U0Q..U4 pipeline drain, seen done a cycle
+later."""
+SCATTER_DRAIN = 7
+"""Cycles from the last op of a pixel to the first stage being quiet (S1..S5, seen a cycle later)."""
 
 
 @dataclass(frozen=True)

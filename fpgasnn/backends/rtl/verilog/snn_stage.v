@@ -153,19 +153,20 @@ module snn_stage #(
     // Every path from a register to the next is kept short (issue 14: timing is a design goal):
     //  scatter  F0 read the producer's queue -> F1 the word, its map entry -> word FIFO -> picker
     //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
-    //           entry, addresses -> S2 weights out of the ROM -> S3 registered weights: product,
-    //           target read -> S4 add (forwarded when the op before wrote the same word) and write;
-    //  update   U0 addresses, reads -> U1 v + I -> U2 threshold compares -> U3 selects -> U4 writes,
-    //           queue push.
+    //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM -> S3
+    //           registered weights: product, target read -> S4 target word registered out of the
+    //           RAM -> S5 add (forwarded when one of the two ops before wrote the same word) and write;
+    //  update   U0 addresses, reads -> U0Q read words registered out of the RAMs -> U1 v + I -> U2
+    //           threshold compares -> U3 base + delta -> U4 writes, queue push.
     localparam [2:0] S_IDLE = 3'd0, S_INIT = 3'd1, S_SCAN = 3'd2, S_EVW = 3'd3, S_UPD = 3'd4;
     reg [2:0] state;
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg s0_v, s1_v, s2_v, s3_v, s4_v;   // scatter ops in flight per stage
-    reg u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
-    wire s_busy = s0_v || s1_v || s2_v || s3_v || s4_v;
-    wire u_busy = u1_v || u2_v || u3_v || u4_v;
+    reg s0_v, s1_v, s1q_v, s2_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
+    reg u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
+    wire s_busy = s0_v || s1_v || s1q_v || s2_v || s3_v || s4_v || s5_v;
+    wire u_busy = u0q_v || u1_v || u2_v || u3_v || u4_v;
     wire pipe_idle = !s_busy && !u_busy;
 
     assign busy = (state != S_IDLE && state != S_EVW) || !pipe_idle || cmd_init;
@@ -457,21 +458,39 @@ module snn_stage #(
         s1_mv <= e_pm[PMB];
         s1_val <= e_val;
     end
+    // S1Q: the tap map entry registered out of its block RAM (the weight address adds to it)
+    reg [BANKS*TE-1:0] tmq;
+    reg [CHB-1:0] s1q_oc;
+    reg [WA-1:0] s1q_occ, s1q_wa;
+    reg s1q_mv;
+    reg signed [VALB-1:0] s1q_val;
+    always @(posedge clk) begin
+        if (IS_DENSE == 0) tmq <= tm;
+        s1q_oc <= s1_oc;
+        s1q_occ <= s1_occ;
+        s1q_wa <= s1_wa;
+        s1q_mv <= s1_mv;
+        s1q_val <= s1_val;
+    end
     // S2 / S3 registers shared by the banks
     reg signed [VALB-1:0] s2_val, s3_val;
     always @(posedge clk) begin
         if (rst) begin
             s1_v <= 1'b0;
+            s1q_v <= 1'b0;
             s2_v <= 1'b0;
             s3_v <= 1'b0;
             s4_v <= 1'b0;
+            s5_v <= 1'b0;
         end else begin
             s1_v <= s0_v;
-            s2_v <= s1_v;
+            s1q_v <= s1_v;
+            s2_v <= s1q_v;
             s3_v <= s2_v;
             s4_v <= s3_v;
+            s5_v <= s4_v;
         end
-        s2_val <= s1_val;
+        s2_val <= s1q_val;
         s3_val <= s2_val;
     end
 
@@ -493,54 +512,65 @@ module snn_stage #(
         end
     endgenerate
     wire u0_v = (state == S_UPD) || (state == S_INIT);
-    reg u1_init, u2_init, u3_init, u4_init;
-    reg [UBB-1:0] u1_bank, u2_bank, u3_bank, u4_bank;
-    reg [TMB-1:0] u1_addr, u2_addr, u3_addr, u4_addr;
-    reg [QA-1:0] u1_ua, u2_ua, u3_ua, u4_ua;
-    reg [POSB-1:0] u1_pos, u2_pos, u3_pos, u4_upos;
-    reg [CHB-1:0] u1_ch, u2_ch, u3_ch, u4_uch;
-    reg [LANES*NB-1:0] u1_n;
-    reg [LANES*BB-1:0] u1_b;
-    reg [LANES*MB-1:0] u1_v0;
+    reg u0q_init, u1_init, u2_init, u3_init, u4_init;
+    reg [UBB-1:0] u0q_bank, u1_bank, u2_bank, u3_bank, u4_bank;
+    reg [TMB-1:0] u0q_addr, u1_addr, u2_addr, u3_addr, u4_addr;
+    reg [QA-1:0] u0q_ua, u1_ua, u2_ua, u3_ua, u4_ua;
+    reg [POSB-1:0] u0q_pos, u1_pos, u2_pos, u3_pos, u4_upos;
+    reg [CHB-1:0] u0q_ch, u1_ch, u2_ch, u3_ch, u4_uch;
+    reg [LANES*NB-1:0] u0q_n, u1_n;
+    reg [LANES*BB-1:0] u0q_b, u1_b;
+    reg [LANES*MB-1:0] u0q_v0, u1_v0;
     always @(posedge clk) begin
         if (rst) begin
+            u0q_v <= 1'b0;
             u1_v <= 1'b0;
             u2_v <= 1'b0;
             u3_v <= 1'b0;
             u4_v <= 1'b0;
         end else begin
-            u1_v <= u0_v;
+            u0q_v <= u0_v;
+            u1_v <= u0q_v;
             u2_v <= u1_v;
             u3_v <= u2_v;
             u4_v <= u3_v;
         end
-        u1_init <= (state == S_INIT);
+        u0q_init <= (state == S_INIT);
+        u1_init <= u0q_init;
         u2_init <= u1_init;
         u3_init <= u2_init;
         u4_init <= u3_init;
-        u1_bank <= ubank;
+        u0q_bank <= ubank;
+        u1_bank <= u0q_bank;
         u2_bank <= u1_bank;
         u3_bank <= u2_bank;
         u4_bank <= u3_bank;
-        u1_addr <= uaddr;
+        u0q_addr <= uaddr;
+        u1_addr <= u0q_addr;
         u2_addr <= u1_addr;
         u3_addr <= u2_addr;
         u4_addr <= u3_addr;
-        u1_ua <= ua;
+        u0q_ua <= ua;
+        u1_ua <= u0q_ua;
         u2_ua <= u1_ua;
         u3_ua <= u2_ua;
         u4_ua <= u3_ua;
-        u1_pos <= upos;
+        u0q_pos <= upos;
+        u1_pos <= u0q_pos;
         u2_pos <= u1_pos;
         u3_pos <= u2_pos;
         u4_upos <= u3_pos;
-        u1_ch <= uch;
+        u0q_ch <= uch;
+        u1_ch <= u0q_ch;
         u2_ch <= u1_ch;
         u3_ch <= u2_ch;
         u4_uch <= u3_ch;
-        u1_n <= nmem[ua];
-        u1_b <= brom[uch];
-        u1_v0 <= (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
+        u0q_n <= nmem[ua];
+        u0q_b <= brom[uch];
+        u0q_v0 <= (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
+        u1_n <= u0q_n;
+        u1_b <= u0q_b;
+        u1_v0 <= u0q_v0;
     end
 
     // U1: v + I. Other stages: I = the bias while it is on. First stage: I = the current while awake
@@ -678,7 +708,7 @@ module snn_stage #(
 
     // ------------------------------------------------------------------ banked target memory
     // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words,
-    // one read port (U0 or S2) and one write port (U4, S4 or the TX clear). Each bank has its own
+    // one read port (U0 or S3) and one write port (U4, S5 or the TX clear). Each bank has its own
     // copy of the weight ROM, read at its tap's weights during the scatter.
     /* verilator lint_off UNUSEDSIGNAL */
     wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank; read by the TX only)
@@ -690,16 +720,16 @@ module snn_stage #(
             reg [LANES*WB-1:0] wrom [0:WDEPTH-1];
             initial $readmemh(W_FILE, wrom);
             /* verilator lint_off UNUSEDSIGNAL */
-            wire [TE-1:0] e = tm[gb*TE +: TE];
+            wire [TE-1:0] e = tmq[gb*TE +: TE];
             /* verilator lint_on UNUSEDSIGNAL */
-            // S1 -> S2: the tap's weight address and target word; S2 -> S3: the weights (registered
+            // S1Q -> S2: the tap's weight address and target word; S2 -> S3: the weights (registered
             // out of the ROM, so that the multiplier starts from a register)
-            wire [WA-1:0] wab = (IS_DENSE != 0) ? s1_wa : (WA'(e[TMB +: TWB]) + s1_occ);
-            wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1_oc) : (e[TMB-1:0] + TMB'(s1_oc));
-            reg pv2, pv3, pv4, pv5;
-            reg [TMB-1:0] pa2, pa3, pa4, pa5;
+            wire [WA-1:0] wab = (IS_DENSE != 0) ? s1q_wa : (WA'(e[TMB +: TWB]) + s1q_occ);
+            wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
+            reg pv2, pv3, pv4, pv5, pv6, pv7;
+            reg [TMB-1:0] pa2, pa3, pa4, pa5, pa6, pa7;
             reg [LANES*WB-1:0] wdata, wq;
-            reg [LANES*TW-1:0] rd, sum5;
+            reg [LANES*TW-1:0] rd, rdq, sum6, sum7;
             always @(posedge clk) begin
                 wdata <= wrom[wab];
                 wq <= wdata;
@@ -707,20 +737,26 @@ module snn_stage #(
                 pa3 <= pa2;
                 pa4 <= pa3;
                 pa5 <= pa4;
+                pa6 <= pa5;
+                pa7 <= pa6;
                 if (rst) begin
                     pv2 <= 1'b0;
                     pv3 <= 1'b0;
                     pv4 <= 1'b0;
                     pv5 <= 1'b0;
+                    pv6 <= 1'b0;
+                    pv7 <= 1'b0;
                 end else begin
-                    pv2 <= s1_v && s1_mv && ((IS_DENSE != 0) || e[TE-1]);
+                    pv2 <= s1q_v && s1q_mv && ((IS_DENSE != 0) || e[TE-1]);
                     pv3 <= pv2;
                     pv4 <= pv3;
                     pv5 <= pv4;
+                    pv6 <= pv5;
+                    pv7 <= pv6;
                 end
             end
-            // S3 -> S4: the weight times the event's value; the target word is read
-            reg [LANES*TW-1:0] prod4, c_prod;
+            // S3 -> S4 -> S5: the weight times the event's value; the target word is read
+            reg [LANES*TW-1:0] prod4, prod5, c_prod;
             reg signed [PB-1:0] prod;
             integer kl;
             always @(*) begin
@@ -734,31 +770,40 @@ module snn_stage #(
                     c_prod[kl*TW +: TW] = TW'(prod);
                 end
             end
-            always @(posedge clk) prod4 <= c_prod;
-            // S4: the target word read at S3 (or the one written a cycle ago when it is the same
-            // word: the read missed that write) + the product, written back
-            wire [LANES*TW-1:0] s_old = (pv5 && pa5 == pa4) ? sum5 : rd;
+            always @(posedge clk) begin
+                prod4 <= c_prod;
+                prod5 <= prod4;
+            end
+            // S5: the target word read at S3 (or, when one of the two ops before wrote the same
+            // word, its sum: the read missed those writes; the newer first) + the product, written
+            // back
+            wire [LANES*TW-1:0] s_old = (pv6 && pa6 == pa5) ? sum6
+                                        : ((pv7 && pa7 == pa5) ? sum7 : rdq);
             reg [LANES*TW-1:0] s_new;
             always @(*) begin
                 for (kl = 0; kl < LANES; kl = kl + 1)
-                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + prod4[kl*TW +: TW];
+                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + prod5[kl*TW +: TW];
             end
-            always @(posedge clk) sum5 <= s_new;
+            always @(posedge clk) begin
+                sum6 <= s_new;
+                sum7 <= sum6;
+            end
             // the one write port
             wire u_here = u4_v && (u4_bank == UBB'(gb));
             wire u_we = u_here && ((IS_FIRST == 0) || u4_init || m_last);
             wire [LANES*TW-1:0] u_data = (IS_FIRST != 0) ? (LANES*TW)'(u4_bias)
                                          : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u4_mem));
             wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
-            wire m_we = u_we || pv4 || clr;
-            wire [TMB-1:0] m_wa = u_we ? u4_addr : (pv4 ? pa4 : TMB'(acc_addr));
-            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv4 ? s_new : '0);
+            wire m_we = u_we || pv5 || clr;
+            wire [TMB-1:0] m_wa = u_we ? u4_addr : (pv5 ? pa5 : TMB'(acc_addr));
+            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv5 ? s_new : '0);
             wire [TMB-1:0] m_ra = s3_v ? pa3 : uaddr;
             always @(posedge clk) begin
                 if (m_we) mem[m_wa] <= m_wd;
                 rd <= mem[m_ra];
+                rdq <= rd;                   // (registered out of the block RAM)
             end
-            assign t_rd_all[gb*LANES*TW +: LANES*TW] = rd;
+            assign t_rd_all[gb*LANES*TW +: LANES*TW] = rdq;
             if (gb == 0) begin : g_acc
                 assign acc_word = mem[TMB'(acc_addr)];
             end
@@ -768,14 +813,15 @@ module snn_stage #(
         if (IS_FIRST != 0) begin : g_vfirst
             // the first stage's membranes (or, when it is also the output stage, its accumulators)
             reg [LANES*MB-1:0] vmem [0:NWORDS-1];
-            reg [LANES*MB-1:0] vrd;
-            assign v_word = vrd;
+            reg [LANES*MB-1:0] vrd, vrdq;
+            assign v_word = vrdq;
             assign c_word = (LANES*CB)'(t_word);
             assign acc_rdata = vmem[acc_addr];
             always @(posedge clk) begin
                 if (u4_v) vmem[u4_ua] <= u4_mem;
                 else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
                 vrd <= vmem[ua];
+                vrdq <= vrd;
             end
         end else begin : g_vbank
             assign v_word = (LANES*MB)'(t_word);
