@@ -207,6 +207,17 @@ def fraction(name: str, hi: float | None = None) -> Callable[[str], float]:
     return parse
 
 
+def nonnegative(text: str) -> float:
+    """An argparse type: a finite number >= 0."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not (math.isfinite(v) and v >= 0.0):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return v
+
+
 def npz_file(text: str) -> str:
     """An argparse type: an existing, readable ``.npz`` file (``numpy.savez`` writes a zip archive)."""
     import zipfile

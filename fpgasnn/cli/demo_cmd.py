@@ -12,10 +12,14 @@ from fpgasnn.cli.args import (
     count,
     input_file,
     method_name,
+    nonnegative,
     output_dir,
 )
 from fpgasnn.data import DATASETS
 from fpgasnn.errors import UsageError
+
+DEMO_SPARSITY = 0.0
+"""The demo's reference model: trained with this activation-sparsity weight (issue 12)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,6 +66,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "spent where the synaptic events of 16 calibration images are)",
     )
     p.add_argument(
+        "--sparsity",
+        type=nonnegative,
+        default=None,
+        help=f"activation-sparsity weight of the reference model (default {DEMO_SPARSITY:g}; "
+        "`fpgasnn train --sparsity`): fewer spikes, so fewer core cycles; 0: the reference model "
+        "trained without it",
+    )
+    p.add_argument(
         "--csim-images",
         type=count(1, 10_000),
         default=200,
@@ -88,6 +100,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _reference_spec(dataset: str, sparsity: float | None):
+    from fpgasnn.keras.train import default_spec
+
+    s = DEMO_SPARSITY if sparsity is None else sparsity
+    return default_spec(dataset, sparsity=s) if s else None
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
@@ -103,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         from fpgasnn.data.userdata import read_npz
 
         read_npz(args.data)  # a broken data file is reported now, not after TensorFlow loads
+    if args.model and args.sparsity is not None:
+        raise UsageError("--sparsity sets how the reference model is trained; not with --model")
     lanes = parse_lanes(args.lanes)
     lanes = "auto192" if lanes is None else lanes
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
@@ -115,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         csim_images=args.csim_images,
         rtlsim_images=args.rtlsim_images,
         model=args.model,
+        model_spec=None if args.model else _reference_spec(args.dataset, args.sparsity),
         data=args.data,
         input_scale=1.0 / 255.0 if args.input_scale is None else args.input_scale,
         replace_maxpool=args.replace_maxpool,

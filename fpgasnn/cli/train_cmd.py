@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from fpgasnn.cli.args import nonnegative
 from fpgasnn.data import DATASETS
 
 
@@ -21,16 +22,6 @@ def _conv_list(text: str) -> tuple[int, ...]:
     if not chans or min(chans) < 1:
         raise argparse.ArgumentTypeError(f"expected positive channel counts, got {text!r}")
     return chans
-
-
-def _nonnegative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not value >= 0.0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -67,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--sparsity",
-        type=_nonnegative,
+        type=nonnegative,
         default=None,
         help="activation-sparsity loss per 1,000 spikes per image (fewer synaptic events, so "
         "fewer core cycles; e.g. 0.02; default 0)",
