@@ -777,6 +777,26 @@ CASES: list[Case] = [
         usage=True,
     ),
     C(
+        "demo_sparsity_negative",
+        "demo --sparsity -0.5",
+        "argument --sparsity: expected a number >= 0, got '-0.5'",
+        "--sparsity",
+        usage=True,
+    ),
+    C(
+        "demo_sparsity_with_model",
+        "demo --model existing.txt --sparsity 0.1",
+        "--sparsity sets how the reference model is trained; not with --model",
+        "--sparsity",
+    ),
+    C(
+        "train_sparsity_nan",
+        "train -o m.h5 --sparsity nan",
+        "argument --sparsity: expected a number >= 0, got 'nan'",
+        "--sparsity",
+        usage=True,
+    ),
+    C(
         "demo_output_is_file",
         "demo -o existing.txt",
         "argument -o/--output: 'existing.txt' exists and is not a folder",
