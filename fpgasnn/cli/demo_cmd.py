@@ -18,7 +18,7 @@ from fpgasnn.cli.args import (
 from fpgasnn.data import DATASETS
 from fpgasnn.errors import UsageError
 
-DEMO_SPARSITY = 0.0
+DEMO_SPARSITY = 0.01
 """The demo's reference model: trained with this activation-sparsity weight (issue 12)."""
 
 
