@@ -1,18 +1,19 @@
-"""RTL benchmark on the TRAINED demo SNN (the reference MNIST CNN, converted as `fpgasnn demo` does:
-method best, T = 4, 512 calibration images): for each hardware setting (lanes policy, parallel taps),
+"""RTL benchmark on the TRAINED demo SNN (the reference MNIST CNN trained with the demo's activation
+sparsity, converted as `fpgasnn demo` does: method best, T = 4, 512 calibration images): for each hardware setting (lanes policy, parallel taps),
 simulate the Verilog core on Verilator (cocotb bench, images back to back), check it bit-exactly against
 the golden model, compare the measured latency AND interval with the cycle model, and synthesise it with
 Yosys (synth_xilinx, xc7) for its resources. Also the random-weight tiny net as a quick check.
 
     .venv/bin/python bench/rtl.py [--images 50] [--no-synth] [--settings "auto128:1;auto128:all;..."]
-                                  [-T 2]
+                                  [--synth-only "auto192:auto"] [-T 2] [--sparsity 0] [--merge]
 
 A setting is LANES:TAPS (LANES as for ``fpgasnn build --lanes``: N, LAYER=N pairs or autoB; TAPS 1, all
 or auto). ``auto192:auto`` is the demo's setting; ``auto128:1`` the lanes of the previous demo at one
 kernel tap per cycle (the core before tap-parallel convolutions, now pipelined). ``--merge`` keeps the
 records of settings this run does not redo; records are written after each setting. ``-T 2``: the
 same reference CNN trained with 2 activation levels and converted at T = 2 (network
-``mnist_demo_snn_T2``; trained on first use and cached like the demo's model).
+``mnist_demo_snn_T2``; trained on first use and cached like the demo's model). ``--sparsity 0``: the
+reference CNN trained without the activation-sparsity term (network ``mnist_demo_snn_s0``).
 
 Writes bench/results/rtl.json: flat records with network, lanes, taps, images, mismatches,
 cycles_measured, cycles_model, cycles_lower_bound (the latency of an image entering an empty core,
@@ -36,6 +37,7 @@ from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.boards import load_board
+from fpgasnn.cli.demo_cmd import DEMO_SPARSITY
 from fpgasnn.data.loaders import load_dataset
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.hw.stimulus import random_images
@@ -46,14 +48,16 @@ OUT = Path(__file__).parent / "results" / "rtl.json"
 DEFAULT_SETTINGS = "auto192:auto;auto128:1;auto192:all"
 
 
-def demo_snn(work: Path, T: int = 4):
-    """The demo's trained, converted SNN (cached reference model; trained on first use) and the
-    training images its automatic lanes count events on; ``T`` other than 4: the same reference CNN
-    trained with T activation levels (L = T), converted at T steps."""
+def demo_snn(work: Path, T: int = 4, sparsity: float = DEMO_SPARSITY):
+    """The demo's trained, converted SNN (cached reference model, trained with the demo's activation
+    sparsity on first use) and the training images its automatic lanes count events on; ``T`` other
+    than 4: the same reference CNN trained with T activation levels (L = T), converted at T steps;
+    ``sparsity``: trained with that activation-sparsity weight instead."""
     from fpgasnn.flow import FlowConfig, FlowState, step_convert, step_model
     from fpgasnn.keras.train import default_spec
 
-    cfg = FlowConfig() if T == 4 else FlowConfig(T=T, model_spec=default_spec("mnist", levels=T))
+    spec = default_spec("mnist", levels=T, sparsity=sparsity)
+    cfg = FlowConfig(T=T, model_spec=spec)
     st = FlowState(cfg, work / "demo", progress=False)
     print(step_model(st).summary, flush=True)
     print(step_convert(st).summary, flush=True)
@@ -120,6 +124,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=50)
     ap.add_argument("--no-synth", action="store_true")
+    ap.add_argument(
+        "--synth-only",
+        default=None,
+        metavar="SETTING[;SETTING]",
+        help="synthesise these settings of the demo SNN only (default: every setting)",
+    )
+    ap.add_argument(
+        "--sparsity",
+        type=float,
+        default=DEMO_SPARSITY,
+        help=f"activation sparsity the reference CNN is trained with (default the demo's, "
+        f"{DEMO_SPARSITY:g}; network mnist_demo_snn_sS otherwise)",
+    )
     ap.add_argument("--settings", default=DEFAULT_SETTINGS)
     ap.add_argument("--no-tiny", action="store_true", help="skip the random-weight tiny net")
     ap.add_argument("--merge", action="store_true", help="keep old records of other settings")
@@ -159,17 +176,21 @@ def main() -> None:
                 work,
             )
         )
-    net, calib = demo_snn(work, args.T)
-    demo_name = "mnist_demo_snn" if args.T == 4 else f"mnist_demo_snn_T{args.T}"
+    net, calib = demo_snn(work, args.T, args.sparsity)
+    demo_name = "mnist_demo_snn" + (f"_T{args.T}" if args.T != 4 else "")
+    demo_name += f"_s{args.sparsity:g}" if args.sparsity != DEMO_SPARSITY else ""
+    synth_only = None if args.synth_only is None else set(args.synth_only.split(";"))
     x, _ = load_dataset("mnist", "test")
     x = x[: args.images].astype(np.int64)
     for setting in filter(None, args.settings.split(";")):
         lanes, _, taps = setting.partition(":")
         taps = taps or "auto"
         hw = lower(net, HwConfig.make(lanes, taps=taps), calib)
-        rec = run_one(demo_name, hw, taps, x, clock, not args.no_synth, work)
+        do_synth = not args.no_synth and (synth_only is None or setting in synth_only)
+        rec = run_one(demo_name, hw, taps, x, clock, do_synth, work)
         rec["setting"] = setting
         rec["T"] = args.T
+        rec["sparsity"] = args.sparsity
         save(rec)
     print(
         f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "
