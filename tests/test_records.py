@@ -81,6 +81,18 @@ REQUIRED = {
         "pnr_s",
     },
     "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
+    "sparsity.json": {
+        "sparsity",
+        "T",
+        "ann_top1_pct",
+        "snn_top1_pct",
+        "images",
+        "spikes_per_image",
+        "events_per_image",
+        "cycles_model",
+        "interval_cycles_model",
+        "images_per_s",
+    },
     "sweep.json": {
         "points",
         "workers",
