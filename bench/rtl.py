@@ -48,7 +48,7 @@ OUT = Path(__file__).parent / "results" / "rtl.json"
 DEFAULT_SETTINGS = "auto192:auto;auto128:1;auto192:all"
 
 
-def demo_snn(work: Path, T: int = 4, sparsity: float = DEMO_SPARSITY):
+def demo_snn(work: Path, T: int = 4, sparsity: float = DEMO_SPARSITY["mnist"]):
     """The demo's trained, converted SNN (cached reference model, trained with the demo's activation
     sparsity on first use) and the training images its automatic lanes count events on; ``T`` other
     than 4: the same reference CNN trained with T activation levels (L = T), converted at T steps;
@@ -133,9 +133,9 @@ def main() -> None:
     ap.add_argument(
         "--sparsity",
         type=float,
-        default=DEMO_SPARSITY,
+        default=DEMO_SPARSITY["mnist"],
         help=f"activation sparsity the reference CNN is trained with (default the demo's, "
-        f"{DEMO_SPARSITY:g}; network mnist_demo_snn_sS otherwise)",
+        f"{DEMO_SPARSITY['mnist']:g}; network mnist_demo_snn_sS otherwise)",
     )
     ap.add_argument("--settings", default=DEFAULT_SETTINGS)
     ap.add_argument("--no-tiny", action="store_true", help="skip the random-weight tiny net")
@@ -178,7 +178,7 @@ def main() -> None:
         )
     net, calib = demo_snn(work, args.T, args.sparsity)
     demo_name = "mnist_demo_snn" + (f"_T{args.T}" if args.T != 4 else "")
-    demo_name += f"_s{args.sparsity:g}" if args.sparsity != DEMO_SPARSITY else ""
+    demo_name += f"_s{args.sparsity:g}" if args.sparsity != DEMO_SPARSITY["mnist"] else ""
     synth_only = None if args.synth_only is None else set(args.synth_only.split(";"))
     x, _ = load_dataset("mnist", "test")
     x = x[: args.images].astype(np.int64)
