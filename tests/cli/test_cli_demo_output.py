@@ -14,6 +14,7 @@ def fake_flow(monkeypatch):
 
     def run_flow(cfg, out, *, progress=False, on_step=None):
         calls["progress"] = progress
+        calls["cfg"] = cfg
         data = {
             "model": {"ann_q_top1_pct": 99.0},
             "convert": {"T": 4, "total_steps": 4},
@@ -39,3 +40,22 @@ def test_demo_output_in_a_log_has_no_progress_redraws(fake_flow, tmp_path, capsy
     lines = out.out.splitlines()
     assert lines[: len(flow.STEPS)] == [f"[{n:7s}] ok      1.0 s  {n} done" for n in flow.STEPS]
     assert lines[len(flow.STEPS) + 1].startswith("fpgasnn demo: 9 steps in ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "sparsity"),
+    [
+        ([], 0.01),  # the demo's MNIST model: trained with activation sparsity (bench/sparsity.py)
+        (["--sparsity", "0.03"], 0.03),
+        (["--sparsity", "0"], None),  # the plain reference model
+        (["--dataset", "digits"], None),  # not measured there: the plain reference model
+    ],
+)
+def test_demo_reference_model_sparsity(fake_flow, tmp_path, argv, sparsity):
+    assert main(["demo", *argv, "-o", str(tmp_path / "out")]) == 0
+    spec = fake_flow["cfg"].model_spec
+    assert (spec.sparsity if spec is not None else None) == sparsity
+    if spec is not None:
+        from fpgasnn.keras.train import default_spec
+
+        assert spec == default_spec("mnist", sparsity=sparsity)
