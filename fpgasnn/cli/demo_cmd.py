@@ -18,6 +18,10 @@ from fpgasnn.cli.args import (
 from fpgasnn.data import DATASETS
 from fpgasnn.errors import UsageError
 
+DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
+"""The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
+parallel), chosen to fit the xc7z020 (auto192 is faster and does not fit: README);
+other data sets and models get auto192."""
 DEMO_SPARSITY = {"mnist": 0.01}
 """The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
 measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""
@@ -63,8 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="N|LAYER=N|autoB",
-        help="lanes per layer, as for `fpgasnn build` (default auto192: a budget of 192 lanes "
-        "spent where the synaptic events of 16 calibration images are)",
+        help="lanes per layer, as for `fpgasnn build` (default for the mnist reference model "
+        "conv1=16,conv2=16,fc3=64,logits=10, which fits pynq-z2; otherwise auto192: a budget of "
+        "192 lanes spent where the synaptic events of 16 calibration images are)",
     )
     p.add_argument(
         "--sparsity",
@@ -126,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     if args.model and args.sparsity is not None:
         raise UsageError("--sparsity sets how the reference model is trained; not with --model")
     lanes = parse_lanes(args.lanes)
-    lanes = "auto192" if lanes is None else lanes
+    if lanes is None:
+        lanes = DEMO_LANES.get(args.dataset, "auto192") if not args.model else "auto192"
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
     cfg = FlowConfig(
         dataset=args.dataset,

@@ -59,3 +59,15 @@ def test_demo_reference_model_sparsity(fake_flow, tmp_path, argv, sparsity):
         from fpgasnn.keras.train import default_spec
 
         assert spec == default_spec("mnist", sparsity=sparsity)
+
+
+def test_demo_lanes_default_fits_the_board(fake_flow, tmp_path):
+    """The mnist reference model gets the demo's measured lanes; other data sets auto192."""
+    from fpgasnn.cli.demo_cmd import DEMO_LANES
+
+    assert main(["demo", "-o", str(tmp_path / "a")]) == 0
+    assert fake_flow["cfg"].lanes == DEMO_LANES["mnist"]
+    assert main(["demo", "--dataset", "digits", "-o", str(tmp_path / "b")]) == 0
+    assert fake_flow["cfg"].lanes == "auto192"
+    assert main(["demo", "--lanes", "auto64", "-o", str(tmp_path / "c")]) == 0
+    assert fake_flow["cfg"].lanes == "auto64"
