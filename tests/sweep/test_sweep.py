@@ -14,8 +14,8 @@ import time
 from dataclasses import replace
 
 import pytest
-from conftest import need
 
+from conftest import need
 from fpgasnn.sweep.cache import cached_keys
 from fpgasnn.sweep.graph import build_graph
 from fpgasnn.sweep.run import HTML_FILE, POINTS_FILE, run_sweep
