@@ -33,12 +33,12 @@ import numpy as np
 
 from fpgasnn.backends.rtl.check import check
 from fpgasnn.backends.rtl.context import build_context
-from fpgasnn.backends.rtl.cycles import estimate
+from fpgasnn.backends.rtl.cycles import estimate, project_parallel_update
 from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.boards import load_board
-from fpgasnn.cli.demo_cmd import DEMO_SPARSITY
 from fpgasnn.data.loaders import load_dataset
+from fpgasnn.flow import DEMO_SPARSITY, demo_network
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import tiny
@@ -49,18 +49,11 @@ DEFAULT_SETTINGS = "auto192:auto;auto128:1;auto192:all"
 
 
 def demo_snn(work: Path, T: int = 4, sparsity: float = DEMO_SPARSITY["mnist"]):
-    """The demo's trained, converted SNN (cached reference model, trained with the demo's activation
-    sparsity on first use) and the training images its automatic lanes count events on; ``T`` other
-    than 4: the same reference CNN trained with T activation levels (L = T), converted at T steps;
-    ``sparsity``: trained with that activation-sparsity weight instead."""
-    from fpgasnn.flow import FlowConfig, FlowState, step_convert, step_model
-    from fpgasnn.keras.train import default_spec
-
-    spec = default_spec("mnist", levels=T, sparsity=sparsity)
-    cfg = FlowConfig(T=T, model_spec=spec)
-    st = FlowState(cfg, work / "demo", progress=False)
-    print(step_model(st).summary, flush=True)
-    print(step_convert(st).summary, flush=True)
+    """The demo's trained, converted SNN (:func:`fpgasnn.flow.demo_network`) and the training images
+    its automatic lanes count events on."""
+    st, model, conv = demo_network(work / "demo", T=T, sparsity=sparsity)
+    print(model.summary, flush=True)
+    print(conv.summary, flush=True)
     return st.net, st.calib[0][:16]
 
 
@@ -118,6 +111,35 @@ def run_one(
             LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1)
         )
     return rec
+
+
+def _taps_arg(taps: str):
+    return int(taps) if taps.isdigit() else taps
+
+
+def next_levers(net, calib, hw: HwNetwork, x: np.ndarray) -> list[tuple[str, float, float]]:
+    """(lever, mean latency into an empty core, mean interval) for each single change of ``hw``: a
+    layer's lanes doubled (lowered and modelled exactly), and (projected, not built) the update pass
+    of a banked layer over its bank columns at once; fastest first."""
+    out = []
+    lanes = {s.name: s.lanes for s in hw.stages}
+    taps = {s.name: s.taps if s.taps == 1 else "all" for s in hw.stages if s.op == "conv"}
+    for s in hw.stages:
+        if s.lanes < s.out_c:
+            more = dict(lanes, **{s.name: min(2 * s.lanes, s.out_c)})
+            e = estimate(lower(net, HwConfig.make(more, taps=taps), calib), x)
+            out.append(
+                (f"{s.name} lanes {s.lanes} -> {more[s.name]}", e.alone.mean(), e.interval.mean())
+            )
+        if s.banks > 1 and not s.is_output:
+            p = s.bank_grid[1]
+            lat, itv = project_parallel_update(hw, x, {s.name: p})
+            out.append((f"{s.name} update {p} words per cycle (projected)", lat, itv))
+    banked = {s.name: s.bank_grid[1] for s in hw.stages if s.banks > 1 and not s.is_output}
+    if len(banked) > 1:
+        lat, itv = project_parallel_update(hw, x, banked)
+        out.append((f"{' + '.join(banked)} update over bank columns (projected)", lat, itv))
+    return sorted(out, key=lambda r: r[1])
 
 
 def main() -> None:
@@ -219,11 +241,15 @@ def main() -> None:
                 f"{best[f'layers.{name}.bound_cycles']:8.0f}), "
                 f"{best[f'layers.{name}.events']:10.0f} synaptic events"
             )
+    best_hw = lower(net, HwConfig.make(best["lanes"], taps=_taps_arg(best["taps"])), calib)
     print(
-        "the next levers: fewer steps (T = 2 with a network trained at L = 2), one event per pooling "
-        "window (about 2x fewer events into conv2 and fc3), conv1's update passes over its banks in "
-        "parallel, registers on the failing timing paths (bench/pnr.py)"
+        f"\nthe next levers for {best['lanes']}, taps {best['taps']} (latency into an empty core / "
+        f"interval, cycles; the exact cycle model on the same {len(x)} images; a lever marked "
+        "'projected' is a machine not built yet; LUT/BRAM of none of them measured):"
     )
+    print(f"  {'as built':58s} {best['cycles_model']:8.0f} / {best['interval_cycles_model']:6.0f}")
+    for text, lat, itv in next_levers(net, calib, best_hw, x):
+        print(f"  {text:58s} {lat:8.0f} / {itv:6.0f}")
 
 
 if __name__ == "__main__":

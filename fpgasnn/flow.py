@@ -93,6 +93,41 @@ class FlowState:
 
 STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
 
+DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
+"""The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
+parallel), chosen to fit the xc7z020 (auto192 is faster and does not fit: README);
+other data sets and models get auto192."""
+DEMO_SPARSITY = {"mnist": 0.01}
+"""The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
+measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""
+
+
+def reference_spec(dataset: str, sparsity: float | None = None, levels: int | None = None):
+    """The ModelSpec of the demo's reference model of ``dataset`` (None: the data set's default spec):
+    trained with the demo's activation sparsity unless ``sparsity`` is given, with ``levels``
+    activation levels when given."""
+    from fpgasnn.keras.train import default_spec
+
+    over: dict = {}
+    s = DEMO_SPARSITY.get(dataset, 0.0) if sparsity is None else sparsity
+    if s:
+        over["sparsity"] = s
+    if levels is not None:
+        over["levels"] = levels
+    return default_spec(dataset, **over) if over else None
+
+
+def demo_network(
+    work: Path, *, dataset: str = "mnist", T: int = 4, sparsity: float | None = None
+) -> tuple[FlowState, StepResult, StepResult]:
+    """The demo's trained, converted SNN (the ``model`` and ``convert`` steps into ``work``): the
+    cached reference model (trained on first use) with the demo's sparsity unless ``sparsity`` is
+    given; T other than 4: the reference CNN trained with T activation levels, converted at T steps.
+    Returns the flow state (``net``, ``calib``, ``src``) and the two steps' results."""
+    spec = reference_spec(dataset, sparsity, levels=None if T == 4 else T)
+    st = FlowState(FlowConfig(dataset=dataset, T=T, model_spec=spec), work, progress=False)
+    return st, step_model(st), step_convert(st)
+
 
 def _test_split(st: FlowState) -> tuple[np.ndarray, np.ndarray]:
     if st.test is None:

@@ -18,14 +18,6 @@ from fpgasnn.cli.args import (
 from fpgasnn.data import DATASETS
 from fpgasnn.errors import UsageError
 
-DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
-"""The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
-parallel), chosen to fit the xc7z020 (auto192 is faster and does not fit: README);
-other data sets and models get auto192."""
-DEMO_SPARSITY = {"mnist": 0.01}
-"""The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
-measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -106,18 +98,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _reference_spec(dataset: str, sparsity: float | None):
-    from fpgasnn.keras.train import default_spec
-
-    s = DEMO_SPARSITY.get(dataset, 0.0) if sparsity is None else sparsity
-    return default_spec(dataset, sparsity=s) if s else None
-
-
 def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from fpgasnn.cli.build_cmd import parse_lanes
-    from fpgasnn.flow import STEPS, FlowConfig, run_flow
+    from fpgasnn.flow import DEMO_LANES, STEPS, FlowConfig, reference_spec, run_flow
     from fpgasnn.hw import HwConfig
 
     if args.data and not args.model:
@@ -143,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         csim_images=args.csim_images,
         rtlsim_images=args.rtlsim_images,
         model=args.model,
-        model_spec=None if args.model else _reference_spec(args.dataset, args.sparsity),
+        model_spec=None if args.model else reference_spec(args.dataset, args.sparsity),
         data=args.data,
         input_scale=1.0 / 255.0 if args.input_scale is None else args.input_scale,
         replace_maxpool=args.replace_maxpool,

@@ -63,7 +63,7 @@ def test_demo_reference_model_sparsity(fake_flow, tmp_path, argv, sparsity):
 
 def test_demo_lanes_default_fits_the_board(fake_flow, tmp_path):
     """The mnist reference model gets the demo's measured lanes; other data sets auto192."""
-    from fpgasnn.cli.demo_cmd import DEMO_LANES
+    from fpgasnn.flow import DEMO_LANES
 
     assert main(["demo", "-o", str(tmp_path / "a")]) == 0
     assert fake_flow["cfg"].lanes == DEMO_LANES["mnist"]

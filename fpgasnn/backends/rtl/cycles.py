@@ -6,7 +6,7 @@ which a pass is seen finished (the sequencer acts on it at the end of that cycle
 
 - stage 0 receives the image: its first pixel is accepted 2 cycles after its last update of the
   previous image is done (the first image at cycle 0); a zero pixel takes 1 cycle, a nonzero one
-  1 + OPS_0; its first update starts 1 cycle after the last pixel, and not before the datapath has
+  OPS_0 (the next pixel is taken in the cycle of its last op); its first update starts 1 cycle after the last pixel, and not before the datapath has
   drained the last nonzero pixel (accepted at a: a + OPS_0 + SCATTER_DRAIN).
 - stage i > 0, step j: the scatter starts at ``max(own update of j - 1 done + 1, producer's update of j
   done + 1)`` (the output stage's first step of an image instead waits for the previous scores to be
@@ -17,7 +17,7 @@ which a pass is seen finished (the sequencer acts on it at the end of that cycle
   receive phase) is done, and not before 1 cycle after the consumer's scatter of step j - 2 is done
   (its queue bank is free again); done NWORDS + UPDATE_EXTRA cycles after it starts.
 - TX: the output stage's last update of an image done at u: score beats from u + 2, the class beat at
-  u + 2 + NCLS.
+  u + 3 + NCLS (the argmax compares a registered score, a cycle after its beat).
 
 OPS_i = chunks x tap groups (1 tap group when every tap is updated in parallel, the kernel's taps
 otherwise); NWORDS = output positions x chunks. The latency of an image counts from its first input beat
@@ -38,9 +38,9 @@ from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.hw.events import synaptic_events
 from fpgasnn.ir.network import Network
 
-SCATTER_EXTRA = 13
-"""Cycles of a scatter pass beyond its spikes' ops: queue read, word register, picker, channel, event
-FIFO, op counters (5) and the datapath drain (tap map read, tap map register, weight ROM, weight
+SCATTER_EXTRA = 14
+"""Cycles of a scatter pass beyond its spikes' ops: queue read, word register, map entry register,
+picker, channel, event FIFO, op counters (6) and the datapath drain (tap map read, tap map register, weight ROM, weight
 register, product and read, read register, add and write) seen done a cycle later (8)."""
 UPDATE_EXTRA = 6
 """Cycles of an update pass beyond one per word: the U0Q..U4 pipeline drain, seen done a cycle
@@ -64,7 +64,7 @@ class CycleEstimate:
     """(N, stages) synaptic events per layer."""
     stage_cycles: np.ndarray
     """(N, stages) busy cycles of each stage per image (receive or scatter passes, update passes;
-    the output stage also its NCLS + 1 beats): the slowest stage sets the interval."""
+    the output stage also its NCLS + 2 cycles of TX): the slowest stage sets the interval."""
     layer_bound: np.ndarray
     """(N, stages) ceil(synaptic events / (lanes x parallel taps)) per layer."""
     alone: np.ndarray
@@ -103,7 +103,7 @@ def _stream(
     for m in range(n):
         nz = x[m].reshape(-1) != 0
         r = rx_first[m]
-        accept = r + np.concatenate([[0], np.cumsum(1 + nz[:-1] * ops[0])])
+        accept = r + np.concatenate([[0], np.cumsum(np.where(nz[:-1], ops[0], 1))])
         rx_end = int(accept[-1]) + 1
         if nz.any():  # the scatter pipeline of the last nonzero pixel drains first
             rx_end = max(rx_end, int(accept[np.nonzero(nz)[0][-1]]) + ops[0] + SCATTER_DRAIN)
@@ -128,8 +128,8 @@ def _stream(
                 ud[i, j] = up + nw[i] + UPDATE_EXTRA
                 busy[m, i] += sd[i, j] - sc + nw[i] + UPDATE_EXTRA
         u = ud[ns - 1, m * tot + tot - 1]
-        tx_last[m] = u + 2 + ncls
-        busy[m, ns - 1] += ncls + 1
+        tx_last[m] = u + 3 + ncls
+        busy[m, ns - 1] += ncls + 2
         tx_ready = tx_last[m] + 2
         # the next image enters when stage 0 is back in its receive phase (after the scores when the
         # first stage is also the output stage)
@@ -137,21 +137,15 @@ def _stream(
     return tx_last - rx_first[:n] + 1, np.diff(rx_first), busy
 
 
-def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleEstimate:
-    """The cycles of ``images`` streamed back to back through the core of ``net`` (a lowered network,
-    or a Network lowered here with ``lanes``)."""
-    hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
-    x = np.asarray(images)
-    if x.shape == hw.net.input.shape:
-        x = x[None]
+def _model_inputs(hw: HwNetwork, x: np.ndarray):
+    """(golden result, ops per event, update words per pass, producer (words, spikes) per (stage,
+    image, step)) of ``images`` x through the core of ``hw``."""
     res = simulate(hw.net, x, trace=True)
     tr = res.trace
     st = hw.stages
     n, ns, tot = len(x), len(st), hw.total_steps
-    ncls = hw.num_classes
     ops = [_ops(s) for s in st]
     nw = [s.out_positions * s.chunks for s in st]
-    # producer words / spikes per (stage, image, step)
     wsp = np.zeros((ns, n, tot, 2), dtype=np.int64)
     for i in range(1, ns):
         spk = tr.spikes[st[i - 1].act_name]
@@ -159,11 +153,31 @@ def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleE
             for k in range(tot):
                 prod = spk[k, m]
                 wsp[i, m, k] = _words(prod.reshape(prod.shape[0], -1), st[i - 1].lanes)
-    cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)
-    alone = np.array(
-        [_stream(x[m : m + 1], wsp[:, m : m + 1], ops, nw, tot, ncls)[0][0] for m in range(n)],
+    return res, ops, nw, wsp
+
+
+def _alone(x, wsp, ops, nw, tot, ncls) -> np.ndarray:
+    return np.array(
+        [_stream(x[m : m + 1], wsp[:, m : m + 1], ops, nw, tot, ncls)[0][0] for m in range(len(x))],
         dtype=np.int64,
     )
+
+
+def _images(hw: HwNetwork, images: np.ndarray) -> np.ndarray:
+    x = np.asarray(images)
+    return x[None] if x.shape == hw.net.input.shape else x
+
+
+def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleEstimate:
+    """The cycles of ``images`` streamed back to back through the core of ``net`` (a lowered network,
+    or a Network lowered here with ``lanes``)."""
+    hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
+    x = _images(hw, images)
+    res, ops, nw, wsp = _model_inputs(hw, x)
+    st = hw.stages
+    tot, ncls = hw.total_steps, hw.num_classes
+    cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)
+    alone = _alone(x, wsp, ops, nw, tot, ncls)
     events = synaptic_events(hw, x, res)
     lanes_taps = np.array([s.lanes * s.taps for s in st])
     layer_bound = -(-events // lanes_taps[None, :])
@@ -173,4 +187,19 @@ def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleE
     )
 
 
-__all__ = ["CycleEstimate", "estimate"]
+def project_parallel_update(
+    hw: HwNetwork, images: np.ndarray, words_per_cycle: dict[str, int]
+) -> tuple[float, float]:
+    """(mean latency into an empty core, mean interval) of a core like ``hw`` whose update pass of
+    each named stage handles that many words per cycle: a PROJECTION for a machine not built yet
+    (the lever a report names), from this model's timing rules with the words of a pass divided."""
+    x = _images(hw, images)
+    _, ops, nw, wsp = _model_inputs(hw, x)
+    for i, s in enumerate(hw.stages):
+        nw[i] = -(-nw[i] // words_per_cycle.get(s.name, 1))
+    tot, ncls = hw.total_steps, hw.num_classes
+    _, interval, _ = _stream(x, wsp, ops, nw, tot, ncls)
+    return float(_alone(x, wsp, ops, nw, tot, ncls).mean()), float(interval.mean())
+
+
+__all__ = ["CycleEstimate", "estimate", "project_parallel_update"]

@@ -7,8 +7,9 @@
 //       ev_ready); a zero pixel is accepted in one cycle. After the last pixel, `rx_done` stays high
 //       until the first stage takes it (`rx_ack`).
 //   TX  when the output stage's scores are final (`img_done`): NCLS scores (sign-extended to 32 bits),
-//       then the class (first maximum) with tlast; the accumulator words are cleared as they are
-//       sent; then a one-cycle `tx_done`.
+//       then, one idle cycle later, the class (first maximum) with tlast; the accumulator words are
+//       cleared as they are sent; then a one-cycle `tx_done`. The argmax compares a registered copy
+//       of each score sent, a cycle after its beat (the score mux and the compare are not one path).
 `default_nettype none
 module snn_ctrl #(
     parameter integer NSTAGES = 2,
@@ -101,13 +102,16 @@ module snn_ctrl #(
     end
 
     // ---------------------------------------------------------------- TX: scores, then the class
-    localparam [1:0] T_WAIT = 2'd0, T_SEND = 2'd1, T_DONE = 2'd2;
+    localparam [1:0] T_WAIT = 2'd0, T_SEND = 2'd1, T_DONE = 2'd2, T_CMP = 2'd3;
     reg [1:0] tst;
     reg [KB-1:0] beat;
     reg [LB-1:0] lane;                    // lane and accumulator word of the score being sent
     reg [OUT_QA-1:0] tx_word;
     reg signed [OUT_MB-1:0] best_v;      // (compared at the scores' own width: a short carry chain)
     reg [31:0] best_i;
+    reg cmp_v, cmp_first;                // a score sent last cycle, registered: compared now
+    reg signed [OUT_MB-1:0] cmp_score;
+    reg [KB-1:0] cmp_beat;
     assign acc_addr = tx_word;
     wire signed [OUT_MB-1:0] score = acc_rdata[lane*OUT_MB +: OUT_MB];
     wire signed [31:0] score32 = 32'(score);
@@ -117,6 +121,16 @@ module snn_ctrl #(
     assign m_axis_tlast = sending_class;
     assign tx_done = (tst == T_DONE);
     wire tx_hs = (tst == T_SEND) && m_axis_tready;
+    always @(posedge clk) begin
+        cmp_v <= tx_hs && !sending_class && !rst;
+        cmp_first <= (beat == '0);
+        cmp_score <= score;
+        cmp_beat <= beat;
+        if (cmp_v && (cmp_first || cmp_score > best_v)) begin
+            best_v <= cmp_score;
+            best_i <= 32'(cmp_beat);
+        end
+    end
     assign acc_clear = tx_hs && !sending_class &&
                        ((lane == LB'(OUT_L - 1)) || (beat == KB'(NCLS - 1)));
     always @(posedge clk) begin
@@ -137,10 +151,7 @@ module snn_ctrl #(
                     if (sending_class) begin
                         tst <= T_DONE;
                     end else begin
-                        if (beat == '0 || score > best_v) begin
-                            best_v <= score;
-                            best_i <= 32'(beat);
-                        end
+                        if (beat == KB'(NCLS - 1)) tst <= T_CMP;  // the last score's compare
                         beat <= beat + 1'b1;
                         if (lane == LB'(OUT_L - 1)) begin
                             lane <= '0;
@@ -150,6 +161,7 @@ module snn_ctrl #(
                         end
                     end
                 end
+                T_CMP: tst <= T_SEND;     // one cycle: the class is final after it
                 default: tst <= T_WAIT;   // T_DONE: one cycle
             endcase
         end

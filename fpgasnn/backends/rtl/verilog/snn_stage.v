@@ -82,7 +82,7 @@ module snn_stage #(
     // output stage: the scores are final (level) / they have been sent (pulse)
     output wire img_done,
     input  wire tx_done,
-    // first stage: pixel events (accepted in one cycle when zero, 1 + ops cycles otherwise)
+    // first stage: pixel events (accepted in one cycle when zero, ops cycles otherwise)
     input  wire ev_valid,
     output wire ev_ready,
     input  wire [IN_POSB-1:0] ev_pos,
@@ -128,7 +128,7 @@ module snn_stage #(
     localparam integer TW = (IS_FIRST != 0) ? CB : MB;    // target words: currents (first) or membranes
     localparam integer PLB = (P_LANES > 1) ? $clog2(P_LANES) : 1;
 
-    localparam integer WFD = 4;                           // word FIFO depth (queue words ahead)
+    localparam integer WFD = 5;                           // word FIFO depth (queue words ahead)
     localparam integer EFD = 4;                           // event FIFO depth (spikes ahead)
     localparam integer WFE = PMB + 1 + IN_CB + 2 * P_LANES;  // word FIFO entry
     localparam integer EFE = PMB + 1 + IN_CB + 1;         // event FIFO entry {map entry, channel, neg}
@@ -151,7 +151,9 @@ module snn_stage #(
 
     // ------------------------------------------------------------------ control
     // Every path from a register to the next is kept short (issue 14: timing is a design goal):
-    //  scatter  F0 read the producer's queue -> F1 the word, its map entry -> word FIFO -> picker
+    //  scatter  F0 read the producer's queue -> F1 the word registered -> F2 its map entry
+    //           registered out of the map (a ROM of its own: the queue's block RAM never drives its
+    //           address) -> word FIFO -> picker
     //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
     //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM -> S3
     //           registered weights: product, target read -> S4 target word registered out of the
@@ -170,7 +172,6 @@ module snn_stage #(
     wire pipe_idle = !s_busy && !u_busy;
 
     assign busy = (state != S_IDLE && state != S_EVW) || !pipe_idle || cmd_init;
-    assign ev_ready = (state == S_EVW) && !s0_v;
 
     // ------------------------------------------------------------------ pipeline sequencer
     // Per image: (first stage) receive the pixels, or (others) scatter the producer's events of the
@@ -252,8 +253,10 @@ module snn_stage #(
     // F0: one queue word read per cycle while the word FIFO has room for it (words in flight
     // included); the read address is a register.
     reg [QAB:0] rptr;
-    reg rd_v, f1_v;
+    reg rd_v, f1_v, f2_v;
     reg [QW-1:0] f1_w;
+    reg [2*P_LANES+P_CHB-1:0] f2_w;      // (the position has been looked up)
+    reg [PMB:0] f2_pm;
     reg [2:0] fcnt;                      // words in the word FIFO
     reg [WFE-1:0] wf [0:WFD-1];          // word FIFO, head at 0
     reg [2:0] efcnt;                     // events in the event FIFO
@@ -269,17 +272,17 @@ module snn_stage #(
     wire wpop = fire && !cur_has;
     // (the room is counted without the word the picker may take this cycle: the FIFO is one word
     // deeper than one read per cycle needs, so that the read does not wait for the picker's logic)
-    wire [2:0] w_ahead = fcnt + {2'b0, rd_v} + {2'b0, f1_v};
+    wire [2:0] w_ahead = fcnt + {2'b0, rd_v} + {2'b0, f1_v} + {2'b0, f2_v};
     wire rd_issue = (IS_FIRST == 0) && (state == S_SCAN) && (rptr != pq_count)
                     && (w_ahead <= 3'(WFD - 1));
     assign pq_raddr = QAB'(rptr);
-    // F1: the word read, its position's map entry and the channel of its lane 0
-    wire [P_CHB-1:0] f1_chunk = f1_w[2*P_LANES+P_CHB-1:2*P_LANES];
+    // F1: the word read (registered); F2: its position's map entry (registered out of the map) and
+    // the channel of its lane 0
     wire [IN_POSB-1:0] f1_pos = f1_w[QW-1:2*P_LANES+P_CHB];
-    wire [PMB:0] f1_pm = pmap[f1_pos];
-    wire [IN_CB-1:0] f1_cbase = IN_CB'(f1_chunk) * IN_CB'(P_LANES);
-    wire [WFE-1:0] f1_entry = {f1_pm, f1_cbase, f1_w[2*P_LANES-1:P_LANES] | f1_w[P_LANES-1:0],
-                               f1_w[P_LANES-1:0]};
+    wire [P_CHB-1:0] f2_chunk = f2_w[2*P_LANES+P_CHB-1:2*P_LANES];
+    wire [IN_CB-1:0] f2_cbase = IN_CB'(f2_chunk) * IN_CB'(P_LANES);
+    wire [WFE-1:0] f2_entry = {f2_pm, f2_cbase, f2_w[2*P_LANES-1:P_LANES] | f2_w[P_LANES-1:0],
+                               f2_w[P_LANES-1:0]};
     // picker: the lowest lane with a spike (one-hot, x & -x: a carry chain), of the current word or
     // (when it has none left) of the FIFO's head word; whether a second one is left comes from a
     // tree beside it (heap layout: node k has children 2k and 2k + 1), not from the cleared word
@@ -332,12 +335,15 @@ module snn_stage #(
     wire s0_last = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
     wire s0_free = !s0_v || s0_last;
     wire epop = (IS_FIRST == 0) && (state == S_SCAN) && s0_free && (efcnt != 3'd0);
-    wire px_load = (IS_FIRST != 0) && (state == S_EVW) && !s0_v && ev_valid && (ev_val != '0);
+    // first stage: a pixel is taken in the cycle the previous one's last op leaves S0
+    assign ev_ready = (state == S_EVW) && s0_free;
+    wire px_load = (IS_FIRST != 0) && ev_ready && ev_valid && (ev_val != '0);
     wire [EFE-1:0] ehead = ef[0];
     wire [PMB:0] ld_pm = (IS_FIRST != 0) ? pmap[ev_pos] : ehead[EFE-1:IN_CB+1];
     wire [IN_CB-1:0] ld_c = (IS_FIRST != 0) ? ev_c : ehead[IN_CB:1];
     wire signed [VALB-1:0] ld_val = (IS_FIRST != 0) ? ev_val : (ehead[0] ? -(VALB'(1)) : VALB'(1));
-    wire front_empty = (rptr == pq_count) && !rd_v && !f1_v && (fcnt == 3'd0) && !cur_has && !p1_v
+    wire front_empty = (rptr == pq_count) && !rd_v && !f1_v && !f2_v && (fcnt == 3'd0) && !cur_has
+                       && !p1_v
                        && (efcnt == 3'd0);
 
     integer fi;
@@ -349,6 +355,7 @@ module snn_stage #(
             s0_v <= 1'b0;
             rd_v <= 1'b0;
             f1_v <= 1'b0;
+            f2_v <= 1'b0;
             p1_v <= 1'b0;
             fcnt <= '0;
             efcnt <= '0;
@@ -392,14 +399,17 @@ module snn_stage #(
                 S_SCAN: if (front_empty) state <= S_IDLE;
                 default: state <= S_IDLE;
             endcase
-            // ---- F0 / F1 / word FIFO
+            // ---- F0 / F1 / F2 / word FIFO
             rd_v <= rd_issue;
             if (rd_issue) rptr <= rptr + 1'b1;
             f1_v <= rd_v;
             f1_w <= pq_rdata;
+            f2_v <= f1_v;
+            f2_w <= f1_w[2*P_LANES+P_CHB-1:0];
+            f2_pm <= pmap[f1_pos];
             if (wpop) for (fi = 0; fi < WFD - 1; fi = fi + 1) wf[fi] <= wf[fi + 1];
-            if (f1_v) wf[WFA'(fcnt - 3'(wpop))] <= f1_entry;
-            fcnt <= fcnt - 3'(wpop) + 3'(f1_v);
+            if (f2_v) wf[WFA'(fcnt - 3'(wpop))] <= f2_entry;
+            fcnt <= fcnt - 3'(wpop) + 3'(f2_v);
             // ---- picker -> P1 -> event FIFO
             p1_v <= fire;
             if (fire) begin
@@ -680,13 +690,17 @@ module snn_stage #(
     // U4: writes (target bank, counts, first-stage membranes) and the queue push. The first stage
     // writes its current words back to the bias (read again here, at the word's chunk) after the
     // last step and at init.
-    reg [LANES*BB-1:0] u4_b;
     wire [LANES*CB-1:0] u4_bias;
-    always @(posedge clk) u4_b <= brom[u3_ch];
     genvar gl;
     generate
-        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_bias
-            assign u4_bias[gl*CB +: CB] = CB'($signed(u4_b[gl*BB +: BB]));
+        if (IS_FIRST != 0) begin : g_bias
+            reg [LANES*BB-1:0] u4_b;
+            always @(posedge clk) u4_b <= brom[u3_ch];
+            for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane
+                assign u4_bias[gl*CB +: CB] = CB'($signed(u4_b[gl*BB +: BB]));
+            end
+        end else begin : g_nobias
+            assign u4_bias = '0;             // (only the first stage writes currents)
         end
     endgenerate
     always @(posedge clk) begin
