@@ -8,8 +8,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from fpgasnn.errors import BackendError
 from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.ir.network import Network
+
+WROM_SEGMENT = 512
+"""Rows of a weight-ROM segment (snn_stage's WSD when the ROM is deeper): the files
+``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM 512 rows each."""
 
 
 def _ubits(n: int) -> int:
@@ -244,8 +249,19 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         )
     else:
         params.update(QW=_ubits(in_npos - 1) + 3, QAB=1, P_LANES=1, P_CHB=1)
+    nseg = -(-len(wrom) // WROM_SEGMENT)
+    if nseg > 999:
+        raise BackendError(
+            f"layer {st.name!r}: a weight ROM of {len(wrom)} rows ({nseg} segments of "
+            f"{WROM_SEGMENT}) is beyond the core's 999 segments; give it more lanes"
+        )
     mems = {
-        f"{name}_w.mem": _mem(wrom, st.weight_bits),
+        f"{name}_w{i:03d}.mem": _mem(
+            wrom[i * WROM_SEGMENT : (i + 1) * WROM_SEGMENT], st.weight_bits
+        )
+        for i in range(nseg)
+    }
+    mems |= {
         f"{name}_b.mem": _mem(
             np.concatenate([st.bias, np.zeros(och * lane - o, dtype=np.int64)]).reshape(och, lane),
             st.bias_bits,
@@ -262,7 +278,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         v0p[:, :o] = v0a
         mems[f"{st.act_ident}_v0.mem"] = _mem(v0p.reshape(npos * och, lane), st.membrane_bits)
     params.update(
-        W_FILE=f"{name}_w.mem",
+        W_FILE=f"{name}_w",
         B_FILE=f"{name}_b.mem",
         PMAP_FILE=f"{name}_pmap.mem",
         TMAP_FILE=f"{name}_tmap.mem",

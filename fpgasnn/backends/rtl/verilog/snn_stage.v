@@ -58,7 +58,7 @@ module snn_stage #(
     parameter integer QAB = 1,           // producer queue address width
     parameter integer P_LANES = 1,       // producer lanes (events from the queue)
     parameter integer P_CHB = 1,         // producer chunk index width
-    parameter W_FILE = "w.mem",
+    parameter W_FILE = "w",              // weight ROM files: W_FILE followed by 000, 001, ... .mem
     parameter B_FILE = "b.mem",
     parameter V0_FILE = "v0.mem",
     parameter PMAP_FILE = "pmap.mem",
@@ -121,6 +121,12 @@ module snn_stage #(
     localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
     localparam integer PB = (WB + VALB + WSH);            // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
+    // the weight ROM in segments of at most WSD rows (one block RAM deep on Xilinx and ECP5 at 36
+    // bits), read into registers beside their block RAMs before the row's segment is selected
+    localparam integer WSD = (WDEPTH > 512) ? 512 : WDEPTH;
+    localparam integer WSEG = (WDEPTH + WSD - 1) / WSD;
+    localparam integer WSA = (WSD > 1) ? $clog2(WSD) : 1;
+    localparam integer WSB = (WSEG > 1) ? $clog2(WSEG) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
     localparam integer KTB = (GROUPS > 1) ? $clog2(GROUPS) + 1 : 1;
     localparam integer TE = 1 + TWB + TMB;                // tap-map entry of one bank
@@ -155,9 +161,9 @@ module snn_stage #(
     //           registered out of the map (a ROM of its own: the queue's block RAM never drives its
     //           address) -> word FIFO -> picker
     //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
-    //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM -> S3
-    //           registered weights: product, target read -> S4 target word registered out of the
-    //           RAM -> S5 add (forwarded when one of the two ops before wrote the same word) and write;
+    //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM's
+    //           segments -> S2Q each segment's word registered -> S3 the row's segment selected and
+    //           registered: product, target read -> S4 target word registered out of the RAM -> S5 add (forwarded when one of the two ops before wrote the same word) and write;
     //  update   U0 addresses, reads -> U0Q read words registered out of the RAMs -> U1 v + I -> U2
     //           threshold compares -> U3 base + delta -> U4 writes, queue push.
     localparam [2:0] S_IDLE = 3'd0, S_INIT = 3'd1, S_SCAN = 3'd2, S_EVW = 3'd3, S_UPD = 3'd4;
@@ -165,9 +171,9 @@ module snn_stage #(
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg s0_v, s1_v, s1q_v, s2_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
+    reg s0_v, s1_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
     reg u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
-    wire s_busy = s0_v || s1_v || s1q_v || s2_v || s3_v || s4_v || s5_v;
+    wire s_busy = s0_v || s1_v || s1q_v || s2_v || s2q_v || s3_v || s4_v || s5_v;
     wire u_busy = u0q_v || u1_v || u2_v || u3_v || u4_v;
     wire pipe_idle = !s_busy && !u_busy;
 
@@ -483,12 +489,13 @@ module snn_stage #(
         s1q_val <= s1_val;
     end
     // S2 / S3 registers shared by the banks
-    reg signed [VALB-1:0] s2_val, s3_val;
+    reg signed [VALB-1:0] s2_val, s2q_val, s3_val;
     always @(posedge clk) begin
         if (rst) begin
             s1_v <= 1'b0;
             s1q_v <= 1'b0;
             s2_v <= 1'b0;
+            s2q_v <= 1'b0;
             s3_v <= 1'b0;
             s4_v <= 1'b0;
             s5_v <= 1'b0;
@@ -496,12 +503,14 @@ module snn_stage #(
             s1_v <= s0_v;
             s1q_v <= s1_v;
             s2_v <= s1q_v;
-            s3_v <= s2_v;
+            s2q_v <= s2_v;
+            s3_v <= s2q_v;
             s4_v <= s3_v;
             s5_v <= s4_v;
         end
         s2_val <= s1q_val;
-        s3_val <= s2_val;
+        s2q_val <= s2_val;
+        s3_val <= s2q_val;
     end
 
     // ------------------------------------------------------------------ update pipeline
@@ -731,30 +740,50 @@ module snn_stage #(
     generate
         for (gb = 0; gb < BANKS; gb = gb + 1) begin : g_bank
             reg [LANES*TW-1:0] mem [0:BWORDS-1];
-            reg [LANES*WB-1:0] wrom [0:WDEPTH-1];
-            initial $readmemh(W_FILE, wrom);
             /* verilator lint_off UNUSEDSIGNAL */
             wire [TE-1:0] e = tmq[gb*TE +: TE];
             /* verilator lint_on UNUSEDSIGNAL */
-            // S1Q -> S2: the tap's weight address and target word; S2 -> S3: the weights (registered
-            // out of the ROM, so that the multiplier starts from a register)
+            // S1Q -> S2: the tap's weight address and target word; S2: the row out of its
+            // segment's ROM; S2Q: every segment's word registered beside its block RAM; S3: the row's
+            // segment selected into a register (so neither a block RAM output nor the multiplier's
+            // input runs through the depth multiplexer)
             wire [WA-1:0] wab = (IS_DENSE != 0) ? s1q_wa : (WA'(e[TMB +: TWB]) + s1q_occ);
             wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
-            reg pv2, pv3, pv4, pv5, pv6, pv7;
-            reg [TMB-1:0] pa2, pa3, pa4, pa5, pa6, pa7;
-            reg [LANES*WB-1:0] wdata, wq;
+            reg pv2, pv2q, pv3, pv4, pv5, pv6, pv7;
+            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6, pa7;
+            reg [LANES*WB-1:0] wq;
             reg [LANES*TW-1:0] rd, rdq, sum6, sum7;
+            wire [WSEG*LANES*WB-1:0] wseg_q;  // every segment's registered word
+            reg [WSB-1:0] wsel2, wsel2q;      // the row's segment
+            genvar gs;
+            for (gs = 0; gs < WSEG; gs = gs + 1) begin : g_wseg
+                localparam integer SD = (gs == WSEG - 1) ? WDEPTH - gs * WSD : WSD;
+                localparam integer SA = (SD > 1) ? $clog2(SD) : 1;
+                localparam [23:0] DIG = {8'(8'd48 + gs / 100), 8'(8'd48 + (gs / 10) % 10),
+                                         8'(8'd48 + gs % 10)};
+                reg [LANES*WB-1:0] wrom [0:SD-1];
+                initial $readmemh({W_FILE, DIG, ".mem"}, wrom);
+                reg [LANES*WB-1:0] wd, wdq;
+                always @(posedge clk) begin
+                    wd <= wrom[SA'(wab)];
+                    wdq <= wd;
+                end
+                assign wseg_q[gs*LANES*WB +: LANES*WB] = wdq;
+            end
             always @(posedge clk) begin
-                wdata <= wrom[wab];
-                wq <= wdata;
+                wsel2 <= WSB'(wab >> WSA);
+                wsel2q <= wsel2;
+                wq <= wseg_q[wsel2q*LANES*WB +: LANES*WB];
                 pa2 <= pa;
-                pa3 <= pa2;
+                pa2q <= pa2;
+                pa3 <= pa2q;
                 pa4 <= pa3;
                 pa5 <= pa4;
                 pa6 <= pa5;
                 pa7 <= pa6;
                 if (rst) begin
                     pv2 <= 1'b0;
+                    pv2q <= 1'b0;
                     pv3 <= 1'b0;
                     pv4 <= 1'b0;
                     pv5 <= 1'b0;
@@ -762,7 +791,8 @@ module snn_stage #(
                     pv7 <= 1'b0;
                 end else begin
                     pv2 <= s1q_v && s1q_mv && ((IS_DENSE != 0) || e[TE-1]);
-                    pv3 <= pv2;
+                    pv2q <= pv2;
+                    pv3 <= pv2q;
                     pv4 <= pv3;
                     pv5 <= pv4;
                     pv6 <= pv5;
