@@ -17,7 +17,7 @@ from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 def test_plan_is_deterministic_and_complete():
     a, b = rtl_plan(tiny(), 4), rtl_plan(tiny(), 4)
     assert a == b
-    assert {"snn_top.v", "snn_stage.v", "snn_ctrl.v", "conv1_w.mem", "fc_w.mem"} <= set(a)
+    assert {"snn_top.v", "snn_stage.v", "snn_ctrl.v", "conv1_w000.mem", "fc_w000.mem"} <= set(a)
     assert "u_conv1" in a["snn_top.v"] and "u_fc" in a["snn_top.v"]
     assert list(a) == sorted(a)
 
@@ -25,7 +25,7 @@ def test_plan_is_deterministic_and_complete():
 def test_weight_memory_holds_every_weight():
     net = tiny()
     plan = rtl_plan(net, 4)
-    words = plan["fc_w.mem"].split()
+    words = plan["fc_w000.mem"].split()
     # dense: one word per (chunk, row); 4 lanes of 4-bit weights -> 4 hex digits
     ctx = build_context(net, 4)
     fc = ctx.stages[1]
@@ -37,6 +37,20 @@ def test_weight_memory_holds_every_weight():
             x = (v >> (4 * lane)) & 0xF
             total += x - 16 if x >= 8 else x
     assert total == int(net.node("fc").weight.sum())
+
+
+def test_deep_weight_rom_is_stored_in_512_row_segments():
+    net = reference_mnist()
+    plan = rtl_plan(net, 16)
+    ctx = build_context(net, 16)
+    for st in ctx.stages:
+        depth = int(st.params["WDEPTH"])
+        names = sorted(k for k in plan if k.startswith(f"{st.name}_w") and k.endswith(".mem"))
+        segs = [plan[k].split() for k in names]
+        assert names == [f"{st.name}_w{i:03d}.mem" for i in range(-(-depth // 512))]
+        assert all(len(w) == 512 for w in segs[:-1]) and 0 < len(segs[-1]) <= 512
+        assert sum(len(w) for w in segs) == depth
+    assert len([k for k in plan if k.startswith("fc1_w")]) > 1  # the big dense layer is split
 
 
 def test_lanes_are_capped_at_channels_any_count():

@@ -749,8 +749,8 @@ module snn_stage #(
             // input runs through the depth multiplexer)
             wire [WA-1:0] wab = (IS_DENSE != 0) ? s1q_wa : (WA'(e[TMB +: TWB]) + s1q_occ);
             wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
-            reg pv2, pv2q, pv3, pv4, pv5, pv6, pv7;
-            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6, pa7;
+            reg pv2, pv2q, pv3, pv4, pv5, pv6;
+            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6;
             reg [LANES*WB-1:0] wq;
             reg [LANES*TW-1:0] rd, rdq, sum6, sum7;
             wire [WSEG*LANES*WB-1:0] wseg_q;  // every segment's registered word
@@ -780,7 +780,6 @@ module snn_stage #(
                 pa4 <= pa3;
                 pa5 <= pa4;
                 pa6 <= pa5;
-                pa7 <= pa6;
                 if (rst) begin
                     pv2 <= 1'b0;
                     pv2q <= 1'b0;
@@ -788,7 +787,6 @@ module snn_stage #(
                     pv4 <= 1'b0;
                     pv5 <= 1'b0;
                     pv6 <= 1'b0;
-                    pv7 <= 1'b0;
                 end else begin
                     pv2 <= s1q_v && s1q_mv && ((IS_DENSE != 0) || e[TE-1]);
                     pv2q <= pv2;
@@ -796,7 +794,6 @@ module snn_stage #(
                     pv4 <= pv3;
                     pv5 <= pv4;
                     pv6 <= pv5;
-                    pv7 <= pv6;
                 end
             end
             // S3 -> S4 -> S5: the weight times the event's value; the target word is read
@@ -820,9 +817,15 @@ module snn_stage #(
             end
             // S5: the target word read at S3 (or, when one of the two ops before wrote the same
             // word, its sum: the read missed those writes; the newer first) + the product, written
-            // back
-            wire [LANES*TW-1:0] s_old = (pv6 && pa6 == pa5) ? sum6
-                                        : ((pv7 && pa7 == pa5) ? sum7 : rdq);
+            // back. Whether the op before / the one before it wrote the same word is compared a
+            // stage early (S4 against S5 and S6) and registered: only a multiplexer is ahead of
+            // the addition.
+            reg hit6, hit7;
+            always @(posedge clk) begin
+                hit6 <= !rst && pv5 && (pa5 == pa4);
+                hit7 <= !rst && pv6 && (pa6 == pa4);
+            end
+            wire [LANES*TW-1:0] s_old = hit6 ? sum6 : (hit7 ? sum7 : rdq);
             reg [LANES*TW-1:0] s_new;
             always @(*) begin
                 for (kl = 0; kl < LANES; kl = kl + 1)
