@@ -337,6 +337,7 @@ module snn_stage #(
     reg signed [VALB-1:0] e_val;
     reg [IN_CB-1:0] e_c;
     reg [WA-1:0] wa;              // dense: running weight address
+    reg [TA-1:0] tix;             // conv: running tap-map row (the event's base + its tap group)
     reg [WA-1:0] ocoff;           // conv: chunk * IN_C
     wire s0_last = (oc == CHB'(OCH - 1)) && (IS_DENSE != 0 || t == KTB'(GROUPS - 1));
     wire s0_free = !s0_v || s0_last;
@@ -436,6 +437,7 @@ module snn_stage #(
                 e_c <= ld_c;
                 e_val <= ld_val;
                 wa <= WA'(ld_pm[PMB-1:0]) + WA'(ld_c);
+                tix <= TA'(ld_pm[PMB-1:0]);
                 t <= '0;
                 oc <= '0;
                 ocoff <= '0;
@@ -445,6 +447,7 @@ module snn_stage #(
                     oc <= '0;
                     ocoff <= '0;
                     t <= t + 1'b1;
+                    tix <= tix + 1'b1;
                 end else begin
                     oc <= oc + 1'b1;
                     ocoff <= ocoff + WA'(IN_C);
@@ -465,9 +468,8 @@ module snn_stage #(
     reg [WA-1:0] s1_occ, s1_wa;
     reg s1_mv;
     reg signed [VALB-1:0] s1_val;
-    wire [TA-1:0] ti = TA'(e_pm[PMB-1:0]) + TA'(t);
     always @(posedge clk) begin
-        if (IS_DENSE == 0) tm <= tmap[ti];
+        if (IS_DENSE == 0) tm <= tmap[tix];  // (a register: no adder ahead of the map's address)
         s1_oc <= oc;
         s1_occ <= ocoff + WA'(e_c);
         s1_wa <= wa;
