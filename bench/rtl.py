@@ -38,7 +38,7 @@ from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.boards import load_board
 from fpgasnn.data.loaders import load_dataset
-from fpgasnn.flow import DEMO_SPARSITY, demo_network
+from fpgasnn.flow import DEMO_LANES, DEMO_SPARSITY, demo_network
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import tiny
@@ -228,7 +228,12 @@ def main() -> None:
             f"{r['BRAM_18K']!s:>5s} {r['DSP']!s:>4s}"
         )
     demo = [r for r in records if r["network"] == demo_name]
-    best = min(demo, key=lambda r: r["interval_cycles_measured"])
+    # the demo's own setting (the fastest that fits pynq-z2) when it ran, else the fastest
+    demo_lanes = HwConfig.make(DEMO_LANES["mnist"]).lanes.describe()
+    best = next(
+        (r for r in demo if r["lanes"] == demo_lanes and r["taps"] == "auto"),
+        min(demo, key=lambda r: r["interval_cycles_measured"]),
+    )
     print(
         f"\nwhere the cycles go ({best['lanes']}, taps {best['taps']}; exact cycle model; the layers "
         f"run as a pipeline, so the busiest one sets the interval):"
