@@ -142,6 +142,7 @@ def pnr_fields(res, board) -> dict:
             "logic_ns": cp.logic_ns,
             "routing_ns": cp.routing_ns,
             "sources": " ".join(cp.sources),
+            "next_fix": "" if res.met else cp.next_fix(),
         }
         if cp
         else None,

@@ -79,7 +79,12 @@ class PnrResult:
                 f"post-route fmax {self.fmax_mhz:.1f} MHz meets {self.clock_mhz:g} MHz "
                 f"on {self.part}"
             )
-        path = self.critical_path.describe() if self.critical_path else "(nextpnr named no path)"
+        cp = self.critical_path
+        path = (
+            f"{cp.describe()}; suggested next fix: {cp.next_fix()}"
+            if cp
+            else "(nextpnr named no path)"
+        )
         return (
             f"post-route fmax {self.fmax_mhz:.1f} MHz MISSES {self.clock_mhz:g} MHz "
             f"on {self.part}; critical path {path}"

@@ -35,6 +35,11 @@ _SUFFIX = re.compile(
 )
 
 
+# a block RAM cell that Yosys mapped from a memory: ``MEM.<i>.<j>``, with nextpnr's port name
+# appended at a path's end (``u_conv2.g_bank[0].mem.0.3_DIA9``)
+_BLOCK_RAM = re.compile(r"^(?P<mem>.+)\.\d+\.\d+(_[A-Z]+\d*)?$")
+
+
 def signal_name(cell: str) -> str:
     """The design signal a post-synthesis cell name starts with (``u_conv1.wcnt`` for
     ``u_conv1.wcnt_TRELLIS_FF_Q_DI_CCU2C_S0...``); the whole name when it has no such suffix."""
@@ -66,6 +71,34 @@ class CriticalPath:
             f"({self.logic_levels} logic levels, {self.logic_ns:.2f} ns logic + "
             f"{self.routing_ns:.2f} ns routing){where}"
         )
+
+    def next_fix(self) -> str:
+        """A suggested fix, from the path's ends and its split (a rule of thumb, not a proof): a
+        block RAM output through logic, logic ahead of a block RAM input, a deep chain of logic, or
+        routing."""
+        src, dst = _BLOCK_RAM.match(self.start), _BLOCK_RAM.match(self.end)
+        if src and self.logic_levels > 0:
+            return (
+                f"register {src['mem']}'s word beside its block RAM before any logic (a memory "
+                "several block RAMs deep: store it in segments, each registered, then select the "
+                "segment, as snn_stage does for the weight ROM)"
+            )
+        if dst:
+            return (
+                f"compute {dst['mem']}'s address or write data a stage earlier, into a register "
+                "(only routing ahead of the block RAM)"
+            )
+        if self.logic_levels >= 8:
+            return (
+                f"{self.logic_levels} logic levels (a carry chain or a wide compare): split the "
+                "logic over two register stages"
+            )
+        if self.routing_ns > self.logic_ns:
+            return (
+                f"routing is {self.routing_ns:.2f} of {self.delay_ns:.2f} ns: a register stage "
+                "halfway along the path (or another seed: placement noise is a few percent)"
+            )
+        return "move part of the logic a register stage earlier"
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -6,7 +6,7 @@ import pytest
 
 from fpgasnn.errors import BackendError
 from fpgasnn.pnr.flow import PnrResult
-from fpgasnn.pnr.timing import signal_name, timing, utilization
+from fpgasnn.pnr.timing import CriticalPath, signal_name, timing, utilization
 
 CLK = "$glbnet$clk$TRELLIS_IO_IN"
 
@@ -167,10 +167,31 @@ def test_a_missed_clock_is_a_failed_check_naming_the_path():
     assert r.check() == (
         "post-route fmax 65.0 MHz MISSES 100 MHz on LFE5U-85F-6BG381C; critical path "
         "u_conv1.wcnt -> u_conv1.q_count: 5.60 ns (2 logic levels, 1.35 ns logic + 4.25 ns "
-        "routing); through snn_stage.v:337.44-337.82, snn_stage.v:339.24-339.62"
+        "routing); through snn_stage.v:337.44-337.82, snn_stage.v:339.24-339.62; suggested "
+        "next fix: routing is 4.25 of 5.60 ns: a register stage halfway along the path (or "
+        "another seed: placement noise is a few percent)"
     )
     ok = result(64.98, 50.0)
     assert ok.met and ok.check() == "post-route fmax 65.0 MHz meets 50 MHz on LFE5U-85F-6BG381C"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "levels", "fix"),
+    [
+        ("u_conv1.tmap.0.2", "u_conv1.tmq", 3, "register u_conv1.tmap's word beside its block RAM"),
+        (
+            "u_conv2.g_bank[0].pa5",
+            "u_conv2.g_bank[0].mem.0.3_DIA9",
+            16,
+            "compute u_conv2.g_bank[0].mem's address or write data a stage earlier",
+        ),
+        ("u_fc.acc", "u_fc.best_v", 12, "12 logic levels (a carry chain or a wide compare)"),
+        ("u_fc.s3_val", "u_fc.prod4", 1, "move part of the logic a register stage earlier"),
+    ],
+)
+def test_next_fix_follows_the_paths_ends(start, end, levels, fix):
+    p = CriticalPath(start, end, start, end, 11.0, 6.5, 4.5, levels, ())
+    assert p.next_fix().startswith(fix)
 
 
 def test_result_round_trips_through_its_json_form():
