@@ -13,8 +13,8 @@ from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.ir.network import Network
 
 WROM_SEGMENT = 512
-"""Rows of a weight-ROM segment (snn_stage's WSD when the ROM is deeper): the files
-``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM 512 rows each."""
+"""Rows of a weight-ROM segment (snn_stage's WSEG_ROWS, one block RAM deep at 36 bits): the files
+``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM that many rows each."""
 
 
 def _ubits(n: int) -> int:
@@ -235,6 +235,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         BWORDS=bwords,
         RROWS=rrows,
         WDEPTH=len(wrom),
+        WSEG_ROWS=WROM_SEGMENT,
         TDEPTH=tdepth,
         PMB=pmb,
         TMB=tmb,

@@ -6,7 +6,8 @@ which a pass is seen finished (the sequencer acts on it at the end of that cycle
 
 - stage 0 receives the image: its first pixel is accepted 2 cycles after its last update of the
   previous image is done (the first image at cycle 0); a zero pixel takes 1 cycle, a nonzero one
-  OPS_0 (the next pixel is taken in the cycle of its last op); its first update starts 1 cycle after the last pixel, and not before the datapath has
+  OPS_0 (the next pixel is taken in the cycle of its last op); its first update starts 1 cycle
+  after the last pixel, and not before the datapath has
   drained the last nonzero pixel (accepted at a: a + OPS_0 + SCATTER_DRAIN).
 - stage i > 0, step j: the scatter starts at ``max(own update of j - 1 done + 1, producer's update of j
   done + 1)`` (the output stage's first step of an image instead waits for the previous scores to be

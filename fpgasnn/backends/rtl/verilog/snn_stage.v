@@ -50,6 +50,7 @@ module snn_stage #(
     parameter integer BWORDS = 1,        // words per bank
     parameter integer RROWS = 1,         // weight rows per chunk (dense)
     parameter integer WDEPTH = 1,
+    parameter integer WSEG_ROWS = 512,   // rows per weight-ROM segment (one block RAM deep at 36 bits)
     parameter integer TDEPTH = 1,
     parameter integer PMB = 1,           // width of a position-map base
     parameter integer TMB = 1,           // width of an in-bank word address (tap map, update map)
@@ -121,9 +122,9 @@ module snn_stage #(
     localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
     localparam integer PB = (WB + VALB + WSH);            // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
-    // the weight ROM in segments of at most WSD rows (one block RAM deep on Xilinx and ECP5 at 36
-    // bits), read into registers beside their block RAMs before the row's segment is selected
-    localparam integer WSD = (WDEPTH > 512) ? 512 : WDEPTH;
+    // the weight ROM in segments of at most WSEG_ROWS rows, read into registers beside their block
+    // RAMs before the row's segment is selected
+    localparam integer WSD = (WDEPTH > WSEG_ROWS) ? WSEG_ROWS : WDEPTH;
     localparam integer WSEG = (WDEPTH + WSD - 1) / WSD;
     localparam integer WSA = (WSD > 1) ? $clog2(WSD) : 1;
     localparam integer WSB = (WSEG > 1) ? $clog2(WSEG) : 1;
@@ -163,7 +164,8 @@ module snn_stage #(
     //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
     //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM's
     //           segments -> S2Q each segment's word registered -> S3 the row's segment selected and
-    //           registered: product, target read -> S4 target word registered out of the RAM -> S5 add (forwarded when one of the two ops before wrote the same word) and write;
+    //           registered: product, target read -> S4 target word registered out of the RAM ->
+    //           S5 add (forwarded when one of the two ops before wrote the same word) and write;
     //  update   U0 addresses, reads -> U0Q read words registered out of the RAMs -> U1 v + I -> U2
     //           threshold compares -> U3 base + delta -> U4 writes, queue push.
     localparam [2:0] S_IDLE = 3'd0, S_INIT = 3'd1, S_SCAN = 3'd2, S_EVW = 3'd3, S_UPD = 3'd4;
