@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fpgasnn.backends.rtl import rtl_plan
-from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.context import build_context, tmap_segment_rows
 from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.errors import BackendError
 from fpgasnn.hw import HwConfig, lower
@@ -51,6 +51,26 @@ def test_deep_weight_rom_is_stored_in_512_row_segments():
         assert all(len(w) == 512 for w in segs[:-1]) and 0 < len(segs[-1]) <= 512
         assert sum(len(w) for w in segs) == depth
     assert len([k for k in plan if k.startswith("fc1_w")]) > 1  # the big dense layer is split
+
+
+def test_deep_tap_map_is_stored_in_segments_one_block_ram_deep():
+    net = reference_mnist()
+    hw = lower(net, HwConfig.make(16, taps=1))
+    plan = rtl_plan(hw)
+    ctx = build_context(hw)
+    conv = [st for st in ctx.stages if int(st.params["IS_DENSE"]) == 0]
+    assert conv
+    for st in conv:
+        depth, seg = int(st.params["TDEPTH"]), int(st.params["TSEG_ROWS"])
+        bits = int(st.params["BANKS"]) * (1 + int(st.params["TWB"]) + int(st.params["TMB"]))
+        assert seg == tmap_segment_rows(bits) and seg * min(bits, 36) <= 18432
+        names = sorted(k for k in plan if k.startswith(f"{st.name}_t") and k.endswith(".mem"))
+        assert names == [f"{st.name}_t{i:03d}.mem" for i in range(-(-depth // seg))]
+        rows = [plan[k].split() for k in names]
+        assert all(len(r) == seg for r in rows[:-1]) and sum(len(r) for r in rows) == depth
+    assert len([k for k in plan if k.startswith("conv1_t")]) > 1  # 784 x 9 rows: split
+    assert tmap_segment_rows(8) == 2048 and tmap_segment_rows(15) == 1024
+    assert tmap_segment_rows(30) == tmap_segment_rows(135) == 512
 
 
 def test_lanes_are_capped_at_channels_any_count():

@@ -17,6 +17,31 @@ WROM_SEGMENT = 512
 ``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM that many rows each."""
 
 
+def tmap_segment_rows(bits: int) -> int:
+    """Rows of a tap-map segment (snn_stage's TSEG_ROWS) for an entry of ``bits``: as deep as one
+    block RAM is at that width per 36, 18 or 9-bit column (512, 1024 or 2048 rows), so that no
+    segment needs a depth multiplexer; the files ``NAME_t000.mem``, ... hold that many rows each."""
+    column = bits if bits <= 18 else 36
+    return 512 if column > 18 else (1024 if column > 9 else 2048)
+
+
+MAX_SEGMENTS = 999
+"""Segment files are numbered with three digits."""
+
+
+def _segment_files(prefix: str, rows: np.ndarray, bits: int, depth: int, layer: str, what: str):
+    """``{prefix}000.mem``, ... : ``rows`` (rows x lanes) in files of ``depth`` rows each."""
+    nseg = -(-len(rows) // depth)
+    if nseg > MAX_SEGMENTS:
+        raise BackendError(
+            f"layer {layer!r}: a {what} of {len(rows)} rows ({nseg} segments of {depth}) is beyond "
+            f"the core's {MAX_SEGMENTS} segments; give it more lanes or parallel taps"
+        )
+    return {
+        f"{prefix}{i:03d}.mem": _mem(rows[i * depth : (i + 1) * depth], bits) for i in range(nseg)
+    }
+
+
 def _ubits(n: int) -> int:
     """Width of an unsigned index 0..n (at least 1)."""
     return max(1, int(n).bit_length())
@@ -164,20 +189,18 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         tmb = _ubits(bwords - 1)
         twb = _ubits(max(e[2] for row in entries for e in row))
         te = 1 + twb + tmb
-        tmap = _mem(
-            np.array(
+        tbits = banks * te
+        tmap = np.array(
+            [
                 [
-                    [
-                        sum(
-                            ((v << (twb + tmb)) | (wb << tmb) | q) << (b * te)
-                            for b, (v, q, wb) in enumerate(row)
-                        )
-                    ]
-                    for row in entries
-                ],
-                dtype=object,
-            ),
-            banks * te,
+                    sum(
+                        ((v << (twb + tmb)) | (wb << tmb) | q) << (b * te)
+                        for b, (v, q, wb) in enumerate(row)
+                    )
+                ]
+                for row in entries
+            ],
+            dtype=object,
         )
         umap_text = (
             _mem(
@@ -200,7 +223,8 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
                 for ocx in range(och):
                     wrom[ocx * rrows + row] = wpad[ocx * lane : (ocx + 1) * lane, f]
         bwords = npos * och
-        tdepth, tmb, twb, tmap, umap_text = 1, _ubits(bwords - 1), 1, "", ""
+        tdepth, tmb, twb, tmap, umap_text = 1, _ubits(bwords - 1), 1, None, ""
+        tbits = 1
     pmb = _ubits(int(pbase.max(initial=0)))
     v0_per = st.per_neuron_v0
     v0 = 0 if (st.is_output or v0_per) else int(st.v0)
@@ -237,6 +261,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         WDEPTH=len(wrom),
         WSEG_ROWS=WROM_SEGMENT,
         TDEPTH=tdepth,
+        TSEG_ROWS=tmap_segment_rows(tbits),
         PMB=pmb,
         TMB=tmb,
         TWB=twb,
@@ -250,18 +275,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         )
     else:
         params.update(QW=_ubits(in_npos - 1) + 3, QAB=1, P_LANES=1, P_CHB=1)
-    nseg = -(-len(wrom) // WROM_SEGMENT)
-    if nseg > 999:
-        raise BackendError(
-            f"layer {st.name!r}: a weight ROM of {len(wrom)} rows ({nseg} segments of "
-            f"{WROM_SEGMENT}) is beyond the core's 999 segments; give it more lanes"
-        )
-    mems = {
-        f"{name}_w{i:03d}.mem": _mem(
-            wrom[i * WROM_SEGMENT : (i + 1) * WROM_SEGMENT], st.weight_bits
-        )
-        for i in range(nseg)
-    }
+    mems = _segment_files(f"{name}_w", wrom, st.weight_bits, WROM_SEGMENT, st.name, "weight ROM")
     mems |= {
         f"{name}_b.mem": _mem(
             np.concatenate([st.bias, np.zeros(och * lane - o, dtype=np.int64)]).reshape(och, lane),
@@ -269,8 +283,9 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         ),
         f"{name}_pmap.mem": _mem(((pvalid.astype(np.int64) << pmb) | pbase)[:, None], pmb + 1),
     }
-    if tmap:
-        mems[f"{name}_tmap.mem"] = tmap
+    if tmap is not None:
+        depth = tmap_segment_rows(tbits)
+        mems |= _segment_files(f"{name}_t", tmap, tbits, depth, st.name, "tap map")
     if umap_text:
         mems[f"{name}_umap.mem"] = umap_text
     if v0_per:
@@ -282,7 +297,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         W_FILE=f"{name}_w",
         B_FILE=f"{name}_b.mem",
         PMAP_FILE=f"{name}_pmap.mem",
-        TMAP_FILE=f"{name}_tmap.mem",
+        TMAP_FILE=f"{name}_t",
         V0_FILE=f"{st.act_ident}_v0.mem",
         UMAP_FILE=f"{name}_umap.mem",
     )

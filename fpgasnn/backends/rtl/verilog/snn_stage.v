@@ -52,6 +52,7 @@ module snn_stage #(
     parameter integer WDEPTH = 1,
     parameter integer WSEG_ROWS = 512,   // rows per weight-ROM segment (one block RAM deep at 36 bits)
     parameter integer TDEPTH = 1,
+    parameter integer TSEG_ROWS = 1024,  // rows per tap-map segment (one block RAM deep at its width)
     parameter integer PMB = 1,           // width of a position-map base
     parameter integer TMB = 1,           // width of an in-bank word address (tap map, update map)
     parameter integer TWB = 1,           // width of a tap-map weight base
@@ -63,7 +64,7 @@ module snn_stage #(
     parameter B_FILE = "b.mem",
     parameter V0_FILE = "v0.mem",
     parameter PMAP_FILE = "pmap.mem",
-    parameter TMAP_FILE = "tmap.mem",
+    parameter TMAP_FILE = "t",           // tap-map files: TMAP_FILE followed by 000, 001, ... .mem
     parameter UMAP_FILE = "umap.mem"
 ) (
     input  wire clk,
@@ -129,6 +130,11 @@ module snn_stage #(
     localparam integer WSA = (WSD > 1) ? $clog2(WSD) : 1;
     localparam integer WSB = (WSEG > 1) ? $clog2(WSEG) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
+    // the tap map likewise, in segments of at most TSEG_ROWS rows
+    localparam integer TSD = (TDEPTH > TSEG_ROWS) ? TSEG_ROWS : TDEPTH;
+    localparam integer TSEG = (TDEPTH + TSD - 1) / TSD;
+    localparam integer TSA = (TSD > 1) ? $clog2(TSD) : 1;
+    localparam integer TSB = (TSEG > 1) ? $clog2(TSEG) : 1;
     localparam integer KTB = (GROUPS > 1) ? $clog2(GROUPS) + 1 : 1;
     localparam integer TE = 1 + TWB + TMB;                // tap-map entry of one bank
     localparam integer UBB = (BANKS > 1) ? $clog2(BANKS) : 1;
@@ -147,12 +153,10 @@ module snn_stage #(
     reg [LANES*BB-1:0] brom [0:OCH-1];
     reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
     reg [PMB:0] pmap [0:IN_NPOS-1];
-    reg [BANKS*TE-1:0] tmap [0:TDEPTH-1];
     reg [QE-1:0] qmem [0:(2 << QA)-1];   // two banks (steps of even / odd index), 2**QA words each
     initial begin
         $readmemh(B_FILE, brom);
         $readmemh(PMAP_FILE, pmap);
-        if (IS_DENSE == 0) $readmemh(TMAP_FILE, tmap);
         if (V0_PER != 0) $readmemh(V0_FILE, v0rom);
     end
 
@@ -162,7 +166,8 @@ module snn_stage #(
     //           registered out of the map (a ROM of its own: the queue's block RAM never drives its
     //           address) -> word FIFO -> picker
     //           (one spike per cycle) -> P1 its channel -> event FIFO -> S0 op counters -> S1 tap map
-    //           read -> S1Q tap map entry registered, addresses -> S2 weights out of the ROM's
+    //           segments read -> S1R each segment's entry registered -> S1Q the row's segment
+    //           selected and registered, addresses -> S2 weights out of the ROM's
     //           segments -> S2Q each segment's word registered -> S3 the row's segment selected and
     //           registered: product, target read -> S4 target word registered out of the RAM ->
     //           S5 add (forwarded when one of the two ops before wrote the same word) and write;
@@ -173,9 +178,9 @@ module snn_stage #(
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg s0_v, s1_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
+    reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
     reg u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
-    wire s_busy = s0_v || s1_v || s1q_v || s2_v || s2q_v || s3_v || s4_v || s5_v;
+    wire s_busy = s0_v || s1_v || s1r_v || s1q_v || s2_v || s2q_v || s3_v || s4_v || s5_v;
     wire u_busy = u0q_v || u1_v || u2_v || u3_v || u4_v;
     wire pipe_idle = !s_busy && !u_busy;
 
@@ -465,38 +470,65 @@ module snn_stage #(
     end
 
     // ------------------------------------------------------------------ S1: tap map
-    reg [BANKS*TE-1:0] tm;
-    reg [CHB-1:0] s1_oc;
-    reg [WA-1:0] s1_occ, s1_wa;
-    reg s1_mv;
-    reg signed [VALB-1:0] s1_val;
+    // S1: the row read out of its segment; S1R: every segment's entry registered beside its block
+    // RAM; S1Q: the row's segment selected into a register (no block RAM output runs through the
+    // depth multiplexer, and the weight address adds to a register)
+    reg [BANKS*TE-1:0] tmq;
+    generate
+        if (IS_DENSE == 0) begin : g_tmap
+            wire [TSEG*BANKS*TE-1:0] tseg_q;  // every segment's registered entry
+            reg [TSB-1:0] tsel1, tsel1r;      // the row's segment
+            genvar ts;
+            for (ts = 0; ts < TSEG; ts = ts + 1) begin : g_tseg
+                localparam integer SD = (ts == TSEG - 1) ? TDEPTH - ts * TSD : TSD;
+                localparam integer SA = (SD > 1) ? $clog2(SD) : 1;
+                localparam [23:0] DIG = {8'(8'd48 + ts / 100), 8'(8'd48 + (ts / 10) % 10),
+                                         8'(8'd48 + ts % 10)};
+                reg [BANKS*TE-1:0] trom [0:SD-1];
+                initial $readmemh({TMAP_FILE, DIG, ".mem"}, trom);
+                reg [BANKS*TE-1:0] td, tdq;
+                always @(posedge clk) begin
+                    td <= trom[SA'(tix)];  // (a register: no adder ahead of the map's address)
+                    tdq <= td;
+                end
+                assign tseg_q[ts*BANKS*TE +: BANKS*TE] = tdq;
+            end
+            always @(posedge clk) begin
+                tsel1 <= TSB'(tix >> TSA);
+                tsel1r <= tsel1;
+                tmq <= tseg_q[tsel1r*BANKS*TE +: BANKS*TE];
+            end
+        end else begin : g_notmap
+            always @(posedge clk) tmq <= '0;
+        end
+    endgenerate
+    reg [CHB-1:0] s1_oc, s1r_oc, s1q_oc;
+    reg [WA-1:0] s1_occ, s1_wa, s1r_occ, s1r_wa, s1q_occ, s1q_wa;
+    reg s1_mv, s1r_mv, s1q_mv;
+    reg signed [VALB-1:0] s1_val, s1r_val, s1q_val;
     always @(posedge clk) begin
-        if (IS_DENSE == 0) tm <= tmap[tix];  // (a register: no adder ahead of the map's address)
         s1_oc <= oc;
         s1_occ <= ocoff + WA'(e_c);
         s1_wa <= wa;
         s1_mv <= e_pm[PMB];
         s1_val <= e_val;
-    end
-    // S1Q: the tap map entry registered out of its block RAM (the weight address adds to it)
-    reg [BANKS*TE-1:0] tmq;
-    reg [CHB-1:0] s1q_oc;
-    reg [WA-1:0] s1q_occ, s1q_wa;
-    reg s1q_mv;
-    reg signed [VALB-1:0] s1q_val;
-    always @(posedge clk) begin
-        if (IS_DENSE == 0) tmq <= tm;
-        s1q_oc <= s1_oc;
-        s1q_occ <= s1_occ;
-        s1q_wa <= s1_wa;
-        s1q_mv <= s1_mv;
-        s1q_val <= s1_val;
+        s1r_oc <= s1_oc;
+        s1r_occ <= s1_occ;
+        s1r_wa <= s1_wa;
+        s1r_mv <= s1_mv;
+        s1r_val <= s1_val;
+        s1q_oc <= s1r_oc;
+        s1q_occ <= s1r_occ;
+        s1q_wa <= s1r_wa;
+        s1q_mv <= s1r_mv;
+        s1q_val <= s1r_val;
     end
     // S2 / S3 registers shared by the banks
     reg signed [VALB-1:0] s2_val, s2q_val, s3_val;
     always @(posedge clk) begin
         if (rst) begin
             s1_v <= 1'b0;
+            s1r_v <= 1'b0;
             s1q_v <= 1'b0;
             s2_v <= 1'b0;
             s2q_v <= 1'b0;
@@ -505,7 +537,8 @@ module snn_stage #(
             s5_v <= 1'b0;
         end else begin
             s1_v <= s0_v;
-            s1q_v <= s1_v;
+            s1r_v <= s1_v;
+            s1q_v <= s1r_v;
             s2_v <= s1q_v;
             s2q_v <= s2_v;
             s3_v <= s2q_v;
