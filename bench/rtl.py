@@ -120,7 +120,7 @@ def _taps_arg(taps: str):
 def next_levers(net, calib, hw: HwNetwork, x: np.ndarray) -> list[tuple[str, float, float]]:
     """(lever, mean latency into an empty core, mean interval) for each single change of ``hw``: a
     layer's lanes doubled (lowered and modelled exactly), and (projected, not built) the update pass
-    of a banked layer over its bank columns at once; fastest first."""
+    of a banked layer over all its bank columns at once (where that is more than it has); fastest first."""
     out = []
     lanes = {s.name: s.lanes for s in hw.stages}
     taps = {s.name: s.taps if s.taps == 1 else "all" for s in hw.stages if s.op == "conv"}
@@ -131,11 +131,15 @@ def next_levers(net, calib, hw: HwNetwork, x: np.ndarray) -> list[tuple[str, flo
             out.append(
                 (f"{s.name} lanes {s.lanes} -> {more[s.name]}", e.alone.mean(), e.interval.mean())
             )
-        if s.banks > 1 and not s.is_output:
+        if s.banks > 1 and not s.is_output and s.bank_grid[1] > s.update_words:
             p = s.bank_grid[1]
             lat, itv = project_parallel_update(hw, x, {s.name: p})
             out.append((f"{s.name} update {p} words per cycle (projected)", lat, itv))
-    banked = {s.name: s.bank_grid[1] for s in hw.stages if s.banks > 1 and not s.is_output}
+    banked = {
+        s.name: s.bank_grid[1]
+        for s in hw.stages
+        if s.banks > 1 and not s.is_output and s.bank_grid[1] > s.update_words
+    }
     if len(banked) > 1:
         lat, itv = project_parallel_update(hw, x, banked)
         out.append((f"{' + '.join(banked)} update over bank columns (projected)", lat, itv))

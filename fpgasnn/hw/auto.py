@@ -62,9 +62,9 @@ def auto_lanes(
 
 def layer_work(hw: HwNetwork, events: np.ndarray) -> np.ndarray:
     """(stages,) approximate cycles of each layer per image: its synaptic events over lanes x taps (the
-    scatter) plus its update passes (one word of lanes neurons per cycle, every step)."""
+    scatter) plus its update passes (:attr:`HwStage.update_cycles`, every step)."""
     lt = np.array([s.lanes * s.taps for s in hw.stages])
-    upd = np.array([s.out_positions * s.chunks for s in hw.stages]) * hw.total_steps
+    upd = np.array([s.update_cycles for s in hw.stages]) * hw.total_steps
     return events / lt + upd
 
 

@@ -103,6 +103,26 @@ class HwStage:
         return r * c
 
     @property
+    def update_words(self) -> int:
+        """Words the update pass handles per cycle: 2 (positions 2p and 2p + 1 of one chunk at once)
+        in a hidden layer whose membranes are banked when every such pair lies in two different banks
+        (so each bank still sees one read and one write per cycle), else 1."""
+        if self.is_output or self.banks == 1 or self.out_positions < 4:
+            return 1
+        rows, cols = self.bank_grid
+        p = np.arange(0, self.out_positions - 1, 2)
+
+        def bank(q: np.ndarray) -> np.ndarray:
+            return (q // self.out_w % rows) * cols + q % self.out_w % cols
+
+        return 2 if bool(np.all(bank(p) != bank(p + 1))) else 1
+
+    @property
+    def update_cycles(self) -> int:
+        """Cycles of one update pass beyond its pipeline: position groups x chunks."""
+        return -(-self.out_positions // self.update_words) * self.chunks
+
+    @property
     def tap_groups(self) -> int:
         """Cycles per (input event, chunk): the kernel taps are visited in this many groups."""
         return 1 if self.taps > 1 else self.kernel_taps

@@ -120,3 +120,23 @@ def test_records_are_what_the_back_ends_format():
     assert np.array_equal(conv2.weight << conv2.w_shift, net.node("conv2").weight)
     assert isinstance(net.node("sn2"), Neuron)
     assert conv2.membrane_bits == lower(net).stages[1].membrane_bits
+
+
+def test_banked_layers_update_two_positions_per_cycle_in_different_banks():
+    net = reference_mnist()
+    fast = lower(net, HwConfig.make(16, taps="all"))
+    slow = lower(net, HwConfig.make(16, taps=1))
+    # conv1 and conv2 banked (3 x 3 grid): positions 2p and 2p + 1 in different banks -> 2 per cycle;
+    # unbanked layers and the output layer: 1
+    assert [s.update_words for s in fast.stages] == [2, 2, 1, 1]
+    assert [s.update_words for s in slow.stages] == [1, 1, 1, 1]
+    for s in fast.stages:
+        assert s.update_cycles == -(-s.out_positions // s.update_words) * s.chunks
+        if s.update_words == 2:
+            rows, cols = s.bank_grid
+            oy, ox = np.divmod(np.arange(s.out_positions), s.out_w)
+            bank = (oy % rows) * cols + ox % cols
+            assert np.all(bank[0:-1:2] != bank[1::2])
+    # a kernel one column wide banks by rows only: neighbours in a row share a bank -> 1 per cycle
+    conv = replace(fast.stages[0], kw=1, pad_left=0)
+    assert conv.bank_grid == (3, 1) and conv.update_words == 1

@@ -59,6 +59,29 @@ class Monitor:
             else []
         )
 
+    def _sample_slots(self, i, cyc, valid, img, step, addr, pos, neg) -> None:
+        """One record per valid slot of stage i's debug port (a port is as many slots wide as the
+        stage's update handles words per cycle; slot 0 in the low bits)."""
+        slots = len(valid)
+        qa, lanes = len(addr) // slots, len(pos) // slots
+        v = int(valid.value)
+        a, p, n = int(addr.value), int(pos.value), int(neg.value)
+        im, st = int(img.value), int(step.value)
+        for k in range(slots):
+            if v >> k & 1:
+                self.dbg.append(
+                    [
+                        cyc,
+                        self.epoch,
+                        i,
+                        im,
+                        st,
+                        a >> (k * qa) & ((1 << qa) - 1),
+                        p >> (k * lanes) & ((1 << lanes) - 1),
+                        n >> (k * lanes) & ((1 << lanes) - 1),
+                    ]
+                )
+
     async def run(self) -> None:
         dut = self.dut
         every_cycle = self.spikes or self.bp > 0
@@ -76,18 +99,7 @@ class Monitor:
                     )
                 for i, valid, img, step, addr, pos, neg in self.ports:
                     if int(valid.value):
-                        self.dbg.append(
-                            [
-                                cyc,
-                                self.epoch,
-                                i,
-                                int(img.value),
-                                int(step.value),
-                                int(addr.value),
-                                int(pos.value),
-                                int(neg.value),
-                            ]
-                        )
+                        self._sample_slots(i, cyc, valid, img, step, addr, pos, neg)
             await RisingEdge(dut.clk)
 
 

@@ -128,6 +128,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
     name = st.ident
     lane, och, o = st.lanes, st.chunks, st.out_c
     npos = st.out_positions
+    upar = st.update_words
     pc, in_npos, real_c = _producer(st, prev)
     ph, pw, hp, wp = _pooled(st, prev)
     pool = st.pool
@@ -202,9 +203,19 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
             ],
             dtype=object,
         )
+        # the update map: the (bank, in-bank base) of each position, upar positions per row
+        ub = _ubits(banks - 1)
+        upad = umap + [(0, 0)] * (-len(umap) % upar)
         umap_text = (
             _mem(
-                np.array([[(b << tmb) | q] for b, q in umap], dtype=object), _ubits(banks - 1) + tmb
+                np.array(
+                    [
+                        [(b << tmb) | q for b, q in upad[r : r + upar]]
+                        for r in range(0, len(upad), upar)
+                    ],
+                    dtype=object,
+                ),
+                ub + tmb,
             )
             if banks > 1
             else ""
@@ -262,6 +273,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         WSEG_ROWS=WROM_SEGMENT,
         TDEPTH=tdepth,
         TSEG_ROWS=tmap_segment_rows(tbits),
+        UPAR=upar,
         PMB=pmb,
         TMB=tmb,
         TWB=twb,
@@ -290,9 +302,13 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         mems[f"{name}_umap.mem"] = umap_text
     if v0_per:
         v0a = st.v0.reshape(o, -1).T  # (npos, o)
-        v0p = np.zeros((npos, och * lane), dtype=np.int64)
-        v0p[:, :o] = v0a
-        mems[f"{st.act_ident}_v0.mem"] = _mem(v0p.reshape(npos * och, lane), st.membrane_bits)
+        # rows j = group * och + chunk, the group's upar positions side by side (position
+        # upar * group + s in slot s)
+        ngrp = -(-npos // upar)
+        v0p = np.zeros((ngrp * upar, och * lane), dtype=np.int64)
+        v0p[:npos, :o] = v0a
+        v0r = v0p.reshape(ngrp, upar, och, lane).transpose(0, 2, 1, 3).reshape(ngrp * och, -1)
+        mems[f"{st.act_ident}_v0.mem"] = _mem(v0r, st.membrane_bits)
     params.update(
         W_FILE=f"{name}_w",
         B_FILE=f"{name}_b.mem",

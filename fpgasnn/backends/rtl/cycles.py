@@ -16,12 +16,13 @@ which a pass is seen finished (the sequencer acts on it at the end of that cycle
   picker that delivers one spike per cycle, so the op counters never wait once the first spike is in.
 - update of step j: starts 1 cycle after the stage's scatter (stage 0: its previous update or the
   receive phase) is done, and not before 1 cycle after the consumer's scatter of step j - 2 is done
-  (its queue bank is free again); done NWORDS + UPDATE_EXTRA cycles after it starts.
+  (its queue bank is free again); done UPDATE_CYCLES + UPDATE_EXTRA cycles after it starts.
 - TX: the output stage's last update of an image done at u: score beats from u + 2, the class beat at
   u + 3 + NCLS (the argmax compares a registered score, a cycle after its beat).
 
 OPS_i = chunks x tap groups (1 tap group when every tap is updated in parallel, the kernel's taps
-otherwise); NWORDS = output positions x chunks. The latency of an image counts from its first input beat
+otherwise); UPDATE_CYCLES = output positions x chunks, halved (rounded up) where the update
+handles two positions per cycle (:attr:`HwStage.update_words`). The latency of an image counts from its first input beat
 to its class beat, inclusive; the interval from its first input beat to the next image's.
 Lower bounds: a layer needs at least ceil(synaptic events / (lanes x parallel taps)) cycles per image,
 and the input needs one cycle per pixel: the interval is at least the largest of these, the latency
@@ -44,9 +45,9 @@ SCATTER_EXTRA = 16
 picker, channel, event FIFO, op counters (6) and the datapath drain (tap map segment read, segment register,
 selected entry register, weight ROM segment, segment register, selected weight register, product
 and read, read register, add and write) seen done a cycle later (10)."""
-UPDATE_EXTRA = 6
-"""Cycles of an update pass beyond one per word: the U0Q..U4 pipeline drain, seen done a cycle
-later."""
+UPDATE_EXTRA = 7
+"""Cycles of an update pass beyond one per cycle of words: the UA..U4 pipeline drain, seen done a
+cycle later."""
 SCATTER_DRAIN = 9
 """Cycles from the last op of a pixel to the first stage being quiet (S1..S5 with S1R and S2Q, seen a
 cycle later)."""
@@ -148,7 +149,7 @@ def _model_inputs(hw: HwNetwork, x: np.ndarray):
     st = hw.stages
     n, ns, tot = len(x), len(st), hw.total_steps
     ops = [_ops(s) for s in st]
-    nw = [s.out_positions * s.chunks for s in st]
+    nw = [s.update_cycles for s in st]
     wsp = np.zeros((ns, n, tot, 2), dtype=np.int64)
     for i in range(1, ns):
         spk = tr.spikes[st[i - 1].act_name]
@@ -194,12 +195,13 @@ def project_parallel_update(
     hw: HwNetwork, images: np.ndarray, words_per_cycle: dict[str, int]
 ) -> tuple[float, float]:
     """(mean latency into an empty core, mean interval) of a core like ``hw`` whose update pass of
-    each named stage handles that many words per cycle: a PROJECTION for a machine not built yet
+    each named stage handles that many positions per cycle: a PROJECTION for a machine not built yet
     (the lever a report names), from this model's timing rules with the words of a pass divided."""
     x = _images(hw, images)
     _, ops, nw, wsp = _model_inputs(hw, x)
     for i, s in enumerate(hw.stages):
-        nw[i] = -(-nw[i] // words_per_cycle.get(s.name, 1))
+        if s.name in words_per_cycle:
+            nw[i] = -(-s.out_positions // words_per_cycle[s.name]) * s.chunks
     tot, ncls = hw.total_steps, hw.num_classes
     _, interval, _ = _stream(x, wsp, ops, nw, tot, ncls)
     return float(_alone(x, wsp, ops, nw, tot, ncls).mean()), float(interval.mean())

@@ -40,6 +40,7 @@ def _stage_view(s) -> dict:
         qa=_ubits(npos * och - 1),
         qe=_ubits(npos - 1) + _ubits(och - 1) + 2 * s.lanes,
         qab=int(s.params["QAB"]),
+        upar=int(s.params["UPAR"]),
     )
 
 

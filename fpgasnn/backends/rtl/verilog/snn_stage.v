@@ -59,6 +59,8 @@ module snn_stage #(
     parameter integer QW = 1,            // width of a producer queue entry
     parameter integer QAB = 1,           // producer queue address width
     parameter integer P_LANES = 1,       // producer lanes (events from the queue)
+    parameter integer UPAR = 1,          // words per cycle of the update pass: 1, or 2 (positions 2p
+                                         // and 2p + 1 of a chunk, in two different banks)
     parameter integer P_CHB = 1,         // producer chunk index width
     parameter W_FILE = "w",              // weight ROM files: W_FILE followed by 000, 001, ... .mem
     parameter B_FILE = "b.mem",
@@ -98,15 +100,15 @@ module snn_stage #(
     // this stage's event queue (read by the consumer)
     input  wire [QA-1:0] q_raddr,
     input  wire q_rbank,
-    output reg  [QE-1:0] q_rdata,
+    output wire [QE-1:0] q_rdata,
     output wire [QA:0] q_count,
     // debug: every word with spikes of the update pass
     output wire [NB-1:0] dbg_step,
     output reg  [15:0] dbg_img,
-    output reg  dbg_we,
-    output reg  [QA-1:0] dbg_addr,
-    output reg  [LANES-1:0] dbg_pos,
-    output reg  [LANES-1:0] dbg_neg,
+    output reg  [UPAR-1:0] dbg_we,       // per slot (UPAR words per cycle)
+    output reg  [UPAR*QA-1:0] dbg_addr,
+    output reg  [UPAR*LANES-1:0] dbg_pos,
+    output reg  [UPAR*LANES-1:0] dbg_neg,
     // output stage: accumulator read / clear port (TX)
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [QA-1:0] acc_addr,       // (banked stages use the low bits only: never read there)
@@ -119,6 +121,11 @@ module snn_stage #(
     localparam integer POSB = (NPOS > 1) ? $clog2(NPOS) : 1;
     localparam integer CHB = (OCH > 1) ? $clog2(OCH) : 1;
     localparam integer QE = POSB + CHB + 2 * LANES;
+    localparam integer UL = UPAR * LANES;                 // neurons of one update cycle
+    localparam integer NPP = (NPOS + UPAR - 1) / UPAR;    // position groups of an update pass
+    localparam integer NJ = NPP * OCH;                    // cycles (rows) of an update pass
+    localparam integer QJ = (NJ > 1) ? $clog2(NJ) : 1;
+    localparam integer PPB = (NPP > 1) ? $clog2(NPP) : 1;
     localparam integer SIGNED = (KIND != 0) ? 1 : 0;
     localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
     localparam integer PB = (WB + VALB + WSH);            // product width
@@ -149,11 +156,10 @@ module snn_stage #(
     localparam integer EFA = $clog2(EFD);
 
     // ------------------------------------------------------------------ memories (except targets)
-    reg [LANES*NB-1:0] nmem [0:NWORDS-1];
+    reg [UL*NB-1:0] nmem [0:NJ-1];
     reg [LANES*BB-1:0] brom [0:OCH-1];
-    reg [LANES*MB-1:0] v0rom [0:NWORDS-1];
+    reg [UL*MB-1:0] v0rom [0:NJ-1];
     reg [PMB:0] pmap [0:IN_NPOS-1];
-    reg [QE-1:0] qmem [0:(2 << QA)-1];   // two banks (steps of even / odd index), 2**QA words each
     initial begin
         $readmemh(B_FILE, brom);
         $readmemh(PMAP_FILE, pmap);
@@ -179,9 +185,9 @@ module snn_stage #(
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
     reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v;   // scatter ops in flight per stage
-    reg u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
+    reg ua_v, u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
     wire s_busy = s0_v || s1_v || s1r_v || s1q_v || s2_v || s2q_v || s3_v || s4_v || s5_v;
-    wire u_busy = u0q_v || u1_v || u2_v || u3_v || u4_v;
+    wire u_busy = ua_v || u0q_v || u1_v || u2_v || u3_v || u4_v;
     wire pipe_idle = !s_busy && !u_busy;
 
     assign busy = (state != S_IDLE && state != S_EVW) || !pipe_idle || cmd_init;
@@ -402,7 +408,7 @@ module snn_stage #(
                     end else begin
                         uch <= uch + 1'b1;
                     end
-                    if (wcnt == (QA+1)'(NWORDS - 1)) state <= S_IDLE;
+                    if (wcnt == (QA+1)'(NJ - 1)) state <= S_IDLE;
                 end
                 S_EVW: begin  // first stage: pixel events until the image is in
                     if (cmd_update) begin
@@ -464,7 +470,7 @@ module snn_stage #(
             end
             // ---- the update pipeline's queue pushes
             if (u4_v && u4_any && IS_OUT == 0) begin
-                if (wbank) qc1 <= qc1 + 1'b1; else qc0 <= qc0 + 1'b1;
+                if (wbank) qc1 <= qc1 + (QA+1)'(u4_npush); else qc0 <= qc0 + (QA+1)'(u4_npush);
             end
         end
     end
@@ -551,79 +557,101 @@ module snn_stage #(
     end
 
     // ------------------------------------------------------------------ update pipeline
-    // U0: the word's addresses; the target, count, bias and v0 memories are read
-    wire [QA-1:0] ua = QA'(wcnt);
-    wire [UBB-1:0] ubank;
-    wire [TMB-1:0] uaddr;
+    // UPAR words per cycle: slot s holds position UPAR*p + s of chunk uch (p: the pass's position
+    // group), every slot in a bank of its own (the lowering checks it). The count, v0 and
+    // first-stage membrane memories keep the UPAR words of a cycle side by side in row j = p*OCH +
+    // uch. UA: the slots' banks and in-bank addresses registered out of the update map; U0: the
+    // target, count, bias and v0 memories are read
+    wire [UPAR*UBB-1:0] ubank;
+    wire [UPAR*TMB-1:0] uaddr;
+    wire [UPAR-1:0] uval;                // the slot's position exists (the last group may be short)
+    genvar us;
     generate
         if (BANKS > 1) begin : g_umap
-            reg [UBB+TMB-1:0] umap [0:NPOS-1];
+            reg [UPAR*(UBB+TMB)-1:0] umap [0:NPP-1];
             initial $readmemh(UMAP_FILE, umap);
-            wire [UBB+TMB-1:0] um = umap[upos];
-            assign ubank = um[UBB+TMB-1:TMB];
-            assign uaddr = um[TMB-1:0] + TMB'(uch);
+            wire [UPAR*(UBB+TMB)-1:0] um = umap[PPB'(upos)];
+            for (us = 0; us < UPAR; us = us + 1) begin : g_uslot
+                assign ubank[us*UBB +: UBB] = um[us*(UBB+TMB)+TMB +: UBB];
+                assign uaddr[us*TMB +: TMB] = um[us*(UBB+TMB) +: TMB] + TMB'(uch);
+            end
         end else begin : g_nomap
             assign ubank = '0;
-            assign uaddr = TMB'(wcnt);
+            assign uaddr = (UPAR*TMB)'(TMB'(wcnt));
+        end
+        for (us = 0; us < UPAR; us = us + 1) begin : g_uval
+            assign uval[us] = ({1'b0, upos} * (POSB+1)'(UPAR) + (POSB+1)'(us)) < (POSB+1)'(NPOS);
         end
     endgenerate
     wire u0_v = (state == S_UPD) || (state == S_INIT);
-    reg u0q_init, u1_init, u2_init, u3_init, u4_init;
-    reg [UBB-1:0] u0q_bank, u1_bank, u2_bank, u3_bank, u4_bank;
-    reg [TMB-1:0] u0q_addr, u1_addr, u2_addr, u3_addr, u4_addr;
-    reg [QA-1:0] u0q_ua, u1_ua, u2_ua, u3_ua, u4_ua;
-    reg [POSB-1:0] u0q_pos, u1_pos, u2_pos, u3_pos, u4_upos;
-    reg [CHB-1:0] u0q_ch, u1_ch, u2_ch, u3_ch, u4_uch;
-    reg [LANES*NB-1:0] u0q_n, u1_n;
+    reg ua_init, u0q_init, u1_init, u2_init, u3_init, u4_init;
+    reg [UPAR*UBB-1:0] ua_bank, u0q_bank, u1_bank, u2_bank, u3_bank;
+    reg [UPAR*TMB-1:0] ua_addr, u0q_addr, u1_addr, u2_addr, u3_addr, u4_addr;
+    reg [UPAR-1:0] ua_val, u0q_val, u1_val, u2_val, u3_val;
+    reg [QJ-1:0] ua_j, u0q_j, u1_j, u2_j, u3_j, u4_j;
+    reg [POSB-1:0] ua_pos, u0q_pos, u1_pos, u2_pos, u3_pos;
+    reg [CHB-1:0] ua_ch, u0q_ch, u1_ch, u2_ch, u3_ch, u4_uch;
+    reg [UL*NB-1:0] u0q_n, u1_n;
     reg [LANES*BB-1:0] u0q_b, u1_b;
-    reg [LANES*MB-1:0] u0q_v0, u1_v0;
+    reg [UL*MB-1:0] u0q_v0, u1_v0;
     always @(posedge clk) begin
         if (rst) begin
+            ua_v <= 1'b0;
             u0q_v <= 1'b0;
             u1_v <= 1'b0;
             u2_v <= 1'b0;
             u3_v <= 1'b0;
             u4_v <= 1'b0;
         end else begin
-            u0q_v <= u0_v;
+            ua_v <= u0_v;
+            u0q_v <= ua_v;
             u1_v <= u0q_v;
             u2_v <= u1_v;
             u3_v <= u2_v;
             u4_v <= u3_v;
         end
-        u0q_init <= (state == S_INIT);
+        ua_init <= (state == S_INIT);
+        u0q_init <= ua_init;
         u1_init <= u0q_init;
         u2_init <= u1_init;
         u3_init <= u2_init;
         u4_init <= u3_init;
-        u0q_bank <= ubank;
+        ua_bank <= ubank;
+        u0q_bank <= ua_bank;
         u1_bank <= u0q_bank;
         u2_bank <= u1_bank;
         u3_bank <= u2_bank;
-        u4_bank <= u3_bank;
-        u0q_addr <= uaddr;
+        ua_addr <= uaddr;
+        u0q_addr <= ua_addr;
         u1_addr <= u0q_addr;
         u2_addr <= u1_addr;
         u3_addr <= u2_addr;
         u4_addr <= u3_addr;
-        u0q_ua <= ua;
-        u1_ua <= u0q_ua;
-        u2_ua <= u1_ua;
-        u3_ua <= u2_ua;
-        u4_ua <= u3_ua;
-        u0q_pos <= upos;
+        ua_val <= uval;
+        u0q_val <= ua_val;
+        u1_val <= u0q_val;
+        u2_val <= u1_val;
+        u3_val <= u2_val;
+        ua_j <= QJ'(wcnt);
+        u0q_j <= ua_j;
+        u1_j <= u0q_j;
+        u2_j <= u1_j;
+        u3_j <= u2_j;
+        u4_j <= u3_j;
+        ua_pos <= upos;
+        u0q_pos <= ua_pos;
         u1_pos <= u0q_pos;
         u2_pos <= u1_pos;
         u3_pos <= u2_pos;
-        u4_upos <= u3_pos;
-        u0q_ch <= uch;
+        ua_ch <= uch;
+        u0q_ch <= ua_ch;
         u1_ch <= u0q_ch;
         u2_ch <= u1_ch;
         u3_ch <= u2_ch;
         u4_uch <= u3_ch;
-        u0q_n <= nmem[ua];
-        u0q_b <= brom[uch];
-        u0q_v0 <= (V0_PER != 0) ? v0rom[ua] : {LANES{MB'(V0)}};
+        u0q_n <= nmem[ua_j];
+        u0q_b <= brom[ua_ch];
+        u0q_v0 <= (V0_PER != 0) ? v0rom[ua_j] : {UL{MB'(V0)}};
         u1_n <= u0q_n;
         u1_b <= u0q_b;
         u1_v0 <= u0q_v0;
@@ -633,18 +661,24 @@ module snn_stage #(
     // (bias_on = !sleep there); its current words start every image at the bias (the update pass
     // writes the bias word where it clears them), so that the sum is a single addition
     wire [BANKS*LANES*TW-1:0] t_rd_all;  // every bank's read port
-    wire [LANES*TW-1:0] t_word = t_rd_all[u1_bank*LANES*TW +: LANES*TW];
-    wire [LANES*MB-1:0] v_word;
-    wire [LANES*CB-1:0] c_word;
-    reg [LANES*MB-1:0] u2_v1, u2_v0;
-    reg [LANES*NB-1:0] u2_n;
-    reg [LANES*MB-1:0] u1_sum;
+    wire [UL*TW-1:0] t_word;             // each slot's word, out of its bank
+    generate
+        for (us = 0; us < UPAR; us = us + 1) begin : g_tword
+            assign t_word[us*LANES*TW +: LANES*TW] =
+                t_rd_all[u1_bank[us*UBB +: UBB]*LANES*TW +: LANES*TW];
+        end
+    endgenerate
+    wire [UL*MB-1:0] v_word;
+    wire [UL*CB-1:0] c_word;
+    reg [UL*MB-1:0] u2_v1, u2_v0;
+    reg [UL*NB-1:0] u2_n;
+    reg [UL*MB-1:0] u1_sum;
     reg signed [XB-1:0] x_i;
     integer l;
     always @(*) begin
-        for (l = 0; l < LANES; l = l + 1) begin
+        for (l = 0; l < UL; l = l + 1) begin
             if (IS_FIRST != 0) x_i = m_sleep ? '0 : XB'($signed(c_word[l*CB +: CB]));
-            else x_i = m_bias_on ? XB'($signed(u1_b[l*BB +: BB])) : '0;
+            else x_i = m_bias_on ? XB'($signed(u1_b[(l % LANES)*BB +: BB])) : '0;
             u1_sum[l*MB +: MB] = MB'(XB'($signed(v_word[l*MB +: MB])) + x_i);
         end
     end
@@ -660,21 +694,21 @@ module snn_stage #(
     // (a negative spike leaves v' < 0); v' < 0 and N' > 0 is v < -THETA and N > 1 after a negative
     // spike, v < 0 and N > 0 without one (a positive spike leaves v' >= 0).
     localparam signed [XB-1:0] XTHETA = XB'(THETA);
-    reg [LANES-1:0] u3_sp, u3_sn, u3_pp, u3_pm;
-    reg [LANES*MB-1:0] u3_v1, u3_v0;
-    reg [LANES*NB-1:0] u3_n;
-    reg [LANES-1:0] c_sp, c_sn, c_pp, c_pm;
+    reg [UL-1:0] u3_sp, u3_sn, u3_pp, u3_pm;
+    reg [UL*MB-1:0] u3_v1, u3_v0;
+    reg [UL*NB-1:0] u3_n;
+    reg [UL-1:0] c_sp, c_sn, c_pp, c_pm;
     reg signed [XB-1:0] x_v;
     reg [NB-1:0] x_n;
     reg sp, sn;
     always @(*) begin
-        for (l = 0; l < LANES; l = l + 1) begin
+        for (l = 0; l < UL; l = l + 1) begin
             x_v = XB'($signed(u2_v1[l*MB +: MB]));
             x_n = u2_n[l*NB +: NB];
             sp = (x_v >= XTHETA);
             if (KIND == 2 && !(x_n < m_t_wake)) sp = 1'b0;
             sn = (SIGNED != 0) && (x_v < 0) && (x_n != '0);
-            if ((u2_ch * LANES + l) >= O || IS_OUT != 0) begin
+            if ((u2_ch * LANES + l % LANES) >= O || !u2_val[l / LANES] || IS_OUT != 0) begin
                 sp = 1'b0;
                 sn = 1'b0;
             end
@@ -698,16 +732,18 @@ module snn_stage #(
     // U3: the new membrane and count: base + delta, one addition (v -= s*THETA, N += s; after the
     // last step v <- v0, N <- 0; the last presim step keeps one threshold of the sign of the
     // residue: v0 + THETA*[v' >= THETA] - THETA*[v' < 0 and N' > 0], N <- 0)
-    reg [LANES*MB-1:0] u4_mem;
-    reg [LANES*NB-1:0] u4_n;
-    reg [LANES-1:0] u4_pos, u4_neg;
-    reg u4_any;                          // a spike in the word (its queue push)
-    reg [LANES*MB-1:0] c_mem;
-    reg [LANES*NB-1:0] c_n;
+    reg [UL*MB-1:0] u4_mem;
+    reg [UL*NB-1:0] u4_n;
+    reg [UL-1:0] u4_pos, u4_neg;
+    reg [UPAR-1:0] u4_anys;              // a spike in the slot's word (its queue push)
+    reg [UPAR*POSB-1:0] u4_spos;         // the slot's position
+    reg [UPAR*QA-1:0] u4_waddr;          // the slot's word address (position * OCH + chunk)
+    reg [UL*MB-1:0] c_mem;
+    reg [UL*NB-1:0] c_n;
     reg signed [XB-1:0] y_base, y_d;
     reg [NB-1:0] y_n;
     always @(*) begin
-        for (l = 0; l < LANES; l = l + 1) begin
+        for (l = 0; l < UL; l = l + 1) begin
             y_base = XB'($signed(u3_v1[l*MB +: MB]));
             y_d = u3_sp[l] ? -XTHETA : (u3_sn[l] ? XTHETA : '0);
             y_n = u3_n[l*NB +: NB] + (u3_sp[l] ? NB'(1) : (u3_sn[l] ? {NB{1'b1}} : '0));
@@ -730,8 +766,22 @@ module snn_stage #(
         u4_n <= c_n;
         u4_pos <= u3_init ? '0 : u3_sp;
         u4_neg <= u3_init ? '0 : u3_sn;
-        u4_any <= !u3_init && (|(u3_sp | u3_sn));
     end
+    generate
+        for (us = 0; us < UPAR; us = us + 1) begin : g_u4slot
+            /* verilator lint_off UNUSEDSIGNAL */  // (the top bit only holds the sum)
+            wire [POSB:0] spos = {1'b0, u3_pos} * (POSB+1)'(UPAR) + (POSB+1)'(us);
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @(posedge clk) begin
+                u4_anys[us] <= !u3_init && (|(u3_sp[us*LANES +: LANES] | u3_sn[us*LANES +: LANES]));
+                u4_spos[us*POSB +: POSB] <= POSB'(spos);
+                u4_waddr[us*QA +: QA] <= (UPAR == 1) ? QA'(u3_j)
+                                                     : QA'(QA'(spos) * QA'(OCH) + QA'(u3_ch));
+            end
+        end
+    endgenerate
+    wire u4_any = |u4_anys;
+    wire [1:0] u4_npush = {1'b0, u4_anys[0]} + ((UPAR > 1) ? {1'b0, u4_anys[UPAR-1]} : 2'd0);
 
     // U4: writes (target bank, counts, first-stage membranes) and the queue push. The first stage
     // writes its current words back to the bias (read again here, at the word's chunk) after the
@@ -750,18 +800,53 @@ module snn_stage #(
         end
     endgenerate
     always @(posedge clk) begin
-        if (u4_v) nmem[u4_ua] <= u4_n;
-        if (u4_v && u4_any && IS_OUT == 0)
-            qmem[{wbank, wcount[QA-1:0]}] <= {u4_upos, u4_uch, u4_pos, u4_neg};
-        q_rdata <= qmem[{q_rbank, q_raddr}];
+        if (u4_v) nmem[u4_j] <= u4_n;
     end
+    // the event queue: two banks (steps of even / odd index); with two slots each bank is split in
+    // halves by the parity of the word's queue index, so that the two words of a cycle are written
+    // to different halves (the consumer reads both halves and takes the one of its index)
+    wire [QE-1:0] q_e0 = {u4_spos[0 +: POSB], u4_uch, u4_pos[0 +: LANES], u4_neg[0 +: LANES]};
+    generate
+        if (UPAR == 1) begin : g_q1
+            reg [QE-1:0] qmem [0:(2 << QA)-1];
+            reg [QE-1:0] q_rd;
+            always @(posedge clk) begin
+                if (u4_v && u4_any && IS_OUT == 0) qmem[{wbank, wcount[QA-1:0]}] <= q_e0;
+                q_rd <= qmem[{q_rbank, q_raddr}];
+            end
+            assign q_rdata = q_rd;
+        end else begin : g_q2
+            reg [QE-1:0] qh0 [0:(1 << QA)-1];
+            reg [QE-1:0] qh1 [0:(1 << QA)-1];
+            reg [QE-1:0] qd0, qd1;
+            reg qsel;
+            wire [QE-1:0] q_e1 = {u4_spos[(UPAR-1)*POSB +: POSB], u4_uch,
+                                  u4_pos[(UPAR-1)*LANES +: LANES], u4_neg[(UPAR-1)*LANES +: LANES]};
+            wire [QA-1:0] qi0 = wcount[QA-1:0];                      // slot 0's index (if pushed)
+            wire [QA-1:0] qi1 = wcount[QA-1:0] + QA'(u4_anys[0]);    // slot 1's
+            wire h0_0 = u4_anys[0] && !qi0[0];                       // half 0 takes slot 0
+            wire h0_1 = u4_anys[UPAR-1] && !qi1[0];                  // ... or slot 1
+            wire h1_0 = u4_anys[0] && qi0[0];
+            wire h1_1 = u4_anys[UPAR-1] && qi1[0];
+            always @(posedge clk) begin
+                if (u4_v && (h0_0 || h0_1))
+                    qh0[{wbank, (h0_0 ? qi0[QA-1:1] : qi1[QA-1:1])}] <= h0_0 ? q_e0 : q_e1;
+                if (u4_v && (h1_0 || h1_1))
+                    qh1[{wbank, (h1_0 ? qi0[QA-1:1] : qi1[QA-1:1])}] <= h1_0 ? q_e0 : q_e1;
+                qd0 <= qh0[{q_rbank, q_raddr[QA-1:1]}];
+                qd1 <= qh1[{q_rbank, q_raddr[QA-1:1]}];
+                qsel <= q_raddr[0];
+            end
+            assign q_rdata = qsel ? qd1 : qd0;
+        end
+    endgenerate
     always @(posedge clk) begin
         if (rst) begin
-            dbg_we <= 1'b0;
+            dbg_we <= '0;
         end else begin
-            dbg_we <= u4_v && u4_any && IS_OUT == 0;
+            dbg_we <= (u4_v && IS_OUT == 0) ? u4_anys : '0;
         end
-        dbg_addr <= u4_ua;
+        dbg_addr <= u4_waddr;
         dbg_pos <= u4_pos;
         dbg_neg <= u4_neg;
     end
@@ -872,16 +957,35 @@ module snn_stage #(
                 sum6 <= s_new;
                 sum7 <= sum6;
             end
+            // the update's slot in this bank, if any: its read address registered at UA, whether it
+            // writes here (and which slot) registered at U3
+            reg [TMB-1:0] ua_baddr;
+            reg u4_h, u4_h1;
+            wire [UPAR-1:0] u3_hit;
+            for (us = 0; us < UPAR; us = us + 1) begin : g_hit
+                assign u3_hit[us] = u3_val[us] && (u3_bank[us*UBB +: UBB] == UBB'(gb));
+            end
+            always @(posedge clk) begin
+                ua_baddr <= (UPAR > 1 && uval[UPAR-1] && ubank[(UPAR-1)*UBB +: UBB] == UBB'(gb))
+                            ? uaddr[(UPAR-1)*TMB +: TMB] : uaddr[0 +: TMB];
+                u4_h <= |u3_hit;
+                u4_h1 <= (UPAR > 1) && u3_hit[UPAR-1];
+            end
+            wire [TMB-1:0] u_wa = u4_h1 ? u4_addr[(UPAR-1)*TMB +: TMB] : u4_addr[0 +: TMB];
+            /* verilator lint_off UNUSEDSIGNAL */  // (the first stage writes currents, not these)
+            wire [LANES*MB-1:0] u_mem = u4_h1 ? u4_mem[(UPAR-1)*LANES*MB +: LANES*MB]
+                                              : u4_mem[0 +: LANES*MB];
+            /* verilator lint_on UNUSEDSIGNAL */
             // the one write port
-            wire u_here = u4_v && (u4_bank == UBB'(gb));
+            wire u_here = u4_v && u4_h;
             wire u_we = u_here && ((IS_FIRST == 0) || u4_init || m_last);
             wire [LANES*TW-1:0] u_data = (IS_FIRST != 0) ? (LANES*TW)'(u4_bias)
-                                         : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u4_mem));
+                                         : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u_mem));
             wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
             wire m_we = u_we || pv5 || clr;
-            wire [TMB-1:0] m_wa = u_we ? u4_addr : (pv5 ? pa5 : TMB'(acc_addr));
+            wire [TMB-1:0] m_wa = u_we ? u_wa : (pv5 ? pa5 : TMB'(acc_addr));
             wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv5 ? s_new : '0);
-            wire [TMB-1:0] m_ra = s3_v ? pa3 : uaddr;
+            wire [TMB-1:0] m_ra = s3_v ? pa3 : ua_baddr;
             always @(posedge clk) begin
                 if (m_we) mem[m_wa] <= m_wd;
                 rd <= mem[m_ra];
@@ -896,19 +1000,19 @@ module snn_stage #(
     generate
         if (IS_FIRST != 0) begin : g_vfirst
             // the first stage's membranes (or, when it is also the output stage, its accumulators)
-            reg [LANES*MB-1:0] vmem [0:NWORDS-1];
-            reg [LANES*MB-1:0] vrd, vrdq;
+            reg [UL*MB-1:0] vmem [0:NJ-1];
+            reg [UL*MB-1:0] vrd, vrdq;
             assign v_word = vrdq;
-            assign c_word = (LANES*CB)'(t_word);
-            assign acc_rdata = vmem[acc_addr];
+            assign c_word = (UL*CB)'(t_word);
+            assign acc_rdata = (LANES*MB)'(vmem[QJ'(acc_addr)]);  // (UPAR is 1 in an output stage)
             always @(posedge clk) begin
-                if (u4_v) vmem[u4_ua] <= u4_mem;
-                else if (acc_clear && IS_OUT != 0) vmem[acc_addr] <= '0;
-                vrd <= vmem[ua];
+                if (u4_v) vmem[u4_j] <= u4_mem;
+                else if (acc_clear && IS_OUT != 0) vmem[QJ'(acc_addr)] <= '0;
+                vrd <= vmem[ua_j];
                 vrdq <= vrd;
             end
         end else begin : g_vbank
-            assign v_word = (LANES*MB)'(t_word);
+            assign v_word = (UL*MB)'(t_word);
             assign c_word = '0;
             assign acc_rdata = (LANES*MB)'(acc_word);
         end
