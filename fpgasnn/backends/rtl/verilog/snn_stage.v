@@ -155,8 +155,12 @@ module snn_stage #(
     localparam integer WFA = $clog2(WFD);
     localparam integer EFA = $clog2(EFD);
 
+    // RAMs are marked no_rw_check: no read ever needs a word written in the same cycle (update passes
+    // visit each word once, scatter reads that miss the two writes ahead of them are forwarded, a
+    // queue bank is read only once its step is written), so synthesis adds no bypass logic after
+    // the block RAM outputs
     // ------------------------------------------------------------------ memories (except targets)
-    reg [UL*NB-1:0] nmem [0:NJ-1];
+    (* no_rw_check *) reg [UL*NB-1:0] nmem [0:NJ-1];
     reg [LANES*BB-1:0] brom [0:OCH-1];
     reg [UL*MB-1:0] v0rom [0:NJ-1];
     reg [PMB:0] pmap [0:IN_NPOS-1];
@@ -808,7 +812,7 @@ module snn_stage #(
     wire [QE-1:0] q_e0 = {u4_spos[0 +: POSB], u4_uch, u4_pos[0 +: LANES], u4_neg[0 +: LANES]};
     generate
         if (UPAR == 1) begin : g_q1
-            reg [QE-1:0] qmem [0:(2 << QA)-1];
+            (* no_rw_check *) reg [QE-1:0] qmem [0:(2 << QA)-1];
             reg [QE-1:0] q_rd;
             always @(posedge clk) begin
                 if (u4_v && u4_any && IS_OUT == 0) qmem[{wbank, wcount[QA-1:0]}] <= q_e0;
@@ -816,8 +820,8 @@ module snn_stage #(
             end
             assign q_rdata = q_rd;
         end else begin : g_q2
-            reg [QE-1:0] qh0 [0:(1 << QA)-1];
-            reg [QE-1:0] qh1 [0:(1 << QA)-1];
+            (* no_rw_check *) reg [QE-1:0] qh0 [0:(1 << QA)-1];
+            (* no_rw_check *) reg [QE-1:0] qh1 [0:(1 << QA)-1];
             reg [QE-1:0] qd0, qd1;
             reg qsel;
             wire [QE-1:0] q_e1 = {u4_spos[(UPAR-1)*POSB +: POSB], u4_uch,
@@ -861,7 +865,7 @@ module snn_stage #(
     genvar gb;
     generate
         for (gb = 0; gb < BANKS; gb = gb + 1) begin : g_bank
-            reg [LANES*TW-1:0] mem [0:BWORDS-1];
+            (* no_rw_check *) reg [LANES*TW-1:0] mem [0:BWORDS-1];
             /* verilator lint_off UNUSEDSIGNAL */
             wire [TE-1:0] e = tmq[gb*TE +: TE];
             /* verilator lint_on UNUSEDSIGNAL */
@@ -1000,7 +1004,7 @@ module snn_stage #(
     generate
         if (IS_FIRST != 0) begin : g_vfirst
             // the first stage's membranes (or, when it is also the output stage, its accumulators)
-            reg [UL*MB-1:0] vmem [0:NJ-1];
+            (* no_rw_check *) reg [UL*MB-1:0] vmem [0:NJ-1];
             reg [UL*MB-1:0] vrd, vrdq;
             assign v_word = vrdq;
             assign c_word = (UL*CB)'(t_word);
