@@ -52,7 +52,8 @@ def terminal_table(rep: dict) -> str:
                 "per layer : "
                 + ", ".join(
                     f"{r['layer']} {r['cycles']:,.0f} busy cycles (bound {r['lower_bound']:,.0f}, lanes "
-                    f"{r['lanes']}, taps {r.get('taps', 1)})"
+                    f"{r['lanes']}, taps {r.get('taps', 1)}, update {r.get('update_words', 1)} "
+                    "words/cycle)"
                     for r in lat["per_layer"]
                 )
             )

@@ -51,6 +51,7 @@ def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
                 "synaptic_events": float(est.events[:, i].mean()),
                 "lanes": int(st.lanes),
                 "taps": int(st.taps),
+                "update_words": int(st.update_words),
             }
         )
     return {
@@ -74,7 +75,8 @@ def latency(net: Network, lanes, board: Board, images: np.ndarray) -> dict:
             f"for latency and interval) over {len(est.cycles)} images at the board clock {mhz:g} MHz: "
             "latency = first input beat to class beat of an image entering an empty core; interval = "
             "first beats of consecutive images streamed back to back (the slowest layer sets it); "
-            "per layer: busy cycles per image against ceil(synaptic events / (lanes x parallel taps)); "
+            "per layer: busy cycles per image against ceil(synaptic events / (lanes x parallel taps)), "
+            "the update pass one or two words (positions) per cycle; "
             "bounds: interval >= max(pixels, largest layer bound), latency >= that + output beats"
         ),
     }
