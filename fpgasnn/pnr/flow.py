@@ -37,6 +37,7 @@ from fpgasnn import toolchain
 from fpgasnn.backends.plan import validate_plan, write_plan
 from fpgasnn.boards import Ecp5Board
 from fpgasnn.errors import BackendError
+from fpgasnn.pnr.ebr_outreg import pack_output_registers_file
 from fpgasnn.pnr.timing import CriticalPath, timing, utilization
 
 RESULT_FILE = "pnr.json"
@@ -67,6 +68,8 @@ class PnrResult:
     pnr_s: float
     pack_s: float
     tools: dict[str, str]
+    output_registers: int = 0
+    """Flip-flops folded into block RAM output registers before placement (:mod:`.ebr_outreg`)."""
 
     def counts(self) -> dict[str, int]:
         """Post-route use: LUT4, FF, EBR, MULT18, IO."""
@@ -106,6 +109,7 @@ class PnrResult:
             "bitstream_bytes": self.bitstream_bytes,
             "bitstream_sha256": self.bitstream_sha256,
             "digest": self.digest,
+            "output_registers": self.output_registers,
             "synth_s": self.synth_s,
             "pnr_s": self.pnr_s,
             "pack_s": self.pack_s,
@@ -118,7 +122,7 @@ class PnrResult:
             raise BackendError(f"not a {RESULT_FORMAT} result (format {doc.get('format')!r})")
         cp = doc.get("critical_path")
         crit = CriticalPath(**{**cp, "sources": tuple(cp["sources"])}) if cp else None
-        fields = {k: doc[k] for k in cls.__dataclass_fields__ if k != "critical_path"}
+        fields = {k: doc[k] for k in cls.__dataclass_fields__ if k != "critical_path" and k in doc}
         return cls(**fields, critical_path=crit)
 
 
@@ -224,7 +228,8 @@ def _run(
     log = toolchain.run_tool(
         [toolchain.yosys(), "-q", "-p", script], cwd=work, timeout=timeout, what="Yosys synth_ecp5"
     )
-    (work / "yosys.log").write_text(log)
+    packed = pack_output_registers_file(work / "synth.json", top)
+    (work / "yosys.log").write_text(log + f"\nfpgasnn: {packed.describe()}\n")
     t1 = time.perf_counter()
     argv = [
         toolchain.nextpnr_ecp5(),
@@ -273,6 +278,7 @@ def _run(
         pnr_s=round(t2 - t1, 1),
         pack_s=round(t3 - t2, 1),
         tools=_tool_versions(),
+        output_registers=packed.registers,
     )
     keep = {*_KEEP, bit}
     for p in work.iterdir():

@@ -1,0 +1,164 @@
+"""Fold the register after an ECP5 block RAM's read port into the block RAM (``REGMODE = OUTREG``).
+
+Yosys maps a synchronous read to a DP16KD port without its output register (``synth_ecp5`` has no
+option for it), so the core's "word registered beside its block RAM" stays a fabric flip-flop, and
+the block RAM's slow unregistered clock-to-out (about 5.8 ns on speed grade 6) plus the routing to
+that flip-flop become a critical path. This pass runs on Yosys's JSON netlist before nextpnr: where
+EVERY used data output of a read port drives exactly one flip-flop, and each of those flip-flops is
+a plain register on the port's clock (always enabled, no set/reset, reset value 0, like the output
+register), the flip-flops are removed and the port's output register is switched on, its outputs
+taking the flip-flops' nets. The data reaches the same nets in the same cycle, so the design is
+cycle-for-cycle the same; only where the register sits changes (as Vivado does with DOA_REG).
+
+Ports that do not qualify are left as they are; the pass says how many it packed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+CONST_BITS = ("0", "1", "x", "z")
+
+
+@dataclass(frozen=True)
+class PackReport:
+    ports: int
+    """Block RAM read ports whose output register was switched on."""
+    registers: int
+    """Flip-flops folded into them."""
+    skipped: int
+    """Read ports with used outputs that did not qualify."""
+
+    def describe(self) -> str:
+        return (
+            f"{self.registers} flip-flops folded into the output registers of {self.ports} block "
+            f"RAM read ports ({self.skipped} ports left unregistered)"
+        )
+
+
+def _sinks(module: dict) -> dict[int, list[tuple[str, str]]]:
+    """net bit -> (cell name, input port) of every cell input it drives; module outputs as
+    ("", port name)."""
+    sinks: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for name, cell in module["cells"].items():
+        dirs = cell.get("port_directions", {})
+        for port, bits in cell["connections"].items():
+            if dirs.get(port, "input") == "output":
+                continue
+            for b in bits:
+                if b not in CONST_BITS:
+                    sinks[b].append((name, port))
+    for pname, port in module.get("ports", {}).items():
+        if port.get("direction") != "input":
+            for b in port["bits"]:
+                if b not in CONST_BITS:
+                    sinks[b].append(("", pname))
+    return sinks
+
+
+def _plain_register(cell: dict, clock: list) -> bool:
+    """A TRELLIS_FF that copies D to Q on every rising edge of ``clock``, reset value 0, no set or
+    reset."""
+    if cell["type"] != "TRELLIS_FF":
+        return False
+    p, c = cell.get("parameters", {}), cell["connections"]
+    return (
+        str(p.get("CEMUX", "")).strip() == "1"
+        and str(p.get("CLKMUX", "CLK")).strip() == "CLK"
+        and str(p.get("REGSET", "RESET")).strip() == "RESET"
+        and str(p.get("GSR", "DISABLED")).strip() == "DISABLED"
+        and c.get("LSR", ["0"]) == ["0"]
+        and c.get("CLK") == clock
+    )
+
+
+def _width(value) -> int:
+    text = str(value).strip()
+    return int(text, 2) if text and set(text) <= {"0", "1"} and len(text) > 8 else int(text or 0)
+
+
+def _groups(params: dict) -> list[tuple[str, ...]]:
+    """The read-port groups of a DP16KD whose output registers are switched together: in the 36-bit
+    (pseudo dual port) mode the read data leaves on both the A and B pins (the one register mode of
+    Lattice's PDPW16KD, which nextpnr sets on both sides), otherwise each side is its own port."""
+    wide = 36 in (_width(params.get("DATA_WIDTH_A", 18)), _width(params.get("DATA_WIDTH_B", 18)))
+    return [("A", "B")] if wide else [("A",), ("B",)]
+
+
+def _foldable(cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[str, ...]):
+    """[(output pin, flip-flop)] when every used output of ``sides`` drives one plain register on
+    the port's clock and the port can register (its reset tied low, clock not inverted); [] when
+    no output is used; None when it does not qualify."""
+    clock = conns.get(f"CLK{sides[0]}")
+    for side in sides:
+        if (
+            str(params.get(f"REGMODE_{side}", "NOREG")).strip() != "NOREG"
+            or str(params.get(f"CLK{side}MUX", f"CLK{side}")).strip() != f"CLK{side}"
+            or conns.get(f"CLK{side}") != clock
+        ):
+            return None
+    fold: list[tuple[str, str]] = []
+    for side in sides:
+        for i in range(18):
+            pin = f"DO{side}{i}"
+            b = conns.get(pin, ["x"])[0]
+            if b in CONST_BITS or not sinks.get(b):
+                continue
+            s = sinks[b]
+            if len(s) != 1 or s[0][1] != "DI" or not s[0][0]:
+                return None
+            if not _plain_register(cells[s[0][0]], clock):
+                return None
+            fold.append((pin, s[0][0]))
+    if fold and any(conns.get(f"RST{side}") != ["0"] for side in sides):
+        return None
+    return fold
+
+
+def pack_output_registers(netlist: dict, top: str) -> PackReport:
+    """Fold output registers into the DP16KD read ports of module ``top`` in place (module
+    docstring)."""
+    module = netlist["modules"][top]
+    cells = module["cells"]
+    sinks = _sinks(module)
+    ports = regs = skipped = 0
+    for name in sorted(cells):
+        cell = cells.get(name)
+        if cell is None or cell["type"] != "DP16KD":
+            continue
+        params, conns = cell.setdefault("parameters", {}), cell["connections"]
+        for sides in _groups(params):
+            fold = _foldable(cells, sinks, conns, params, sides)
+            if fold is None:
+                skipped += 1
+                continue
+            if not fold:
+                continue
+            # (a flip-flop's input net has one driver, so no flip-flop is folded twice)
+            for pin, ffname in fold:
+                conns[pin] = list(cells[ffname]["connections"]["Q"])
+                del cells[ffname]
+            for side in sides:
+                params[f"REGMODE_{side}"] = "OUTREG"
+                conns[f"OCE{side}"] = [
+                    "1"
+                ]  # (the register takes every edge, as the flip-flops did)
+            ports += 1
+            regs += len(fold)
+    return PackReport(ports, regs, skipped)
+
+
+def pack_output_registers_file(path: str | Path, top: str) -> PackReport:
+    """:func:`pack_output_registers` on the JSON netlist file ``path``, rewritten in place."""
+    path = Path(path)
+    netlist = json.loads(path.read_text())
+    report = pack_output_registers(netlist, top)
+    if report.registers:
+        path.write_text(json.dumps(netlist))
+    return report
+
+
+__all__ = ["PackReport", "pack_output_registers", "pack_output_registers_file"]

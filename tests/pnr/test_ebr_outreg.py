@@ -1,0 +1,80 @@
+"""Folding the register after a block RAM read port into the block RAM (ECP5 REGMODE OUTREG): on
+netlists Yosys really made, where it must fold and where it must leave the design alone."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import need
+from fpgasnn import toolchain
+from fpgasnn.pnr.ebr_outreg import pack_output_registers
+
+MODULE = """
+module m #(parameter W = 16, parameter KIND = 0) (
+    input wire clk, input wire we, input wire en, input wire x,
+    input wire [8:0] wa, input wire [8:0] ra, input wire [W-1:0] wd, output reg [W-1:0] q,
+    output wire y
+);
+    (* no_rw_check *) reg [W-1:0] mem [0:511];
+    reg [W-1:0] rd;
+    always @(posedge clk) begin
+        if (we) mem[wa] <= wd;
+        rd <= mem[ra];
+        if (KIND != 2 || en) q <= (KIND == 1) ? (rd ^ {W{x}}) : rd;
+    end
+    assign y = (KIND == 3) ? rd[0] : 1'b0;
+endmodule
+"""
+
+
+def _netlist(tmp_path, width: int, kind: int) -> dict:
+    need("yosys")
+    (tmp_path / "m.v").write_text(MODULE)
+    toolchain.run_tool(
+        [
+            toolchain.yosys(),
+            "-q",
+            "-p",
+            f"read_verilog -sv m.v; chparam -set W {width} -set KIND {kind} m; "
+            "synth_ecp5 -top m -json m.json",
+        ],
+        cwd=tmp_path,
+        what="Yosys synth_ecp5",
+    )
+    return json.loads((tmp_path / "m.json").read_text())
+
+
+def _ebrs(netlist: dict) -> list[dict]:
+    return [c for c in netlist["modules"]["m"]["cells"].values() if c["type"] == "DP16KD"]
+
+
+def _ffs(netlist: dict) -> int:
+    return sum(c["type"] == "TRELLIS_FF" for c in netlist["modules"]["m"]["cells"].values())
+
+
+@pytest.mark.parametrize("width", [16, 64])  # one 18-bit port / 36-bit (pseudo dual port) blocks
+def test_the_register_after_a_read_port_moves_into_the_block_ram(tmp_path, width):
+    net = _netlist(tmp_path, width, 0)
+    ffs, q = _ffs(net), net["modules"]["m"]["ports"]["q"]["bits"]
+    rep = pack_output_registers(net, "m")
+    assert rep.registers == width and rep.skipped == 0 and rep.ports == len(_ebrs(net))
+    assert _ffs(net) == ffs - width
+    driven = set()
+    for ebr in _ebrs(net):
+        p, c = ebr["parameters"], ebr["connections"]
+        sides = [s for s in "AB" if p[f"REGMODE_{s}"] == "OUTREG"]
+        assert sides == (["A", "B"] if width > 18 else ["B"])
+        assert all(c[f"OCE{s}"] == ["1"] for s in sides)
+        driven |= {c[f"DO{s}{i}"][0] for s in sides for i in range(18)}
+    assert set(q) <= driven  # the output port is now driven by the block RAMs' registers
+
+
+@pytest.mark.parametrize("kind", [1, 2, 3])  # logic after the read, an enabled register, a fan-out
+def test_a_read_port_that_is_not_followed_by_a_plain_register_is_left_alone(tmp_path, kind):
+    net = _netlist(tmp_path, 16, kind)
+    before = json.dumps(net, sort_keys=True)
+    rep = pack_output_registers(net, "m")
+    assert (rep.registers, rep.ports) == (0, 0) and rep.skipped >= 1
+    assert json.dumps(net, sort_keys=True) == before
