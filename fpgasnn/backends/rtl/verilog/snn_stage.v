@@ -584,7 +584,8 @@ module snn_stage #(
             assign uaddr = (UPAR*TMB)'(TMB'(wcnt));
         end
         for (us = 0; us < UPAR; us = us + 1) begin : g_uval
-            assign uval[us] = ({1'b0, upos} * (POSB+1)'(UPAR) + (POSB+1)'(us)) < (POSB+1)'(NPOS);
+            // (UPAR is 1 or 2: times UPAR is a shift, no multiplier)
+            assign uval[us] = (({1'b0, upos} << (UPAR - 1)) + (POSB+1)'(us)) < (POSB+1)'(NPOS);
         end
     endgenerate
     wire u0_v = (state == S_UPD) || (state == S_INIT);
@@ -774,13 +775,14 @@ module snn_stage #(
     generate
         for (us = 0; us < UPAR; us = us + 1) begin : g_u4slot
             /* verilator lint_off UNUSEDSIGNAL */  // (the top bit only holds the sum)
-            wire [POSB:0] spos = {1'b0, u3_pos} * (POSB+1)'(UPAR) + (POSB+1)'(us);
+            wire [POSB:0] spos = ({1'b0, u3_pos} << (UPAR - 1)) + (POSB+1)'(us);
             /* verilator lint_on UNUSEDSIGNAL */
             always @(posedge clk) begin
                 u4_anys[us] <= !u3_init && (|(u3_sp[us*LANES +: LANES] | u3_sn[us*LANES +: LANES]));
                 u4_spos[us*POSB +: POSB] <= POSB'(spos);
                 u4_waddr[us*QA +: QA] <= (UPAR == 1) ? QA'(u3_j)
-                                                     : QA'(QA'(spos) * QA'(OCH) + QA'(u3_ch));
+                                                     : QA'((QA'(u3_j) << 1) - QA'(u3_ch)
+                                                           + QA'(us * OCH));
             end
         end
     endgenerate
