@@ -6,7 +6,9 @@ the block RAM's slow unregistered clock-to-out (about 5.8 ns on speed grade 6) p
 that flip-flop become a critical path. This pass runs on Yosys's JSON netlist before nextpnr: where
 EVERY used data output of a read port drives exactly one flip-flop, and each of those flip-flops is
 a plain register on the port's clock (always enabled, no set/reset, reset value 0, like the output
-register), the flip-flops are removed and the port's output register is switched on, its outputs
+register), and the registered word does not go through logic back into the same block RAM (a
+read-add-write loop: both ends of that path would then be the block RAM's pins, whose routing is
+long; place and route measured it), the flip-flops are removed and the port's output register is switched on, its outputs
 taking the flip-flops' nets. The data reaches the same nets in the same cycle, so the design is
 cycle-for-cycle the same; only where the register sits changes (as Vivado does with DOA_REG).
 
@@ -118,6 +120,30 @@ def _foldable(cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[
     return fold
 
 
+SEQUENTIAL = ("TRELLIS_FF", "DP16KD")
+
+
+def _feeds_back(cells: dict, sinks: dict, start: list, ebr: str) -> bool:
+    """Whether the nets ``start`` reach an input of cell ``ebr`` through logic alone (no register
+    between): a read-modify-write loop through the same block RAM."""
+    seen, todo = set(start), list(start)
+    while todo:
+        for name, _port in sinks.get(todo.pop(), ()):
+            if name == ebr:
+                return True
+            cell = cells.get(name) if name else None
+            if cell is None or cell["type"] in SEQUENTIAL:
+                continue
+            dirs = cell.get("port_directions", {})
+            for port, bits in cell["connections"].items():
+                if dirs.get(port) == "output":
+                    for b in bits:
+                        if b not in CONST_BITS and b not in seen:
+                            seen.add(b)
+                            todo.append(b)
+    return False
+
+
 def pack_output_registers(netlist: dict, top: str) -> PackReport:
     """Fold output registers into the DP16KD read ports of module ``top`` in place (module
     docstring)."""
@@ -136,6 +162,12 @@ def pack_output_registers(netlist: dict, top: str) -> PackReport:
                 skipped += 1
                 continue
             if not fold:
+                continue
+            qs = [cells[ff]["connections"]["Q"][0] for _, ff in fold]
+            if _feeds_back(cells, sinks, qs, name):
+                # (the word goes through logic back into the same block RAM, e.g. read, add,
+                # write: from inside the block RAM both ends of that path would be its pins)
+                skipped += 1
                 continue
             # (a flip-flop's input net has one driver, so no flip-flop is folded twice)
             for pin, ffname in fold:

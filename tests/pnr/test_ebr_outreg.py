@@ -20,7 +20,7 @@ module m #(parameter W = 16, parameter KIND = 0) (
     (* no_rw_check *) reg [W-1:0] mem [0:511];
     reg [W-1:0] rd;
     always @(posedge clk) begin
-        if (we) mem[wa] <= wd;
+        if (we) mem[wa] <= (KIND == 4) ? q + wd : wd;
         rd <= mem[ra];
         if (KIND != 2 || en) q <= (KIND == 1) ? (rd ^ {W{x}}) : rd;
     end
@@ -71,7 +71,8 @@ def test_the_register_after_a_read_port_moves_into_the_block_ram(tmp_path, width
     assert set(q) <= driven  # the output port is now driven by the block RAMs' registers
 
 
-@pytest.mark.parametrize("kind", [1, 2, 3])  # logic after the read, an enabled register, a fan-out
+# logic after the read, an enabled register, a fan-out, a read-add-write loop through the block RAM
+@pytest.mark.parametrize("kind", [1, 2, 3, 4])
 def test_a_read_port_that_is_not_followed_by_a_plain_register_is_left_alone(tmp_path, kind):
     net = _netlist(tmp_path, 16, kind)
     before = json.dumps(net, sort_keys=True)
