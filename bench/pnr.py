@@ -28,7 +28,7 @@ those.
 
 Writes bench/results/pnr.json (flat records: network, lanes, board, device, LUT4, FF, EBR, MULT18,
 fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed,
-critical_path.*).
+output_registers (flip-flops folded into block RAM output registers), critical_path.*).
 """
 
 from __future__ import annotations
@@ -134,6 +134,7 @@ def pnr_fields(res, board) -> dict:
         "bitstream_bytes": res.bitstream_bytes,
         "pnr_s": res.pnr_s,
         "synth_s": res.synth_s,
+        "output_registers": res.output_registers,
         "critical_path": {
             "start": cp.start,
             "end": cp.end,
