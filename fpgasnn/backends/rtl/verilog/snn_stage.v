@@ -880,7 +880,7 @@ module snn_stage #(
             reg pv2, pv2q, pv3, pv4, pv5, pv6;
             reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6;
             reg [LANES*WB-1:0] wq;
-            reg [LANES*TW-1:0] rd, rdq, sum6, sum7;
+            reg [LANES*TW-1:0] rd, rdq;
             wire [WSEG*LANES*WB-1:0] wseg_q;  // every segment's registered word
             reg [WSB-1:0] wsel2, wsel2q;      // the row's segment
             genvar gs;
@@ -946,22 +946,17 @@ module snn_stage #(
             // S5: the target word read at S3 (or, when one of the two ops before wrote the same
             // word, its sum: the read missed those writes; the newer first) + the product, written
             // back. Whether the op before / the one before it wrote the same word is compared a
-            // stage early (S4 against S5 and S6) and registered: only a multiplexer is ahead of
-            // the addition.
-            reg hit6, hit7;
-            always @(posedge clk) begin
-                hit6 <= !rst && pv5 && (pa5 == pa4);
-                hit7 <= !rst && pv6 && (pa6 == pa4);
-            end
-            wire [LANES*TW-1:0] s_old = hit6 ? sum6 : (hit7 ? sum7 : rdq);
-            reg [LANES*TW-1:0] s_new;
-            always @(*) begin
-                for (kl = 0; kl < LANES; kl = kl + 1)
-                    s_new[kl*TW +: TW] = s_old[kl*TW +: TW] + prod5[kl*TW +: TW];
-            end
-            always @(posedge clk) begin
-                sum6 <= s_new;
-                sum7 <= sum6;
+            // stage early (S4 against S5 and S6); each lane registers the answer itself
+            // (snn_fwd_lane), so no one select register drives every lane's multiplexer.
+            wire hit6_d = !rst && pv5 && (pa5 == pa4);
+            wire hit7_d = !rst && pv6 && (pa6 == pa4);
+            wire [LANES*TW-1:0] s_new;
+            genvar gf;
+            for (gf = 0; gf < LANES; gf = gf + 1) begin : g_fwd
+                snn_fwd_lane #(.W(TW)) u_fwd (
+                    .clk(clk), .hit6_d(hit6_d), .hit7_d(hit7_d), .rdq(rdq[gf*TW +: TW]),
+                    .prod(prod5[gf*TW +: TW]), .s_new(s_new[gf*TW +: TW])
+                );
             end
             // the update's slot in this bank, if any: its read address registered at UA, whether it
             // writes here (and which slot) registered at U3
