@@ -102,6 +102,12 @@ class HwStage:
         r, c = self.bank_grid
         return r * c
 
+    def position_bank(self, oy, ox):
+        """The membrane bank of output position (oy, ox) (integers or arrays): (oy mod rows) * columns
+        + ox mod columns (:attr:`bank_grid`)."""
+        rows, cols = self.bank_grid
+        return (oy % rows) * cols + ox % cols
+
     @property
     def update_words(self) -> int:
         """Words the update pass handles per cycle: 2 (positions 2p and 2p + 1 of one chunk at once)
@@ -109,13 +115,11 @@ class HwStage:
         (so each bank still sees one read and one write per cycle), else 1."""
         if self.is_output or self.banks == 1 or self.out_positions < 4:
             return 1
-        rows, cols = self.bank_grid
         p = np.arange(0, self.out_positions - 1, 2)
-
-        def bank(q: np.ndarray) -> np.ndarray:
-            return (q // self.out_w % rows) * cols + q % self.out_w % cols
-
-        return 2 if bool(np.all(bank(p) != bank(p + 1))) else 1
+        q = p + 1
+        first = self.position_bank(p // self.out_w, p % self.out_w)
+        second = self.position_bank(q // self.out_w, q % self.out_w)
+        return 2 if bool(np.all(first != second)) else 1
 
     @property
     def update_cycles(self) -> int:

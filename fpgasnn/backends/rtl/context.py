@@ -152,7 +152,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
 
         def bank_of(oy: int, ox: int) -> tuple[int, int]:
             """(bank, in-bank word base) of output position (oy, ox)."""
-            return (oy % br) * bc + ox % bc, ((oy // br) * qw + ox // bc) * och
+            return st.position_bank(oy, ox), ((oy // br) * qw + ox // bc) * och
 
         umap = [bank_of(*divmod(p, st.out_w)) for p in range(npos)]
         entries: list[
