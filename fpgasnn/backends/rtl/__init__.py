@@ -1,6 +1,6 @@
 """The Verilog back end: formats the hardware lowering's records (:mod:`fpgasnn.hw`) into a
-hand-written library (``verilog/snn_stage.v``, ``verilog/snn_fwd_lane.v``, ``verilog/snn_ctrl.v``)
-and a generated top level.
+hand-written library (``verilog/snn_stage.v`` with ``snn_seg_rom.v`` and ``snn_fwd_lane.v``,
+``verilog/snn_ctrl.v``) and a generated top level.
 
 Architecture (event-driven, layers pipelined across time steps):
 

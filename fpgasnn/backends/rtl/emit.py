@@ -12,7 +12,7 @@ from fpgasnn.backends.rtl.context import RtlCtx, _ubits, build_context
 from fpgasnn.hw import HwNetwork
 from fpgasnn.ir.network import Network
 
-LIBRARY = ("snn_ctrl.v", "snn_fwd_lane.v", "snn_stage.v")
+LIBRARY = ("snn_ctrl.v", "snn_fwd_lane.v", "snn_seg_rom.v", "snn_stage.v")
 TOP = "snn_top"
 
 _ENV = jinja2.Environment(

@@ -130,18 +130,7 @@ module snn_stage #(
     localparam integer XB = ((MB > CB) ? MB : CB) + 34;   // wide enough for v + I and THETA
     localparam integer PB = (WB + VALB + WSH);            // product width
     localparam integer WA = (WDEPTH > 1) ? $clog2(WDEPTH) : 1;
-    // the weight ROM in segments of at most WSEG_ROWS rows, read into registers beside their block
-    // RAMs before the row's segment is selected
-    localparam integer WSD = (WDEPTH > WSEG_ROWS) ? WSEG_ROWS : WDEPTH;
-    localparam integer WSEG = (WDEPTH + WSD - 1) / WSD;
-    localparam integer WSA = (WSD > 1) ? $clog2(WSD) : 1;
-    localparam integer WSB = (WSEG > 1) ? $clog2(WSEG) : 1;
     localparam integer TA = (TDEPTH > 1) ? $clog2(TDEPTH) : 1;
-    // the tap map likewise, in segments of at most TSEG_ROWS rows
-    localparam integer TSD = (TDEPTH > TSEG_ROWS) ? TSEG_ROWS : TDEPTH;
-    localparam integer TSEG = (TDEPTH + TSD - 1) / TSD;
-    localparam integer TSA = (TSD > 1) ? $clog2(TSD) : 1;
-    localparam integer TSB = (TSEG > 1) ? $clog2(TSEG) : 1;
     localparam integer KTB = (GROUPS > 1) ? $clog2(GROUPS) + 1 : 1;
     localparam integer TE = 1 + TWB + TMB;                // tap-map entry of one bank
     localparam integer UBB = (BANKS > 1) ? $clog2(BANKS) : 1;
@@ -483,33 +472,15 @@ module snn_stage #(
     // S1: the row read out of its segment; S1R: every segment's entry registered beside its block
     // RAM; S1Q: the row's segment selected into a register (no block RAM output runs through the
     // depth multiplexer, and the weight address adds to a register)
-    reg [BANKS*TE-1:0] tmq;
+    wire [BANKS*TE-1:0] tmq;
     generate
         if (IS_DENSE == 0) begin : g_tmap
-            wire [TSEG*BANKS*TE-1:0] tseg_q;  // every segment's registered entry
-            reg [TSB-1:0] tsel1, tsel1r;      // the row's segment
-            genvar ts;
-            for (ts = 0; ts < TSEG; ts = ts + 1) begin : g_tseg
-                localparam integer SD = (ts == TSEG - 1) ? TDEPTH - ts * TSD : TSD;
-                localparam integer SA = (SD > 1) ? $clog2(SD) : 1;
-                localparam [23:0] DIG = {8'(8'd48 + ts / 100), 8'(8'd48 + (ts / 10) % 10),
-                                         8'(8'd48 + ts % 10)};
-                reg [BANKS*TE-1:0] trom [0:SD-1];
-                initial $readmemh({TMAP_FILE, DIG, ".mem"}, trom);
-                reg [BANKS*TE-1:0] td, tdq;
-                always @(posedge clk) begin
-                    td <= trom[SA'(tix)];  // (a register: no adder ahead of the map's address)
-                    tdq <= td;
-                end
-                assign tseg_q[ts*BANKS*TE +: BANKS*TE] = tdq;
-            end
-            always @(posedge clk) begin
-                tsel1 <= TSB'(tix >> TSA);
-                tsel1r <= tsel1;
-                tmq <= tseg_q[tsel1r*BANKS*TE +: BANKS*TE];
-            end
+            // (a register as the address: no adder ahead of the map)
+            snn_seg_rom #(
+                .DEPTH(TDEPTH), .SEG_ROWS(TSEG_ROWS), .W(BANKS*TE), .AB(TA), .FILE(TMAP_FILE)
+            ) u_tmap (.clk(clk), .addr(tix), .q(tmq));
         end else begin : g_notmap
-            always @(posedge clk) tmq <= '0;
+            assign tmq = '0;
         end
     endgenerate
     reg [CHB-1:0] s1_oc, s1r_oc, s1q_oc;
@@ -879,29 +850,12 @@ module snn_stage #(
             wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
             reg pv2, pv2q, pv3, pv4, pv5, pv6;
             reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6;
-            reg [LANES*WB-1:0] wq;
+            wire [LANES*WB-1:0] wq;
             reg [LANES*TW-1:0] rd, rdq;
-            wire [WSEG*LANES*WB-1:0] wseg_q;  // every segment's registered word
-            reg [WSB-1:0] wsel2, wsel2q;      // the row's segment
-            genvar gs;
-            for (gs = 0; gs < WSEG; gs = gs + 1) begin : g_wseg
-                localparam integer SD = (gs == WSEG - 1) ? WDEPTH - gs * WSD : WSD;
-                localparam integer SA = (SD > 1) ? $clog2(SD) : 1;
-                localparam [23:0] DIG = {8'(8'd48 + gs / 100), 8'(8'd48 + (gs / 10) % 10),
-                                         8'(8'd48 + gs % 10)};
-                reg [LANES*WB-1:0] wrom [0:SD-1];
-                initial $readmemh({W_FILE, DIG, ".mem"}, wrom);
-                reg [LANES*WB-1:0] wd, wdq;
-                always @(posedge clk) begin
-                    wd <= wrom[SA'(wab)];
-                    wdq <= wd;
-                end
-                assign wseg_q[gs*LANES*WB +: LANES*WB] = wdq;
-            end
+            snn_seg_rom #(
+                .DEPTH(WDEPTH), .SEG_ROWS(WSEG_ROWS), .W(LANES*WB), .AB(WA), .FILE(W_FILE)
+            ) u_wrom (.clk(clk), .addr(wab), .q(wq));
             always @(posedge clk) begin
-                wsel2 <= WSB'(wab >> WSA);
-                wsel2q <= wsel2;
-                wq <= wseg_q[wsel2q*LANES*WB +: LANES*WB];
                 pa2 <= pa;
                 pa2q <= pa2;
                 pa3 <= pa2q;
