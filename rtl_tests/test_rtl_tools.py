@@ -64,11 +64,19 @@ def test_count_cells_maps_xilinx_primitives():
             "RAMB36E1": 1,
             "DSP48E1": 2,
             "CARRY4": 9,
+            "RAM64M": 2,
+            "RAM32X1D": 1,
+            "SRLC32E": 3,
+            "INV": 5,
         }
     )
-    assert (r.LUT, r.FF, r.BRAM_18K, r.DSP) == (7, 6, 4, 2)
+    # LUT: 7 logic + 4 x 2 (RAM64M) + 2 (RAM32X1D) + 3 (shift registers); INV is not a LUT
+    assert (r.LUT, r.FF, r.BRAM_18K, r.DSP) == (20, 6, 4, 2)
+    assert r.LUT_memory == 13
     with pytest.raises(BackendError, match="latches"):
         count_cells({"LDCE": 1})
+    with pytest.raises(BackendError, match="RAM1024X9Q"):
+        count_cells({"RAM1024X9Q": 1})
 
 
 @pytest.mark.tool

@@ -15,17 +15,52 @@ from fpgasnn.errors import BackendError
 from fpgasnn.ir.network import Network
 
 
+LUTS_PER_MEMORY_CELL = {
+    "RAM32X1S": 1,
+    "RAM64X1S": 1,
+    "RAM128X1S": 2,
+    "RAM256X1S": 4,
+    "RAM32X1D": 2,
+    "RAM64X1D": 2,
+    "RAM128X1D": 4,
+    "RAM32M": 4,
+    "RAM64M": 4,
+    "RAM256X1D": 8,
+    "RAM512X1S": 8,
+    "RAM32M16": 8,
+    "RAM64M8": 8,
+    "SRL16E": 1,
+    "SRLC16E": 1,
+    "SRLC32E": 1,
+}
+"""LUTs (in SLICEMs) of each Xilinx distributed-RAM and shift-register primitive Yosys maps to
+(7-series and UltraScale): they are LUTs of the part like any other (Vivado's "LUT as Memory")."""
+
+
 @dataclass(frozen=True)
 class Resources:
     LUT: int
+    """Every LUT of the part the core takes: logic LUTs (LUT1-LUT6) and LUTs used as distributed
+    RAM or shift registers (:data:`LUTS_PER_MEMORY_CELL`). Yosys's INV cells are not counted (Vivado
+    folds inverters into the LUTs around them)."""
     FF: int
     BRAM_18K: int
     DSP: int
     cells: dict[str, int]
 
+    @property
+    def LUT_memory(self) -> int:  # noqa: N802 (the resource's name)
+        """The LUTs of :attr:`LUT` used as distributed RAM or shift registers."""
+        return sum(LUTS_PER_MEMORY_CELL.get(k, 0) * v for k, v in self.cells.items())
+
 
 def count_cells(cells: Mapping[str, int]) -> Resources:
     lut = sum(v for k, v in cells.items() if k.startswith("LUT") and k[3:].isdigit())
+    lut += sum(LUTS_PER_MEMORY_CELL.get(k, 0) * v for k, v in cells.items())
+    unknown = sorted(k for k in cells if k.startswith("RAM") and not k.startswith("RAMB"))
+    unknown = [k for k in unknown if k not in LUTS_PER_MEMORY_CELL]
+    if unknown:
+        raise BackendError(f"synthesis used distributed-RAM cells fpgasnn cannot count: {unknown}")
     ff = sum(v for k, v in cells.items() if k.startswith("FD"))
     bram = sum(v for k, v in cells.items() if k.startswith("RAMB18")) + 2 * sum(
         v for k, v in cells.items() if k.startswith("RAMB36")
@@ -67,4 +102,4 @@ def synth(net: Network, lanes, workdir: str | Path, family: str = "xc7") -> Reso
     return synth_dir(workdir, family)
 
 
-__all__ = ["Resources", "count_cells", "synth", "synth_dir", "yosys_cells"]
+__all__ = ["LUTS_PER_MEMORY_CELL", "Resources", "count_cells", "synth", "synth_dir", "yosys_cells"]
