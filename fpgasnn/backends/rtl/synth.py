@@ -14,7 +14,6 @@ from fpgasnn.backends.rtl.emit import LIBRARY, TOP, rtl_plan
 from fpgasnn.errors import BackendError
 from fpgasnn.ir.network import Network
 
-
 LUTS_PER_MEMORY_CELL = {
     "RAM32X1S": 1,
     "RAM64X1S": 1,
