@@ -92,7 +92,7 @@ def _rtl_digest(rtl: Path, family: str) -> str:
 
 def synthesize(project_dir: str | Path, board: Board, *, timeout: float | None = 3600) -> dict:
     """Yosys resource counts of the project's Verilog (cached; see the module docstring)."""
-    from fpgasnn.backends.rtl.synth import synth_dir
+    from fpgasnn.backends.rtl.synth import count_cells, synth_dir
 
     root = Path(project_dir)
     rtl = root / "rtl"
@@ -107,7 +107,15 @@ def synthesize(project_dir: str | Path, board: Board, *, timeout: float | None =
         try:
             doc = json.loads(cache.read_text())
             if doc.get("digest") == digest:
-                return doc
+                # (counted again from the cells: a cache written by an older fpgasnn counted fewer)
+                res = count_cells(doc["cells"])
+                return {
+                    **doc,
+                    "LUT": res.LUT,
+                    "FF": res.FF,
+                    "BRAM_18K": res.BRAM_18K,
+                    "DSP": res.DSP,
+                }
         except ValueError:
             pass
     with tempfile.TemporaryDirectory(prefix="fpgasnn_synth_") as tmp:
@@ -138,7 +146,8 @@ def resources(net: Network, lanes, board: Board, project_dir: str | Path) -> dic
     doc = synthesize(project_dir, board)
     how = (
         f"Yosys synth_xilinx -family {doc['family']} -flatten of rtl/ (pre-place-and-route estimate; "
-        f"LUT = LUT1..LUT6 cells, BRAM_18K = RAMB18 + 2 x RAMB36, DSP = DSP48 cells)"
+        f"LUT = LUT1..LUT6 cells plus the LUTs of distributed RAM and shift registers (RAM64M and "
+        f"RAM32M 4 each, SRL 1), BRAM_18K = RAMB18 + 2 x RAMB36, DSP = DSP48 cells)"
     )
     sec = resources_section(board, doc, how)
     sec["synth_s"] = doc.get("synth_s")
