@@ -19,7 +19,8 @@ Writes bench/results/rtl.json: flat records with network, lanes, taps, images, m
 cycles_measured, cycles_model, cycles_lower_bound (the latency of an image entering an empty core,
 measured with each image sent after the previous one's class beat), interval_cycles_measured,
 interval_cycles_model (first beats of images streamed back to back), latency_us, images_per_s (from
-the interval), clock_mhz, LUT, FF, BRAM_18K, DSP, and where the cycles go (per layer).
+the interval), clock_mhz, LUT (logic LUTs and, since 2026-12-03, the LUTs of distributed RAM and
+shift registers; LUT_memory: those), FF, BRAM_18K, DSP, and where the cycles go (per layer).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def run_one(
         "clock_mhz": clock_mhz,
         "sim_s": round(time.time() - t0, 1),
         "LUT": None,
+        "LUT_memory": None,
         "FF": None,
         "BRAM_18K": None,
         "DSP": None,
@@ -108,7 +110,12 @@ def run_one(
         t1 = time.time()
         r = synth(hw, None, work / f"{tag}_synth")
         rec.update(
-            LUT=r.LUT, FF=r.FF, BRAM_18K=r.BRAM_18K, DSP=r.DSP, synth_s=round(time.time() - t1, 1)
+            LUT=r.LUT,
+            LUT_memory=r.LUT_memory,
+            FF=r.FF,
+            BRAM_18K=r.BRAM_18K,
+            DSP=r.DSP,
+            synth_s=round(time.time() - t1, 1),
         )
     return rec
 
