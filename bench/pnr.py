@@ -2,15 +2,18 @@
 ecppack): post-route utilization, the achieved fmax against the board clock, the critical path,
 and the latency at the ACHIEVED fmax.
 
-    .venv/bin/python bench/pnr.py [--only digits_mlp|mnist] [--board ulx3s-85f] [--seed 1]
-                                  [--clock-mhz 100] [--images 100] [--keep]
+    .venv/bin/python bench/pnr.py [--only digits_mlp|mnist|mnist_demo_snn] [--board ulx3s-85f]
+                                  [--seed 1] [--clock-mhz 100] [--images 100] [--keep]
 
-Networks (random integer weights, seeded: place and route depends on the architecture, the lanes
-and the widths range analysis derives, not on trained values):
+Networks (the first two with random integer weights, seeded: place and route depends mostly on the
+architecture, the lanes and the widths range analysis derives):
 - ``digits_mlp``: the 64-32-10 MLP of issue 14 (8x8 digits input, 8-bit pixels), lanes 16;
 - ``mnist``: the MNIST demo architecture (``fpgasnn.ir.examples.reference_mnist``: conv16-pool,
   conv32-pool, fc128, fc10), lanes 16, one convolution tap per cycle -- a setting that fits the
-  LFE5U-85F (all taps in parallel does not: see ``TAPS``).
+  LFE5U-85F (all taps in parallel does not: see ``TAPS``);
+- ``mnist_demo_snn``: the demo's TRAINED SNN itself (``fpgasnn demo``'s cached model, converted
+  as the demo converts it) at the same setting (lanes 16, one tap per cycle): its widths and ROM
+  contents are the trained ones, and its cycles are the trained network's.
 
 A network whose flow fails (a core too big for the part) gets a record with ``error`` (the tool's
 last lines) and the run goes on; records are written after each network.
@@ -80,7 +83,21 @@ def digits_mlp(seed: int = 0, T: int = 4) -> Network:
     )
 
 
-NETWORKS = {"digits_mlp": (digits_mlp, "digits"), "mnist": (reference_mnist, "mnist")}
+def mnist_demo_snn() -> Network:
+    """The demo's trained, converted MNIST SNN (``fpgasnn demo``'s model, from the model cache;
+    trained on first use)."""
+    from fpgasnn.flow import demo_network
+
+    with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_pnr_demo_") as tmp:
+        st, _, _ = demo_network(Path(tmp))
+    return st.net
+
+
+NETWORKS = {
+    "digits_mlp": (digits_mlp, "digits"),
+    "mnist": (reference_mnist, "mnist"),
+    "mnist_demo_snn": (mnist_demo_snn, "mnist"),
+}
 TAPS = 1
 """Convolution taps updated per event: 1 (the tap-parallel default, 9 taps x 16 lanes for a 3x3
 convolution, needs 144 MULT18 and about 167k LUT4 for the MNIST net: twice the LFE5U-85F)."""
