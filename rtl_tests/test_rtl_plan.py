@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fpgasnn.backends.rtl import rtl_plan
-from fpgasnn.backends.rtl.context import build_context, tmap_segment_rows
+from fpgasnn.backends.rtl.context import WROM_SEGMENT, build_context, tmap_segment_rows
 from fpgasnn.backends.rtl.cycles import estimate
 from fpgasnn.errors import BackendError
 from fpgasnn.hw import HwConfig, lower
@@ -39,7 +39,7 @@ def test_weight_memory_holds_every_weight():
     assert total == int(net.node("fc").weight.sum())
 
 
-def test_deep_weight_rom_is_stored_in_512_row_segments():
+def test_deep_weight_rom_is_stored_in_segments_one_block_ram_deep():
     net = reference_mnist()
     plan = rtl_plan(net, 16)
     ctx = build_context(net, 16)
@@ -47,10 +47,11 @@ def test_deep_weight_rom_is_stored_in_512_row_segments():
         depth = int(st.params["WDEPTH"])
         names = sorted(k for k in plan if k.startswith(f"{st.name}_w") and k.endswith(".mem"))
         segs = [plan[k].split() for k in names]
-        assert names == [f"{st.name}_w{i:03d}.mem" for i in range(-(-depth // 512))]
-        assert all(len(w) == 512 for w in segs[:-1]) and 0 < len(segs[-1]) <= 512
+        assert names == [f"{st.name}_w{i:03d}.mem" for i in range(-(-depth // WROM_SEGMENT))]
+        assert all(len(w) == WROM_SEGMENT for w in segs[:-1]) and 0 < len(segs[-1]) <= WROM_SEGMENT
         assert sum(len(w) for w in segs) == depth
     assert len([k for k in plan if k.startswith("fc1_w")]) > 1  # the big dense layer is split
+    assert WROM_SEGMENT * 18 == 18432  # one block RAM deep in 18-bit columns
 
 
 def test_deep_tap_map_is_stored_in_segments_one_block_ram_deep():
@@ -63,14 +64,14 @@ def test_deep_tap_map_is_stored_in_segments_one_block_ram_deep():
     for st in conv:
         depth, seg = int(st.params["TDEPTH"]), int(st.params["TSEG_ROWS"])
         bits = int(st.params["BANKS"]) * (1 + int(st.params["TWB"]) + int(st.params["TMB"]))
-        assert seg == tmap_segment_rows(bits) and seg * min(bits, 36) <= 18432
+        assert seg == tmap_segment_rows(bits) and seg * min(bits, 18) <= 18432
         names = sorted(k for k in plan if k.startswith(f"{st.name}_t") and k.endswith(".mem"))
         assert names == [f"{st.name}_t{i:03d}.mem" for i in range(-(-depth // seg))]
         rows = [plan[k].split() for k in names]
         assert all(len(r) == seg for r in rows[:-1]) and sum(len(r) for r in rows) == depth
     assert len([k for k in plan if k.startswith("conv1_t")]) > 1  # 784 x 9 rows: split
     assert tmap_segment_rows(8) == 2048 and tmap_segment_rows(15) == 1024
-    assert tmap_segment_rows(30) == tmap_segment_rows(135) == 512
+    assert tmap_segment_rows(30) == tmap_segment_rows(135) == 1024
 
 
 def test_lanes_are_capped_at_channels_any_count():

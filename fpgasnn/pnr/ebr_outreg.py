@@ -6,10 +6,12 @@ the block RAM's slow unregistered clock-to-out (about 5.8 ns on speed grade 6) p
 that flip-flop become a critical path. This pass runs on Yosys's JSON netlist before nextpnr: where
 EVERY used data output of a read port drives exactly one flip-flop, and each of those flip-flops is
 a plain register on the port's clock (always enabled, no set/reset, reset value 0, like the output
-register), and the registered word does not go through logic back into the same block RAM (a
-read-add-write loop: both ends of that path would then be the block RAM's pins, whose routing is
-long; place and route measured it), the flip-flops are removed and the port's output register is switched on, its outputs
-taking the flip-flops' nets. The data reaches the same nets in the same cycle, so the design is
+register; in the 36-bit mode of a ROM, the read side's clock: the write side's clock is a
+constant, and it gets the read clock, its clock enable staying low), and the registered word does
+not go through logic back into the same block RAM (a read-add-write loop: both ends of that path
+would then be the block RAM's pins, whose routing is long; place and route measured it), the
+flip-flops are removed and the port's output register is switched on, its outputs taking the
+flip-flops' nets. The data reaches the same nets in the same cycle, so the design is
 cycle-for-cycle the same; only where the register sits changes (as Vivado does with DOA_REG).
 
 Ports that do not qualify are left as they are; the pass says how many it packed.
@@ -90,16 +92,40 @@ def _groups(params: dict) -> list[tuple[str, ...]]:
     return [("A", "B")] if wide else [("A",), ("B",)]
 
 
+def _read_clock(conns: dict, sides: tuple[str, ...]) -> list | None:
+    """The one clock of the ports ``sides``: their clock when all have the same; in the 36-bit mode
+    of a ROM (no writes: the write side's clock is a constant and its clock enable is tied low),
+    the read side's clock; None otherwise."""
+    clocks = {side: conns.get(f"CLK{side}") for side in sides}
+    live = {tuple(c) for c in clocks.values() if c and c[0] not in CONST_BITS}
+    if len(live) != 1:
+        return None
+    for side, c in clocks.items():
+        if (not c or c[0] in CONST_BITS) and conns.get(f"CE{side}") != ["0"]:
+            return None
+    return list(live.pop())
+
+
 def _foldable(cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[str, ...]):
     """[(output pin, flip-flop)] when every used output of ``sides`` drives one plain register on
-    the port's clock and the port can register (its reset tied low, clock not inverted); [] when
-    no output is used; None when it does not qualify."""
-    clock = conns.get(f"CLK{sides[0]}")
+    the ports' clock (:func:`_read_clock`) and the ports can register (reset tied low, clock not
+    inverted); [] when no output is used; None when it does not qualify."""
+    used = [
+        conns[f"DO{side}{i}"][0]
+        for side in sides
+        for i in range(18)
+        if conns.get(f"DO{side}{i}", ["x"])[0] not in CONST_BITS
+        and sinks.get(conns[f"DO{side}{i}"][0])
+    ]
+    if not used:
+        return []
+    clock = _read_clock(conns, sides)
+    if clock is None:
+        return None
     for side in sides:
         if (
             str(params.get(f"REGMODE_{side}", "NOREG")).strip() != "NOREG"
             or str(params.get(f"CLK{side}MUX", f"CLK{side}")).strip() != f"CLK{side}"
-            or conns.get(f"CLK{side}") != clock
         ):
             return None
     fold: list[tuple[str, str]] = []
@@ -173,11 +199,15 @@ def pack_output_registers(netlist: dict, top: str) -> PackReport:
             for pin, ffname in fold:
                 conns[pin] = list(cells[ffname]["connections"]["Q"])
                 del cells[ffname]
+            clock = _read_clock(conns, sides)
             for side in sides:
                 params[f"REGMODE_{side}"] = "OUTREG"
-                conns[f"OCE{side}"] = [
-                    "1"
-                ]  # (the register takes every edge, as the flip-flops did)
+                # (the register takes every edge, as the flip-flops did; a ROM's idle write side
+                # gets the read clock too, so both sides' output registers run on it whichever
+                # side's clock the 36-bit mode registers the low half with; its clock enable
+                # stays low: it never writes)
+                conns[f"OCE{side}"] = ["1"]
+                conns[f"CLK{side}"] = list(clock)
             ports += 1
             regs += len(fold)
     return PackReport(ports, regs, skipped)

@@ -79,3 +79,53 @@ def test_a_read_port_that_is_not_followed_by_a_plain_register_is_left_alone(tmp_
     rep = pack_output_registers(net, "m")
     assert (rep.registers, rep.ports) == (0, 0) and rep.skipped >= 1
     assert json.dumps(net, sort_keys=True) == before
+
+
+ROM = """
+module m (input wire clk, input wire [8:0] ra, output reg [63:0] q);
+    reg [63:0] rom [0:511];
+    integer i;
+    initial for (i = 0; i < 512; i = i + 1) rom[i] = {4{i[15:0] * 16'd40503}};
+    reg [63:0] rd;
+    always @(posedge clk) begin
+        rd <= rom[ra];
+        q <= rd;
+    end
+endmodule
+"""
+
+
+def _rom_netlist(tmp_path) -> dict:
+    need("yosys")
+    (tmp_path / "m.v").write_text(ROM)
+    toolchain.run_tool(
+        [toolchain.yosys(), "-q", "-p", "read_verilog -sv m.v; synth_ecp5 -top m -json m.json"],
+        cwd=tmp_path,
+        what="Yosys synth_ecp5",
+    )
+    return json.loads((tmp_path / "m.json").read_text())
+
+
+def test_a_rom_in_the_36_bit_mode_folds_with_its_idle_write_side_on_the_read_clock(tmp_path):
+    net = _rom_netlist(tmp_path)
+    ebrs = _ebrs(net)
+    # Yosys: 36-bit (pseudo dual port) blocks, the write side's clock a constant, never enabled
+    assert ebrs and all(c["connections"]["CLKA"] == ["0"] for c in ebrs)
+    assert all(c["connections"]["CEA"] == ["0"] for c in ebrs)
+    clock = net["modules"]["m"]["ports"]["clk"]["bits"]
+    rep = pack_output_registers(net, "m")
+    assert (rep.registers, rep.ports, rep.skipped) == (64, len(ebrs), 0)
+    for c in _ebrs(net):
+        conns, p = c["connections"], c["parameters"]
+        assert p["REGMODE_A"] == p["REGMODE_B"] == "OUTREG"
+        assert conns["CLKA"] == conns["CLKB"] == clock and conns["CEA"] == ["0"]
+
+
+def test_a_write_side_that_may_write_keeps_its_own_clock(tmp_path):
+    net = _rom_netlist(tmp_path)
+    for c in _ebrs(net):
+        c["connections"]["CEA"] = ["1"]  # (a constant clock, but enabled: not an idle side)
+    before = json.dumps(net, sort_keys=True)
+    rep = pack_output_registers(net, "m")
+    assert (rep.registers, rep.ports) == (0, 0) and rep.skipped == len(_ebrs(net))
+    assert json.dumps(net, sort_keys=True) == before

@@ -12,17 +12,20 @@ from fpgasnn.errors import BackendError
 from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.ir.network import Network
 
-WROM_SEGMENT = 512
-"""Rows of a weight-ROM segment (snn_stage's WSEG_ROWS, one block RAM deep at 36 bits): the files
-``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM that many rows each."""
+WROM_SEGMENT = 1024
+"""Rows of a weight-ROM segment (snn_stage's WSEG_ROWS, one block RAM deep in its 18-bit columns):
+the files ``NAME_w000.mem``, ``NAME_w001.mem``, ... hold the ROM that many rows each. Not the 512
+rows of the 36-bit mode: an ECP5 block RAM in that (pseudo dual-port) mode has a ROM's read
+register on a port whose other side has no clock, which the output-register folding of the open
+flow (:mod:`fpgasnn.pnr.ebr_outreg`) leaves alone; in 18-bit columns every read register folds."""
 
 
 def tmap_segment_rows(bits: int) -> int:
     """Rows of a tap-map segment (snn_stage's TSEG_ROWS) for an entry of ``bits``: as deep as one
-    block RAM is at that width per 36, 18 or 9-bit column (512, 1024 or 2048 rows), so that no
-    segment needs a depth multiplexer; the files ``NAME_t000.mem``, ... hold that many rows each."""
-    column = bits if bits <= 18 else 36
-    return 512 if column > 18 else (1024 if column > 9 else 2048)
+    block RAM is in 18 or 9-bit columns (1024 or 2048 rows; not the 36-bit mode, see
+    :data:`WROM_SEGMENT`), so that no segment needs a depth multiplexer; the files
+    ``NAME_t000.mem``, ... hold that many rows each."""
+    return 2048 if bits <= 9 else 1024
 
 
 MAX_SEGMENTS = 999

@@ -7,7 +7,7 @@
 `default_nettype none
 module snn_seg_rom #(
     parameter integer DEPTH = 1,
-    parameter integer SEG_ROWS = 512,
+    parameter integer SEG_ROWS = 1024,
     parameter integer W = 8,
     parameter integer AB = 1,            // address width (at least $clog2(DEPTH))
     parameter FILE = "rom_"

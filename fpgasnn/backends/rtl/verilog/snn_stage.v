@@ -50,7 +50,7 @@ module snn_stage #(
     parameter integer BWORDS = 1,        // words per bank
     parameter integer RROWS = 1,         // weight rows per chunk (dense)
     parameter integer WDEPTH = 1,
-    parameter integer WSEG_ROWS = 512,   // rows per weight-ROM segment (one block RAM deep at 36 bits)
+    parameter integer WSEG_ROWS = 1024,  // rows per weight-ROM segment (one block RAM deep at 18 bits)
     parameter integer TDEPTH = 1,
     parameter integer TSEG_ROWS = 1024,  // rows per tap-map segment (one block RAM deep at its width)
     parameter integer PMB = 1,           // width of a position-map base
