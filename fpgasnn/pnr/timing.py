@@ -74,14 +74,21 @@ class CriticalPath:
 
     def next_fix(self) -> str:
         """A suggested fix, from the path's ends and its split (a rule of thumb, not a proof): a
-        block RAM output through logic, logic ahead of a block RAM input, a deep chain of logic, or
-        routing."""
+        block RAM output through logic, a block RAM output straight into a register, logic ahead of
+        a block RAM input, a deep chain of logic, or routing."""
         src, dst = _BLOCK_RAM.match(self.start), _BLOCK_RAM.match(self.end)
         if src and self.logic_levels > 0:
             return (
                 f"register {src['mem']}'s word beside its block RAM before any logic (a memory "
                 "several block RAMs deep: store it in segments, each registered, then select the "
                 "segment, as snn_stage does for the weight ROM)"
+            )
+        if src:
+            return (
+                f"{src['mem']}'s block RAM clock-to-out and the routing to {self.end}, no logic: "
+                "register the word inside the block RAM (its output register: fpgasnn.pnr."
+                "ebr_outreg folds a plain register that follows a read port, except in a "
+                "read-add-write loop), or a second register after the read"
             )
         if dst:
             return (

@@ -180,6 +180,13 @@ def test_a_missed_clock_is_a_failed_check_naming_the_path():
     [
         ("u_conv1.tmap.0.2", "u_conv1.tmq", 3, "register u_conv1.tmap's word beside its block RAM"),
         (
+            "u_conv1.g_bank[0].mem.0.6",
+            "u_conv1.g_bank[0].rdq",
+            0,
+            "u_conv1.g_bank[0].mem's block RAM clock-to-out and the routing to "
+            "u_conv1.g_bank[0].rdq, no logic",
+        ),
+        (
             "u_conv2.g_bank[0].pa5",
             "u_conv2.g_bank[0].mem.0.3_DIA9",
             16,
