@@ -95,9 +95,10 @@ STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synt
 
 DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
 """The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
-parallel), chosen to fit the xc7z020 with room (Yosys: 82 % of its LUTs); fc3 at 128 lanes is
-faster and fills 99.6 % of them, auto128 (conv2 at 32 lanes) does not fit: bench/rtl.py, README;
-other data sets and models get auto192."""
+parallel), chosen to fit the xc7z020 (Yosys: 95 % of its LUTs, distributed RAM counted); fc3 at 128
+lanes is faster and does not fit once its distributed RAM is counted (52,968 logic LUTs alone),
+auto128 (conv2 at 32 lanes) does not fit: bench/rtl.py, README; other data sets and models get
+auto192."""
 DEMO_SPARSITY = {"mnist": 0.01}
 """The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
 measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""
