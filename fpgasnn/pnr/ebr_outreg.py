@@ -106,21 +106,21 @@ def _read_clock(conns: dict, sides: tuple[str, ...]) -> list | None:
     return list(live.pop())
 
 
-def _foldable(cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[str, ...]):
+def _foldable(
+    cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[str, ...], clock: list | None
+):
     """[(output pin, flip-flop)] when every used output of ``sides`` drives one plain register on
-    the ports' clock (:func:`_read_clock`) and the ports can register (reset tied low, clock not
+    the ports' ``clock`` (:func:`_read_clock`) and the ports can register (reset tied low, clock not
     inverted); [] when no output is used; None when it does not qualify."""
     used = [
-        conns[f"DO{side}{i}"][0]
+        (pin, conns[pin][0])
         for side in sides
-        for i in range(18)
-        if conns.get(f"DO{side}{i}", ["x"])[0] not in CONST_BITS
-        and sinks.get(conns[f"DO{side}{i}"][0])
+        for pin in (f"DO{side}{i}" for i in range(18))
+        if conns.get(pin, ["x"])[0] not in CONST_BITS and sinks.get(conns[pin][0])
     ]
     if not used:
         return []
-    clock = _read_clock(conns, sides)
-    if clock is None:
+    if clock is None or any(conns.get(f"RST{side}") != ["0"] for side in sides):
         return None
     for side in sides:
         if (
@@ -129,20 +129,13 @@ def _foldable(cells: dict, sinks: dict, conns: dict, params: dict, sides: tuple[
         ):
             return None
     fold: list[tuple[str, str]] = []
-    for side in sides:
-        for i in range(18):
-            pin = f"DO{side}{i}"
-            b = conns.get(pin, ["x"])[0]
-            if b in CONST_BITS or not sinks.get(b):
-                continue
-            s = sinks[b]
-            if len(s) != 1 or s[0][1] != "DI" or not s[0][0]:
-                return None
-            if not _plain_register(cells[s[0][0]], clock):
-                return None
-            fold.append((pin, s[0][0]))
-    if fold and any(conns.get(f"RST{side}") != ["0"] for side in sides):
-        return None
+    for pin, b in used:
+        s = sinks[b]
+        if len(s) != 1 or s[0][1] != "DI" or not s[0][0]:
+            return None
+        if not _plain_register(cells[s[0][0]], clock):
+            return None
+        fold.append((pin, s[0][0]))
     return fold
 
 
@@ -183,7 +176,8 @@ def pack_output_registers(netlist: dict, top: str) -> PackReport:
             continue
         params, conns = cell.setdefault("parameters", {}), cell["connections"]
         for sides in _groups(params):
-            fold = _foldable(cells, sinks, conns, params, sides)
+            clock = _read_clock(conns, sides)
+            fold = _foldable(cells, sinks, conns, params, sides, clock)
             if fold is None:
                 skipped += 1
                 continue
@@ -199,7 +193,6 @@ def pack_output_registers(netlist: dict, top: str) -> PackReport:
             for pin, ffname in fold:
                 conns[pin] = list(cells[ffname]["connections"]["Q"])
                 del cells[ffname]
-            clock = _read_clock(conns, sides)
             for side in sides:
                 params[f"REGMODE_{side}"] = "OUTREG"
                 # (the register takes every edge, as the flip-flops did; a ROM's idle write side

@@ -50,14 +50,22 @@ class Resources:
     @property
     def LUT_memory(self) -> int:  # noqa: N802 (the resource's name)
         """The LUTs of :attr:`LUT` used as distributed RAM or shift registers."""
-        return sum(LUTS_PER_MEMORY_CELL.get(k, 0) * v for k, v in self.cells.items())
+        return memory_luts(self.cells)
+
+
+def memory_luts(cells: Mapping[str, int]) -> int:
+    """LUTs of the distributed-RAM and shift-register cells among ``cells``."""
+    return sum(LUTS_PER_MEMORY_CELL.get(k, 0) * v for k, v in cells.items())
 
 
 def count_cells(cells: Mapping[str, int]) -> Resources:
     lut = sum(v for k, v in cells.items() if k.startswith("LUT") and k[3:].isdigit())
-    lut += sum(LUTS_PER_MEMORY_CELL.get(k, 0) * v for k, v in cells.items())
-    unknown = sorted(k for k in cells if k.startswith("RAM") and not k.startswith("RAMB"))
-    unknown = [k for k in unknown if k not in LUTS_PER_MEMORY_CELL]
+    lut += memory_luts(cells)
+    unknown = sorted(
+        k
+        for k in cells
+        if k.startswith("RAM") and not k.startswith("RAMB") and k not in LUTS_PER_MEMORY_CELL
+    )
     if unknown:
         raise BackendError(f"synthesis used distributed-RAM cells fpgasnn cannot count: {unknown}")
     ff = sum(v for k, v in cells.items() if k.startswith("FD"))
@@ -101,4 +109,12 @@ def synth(net: Network, lanes, workdir: str | Path, family: str = "xc7") -> Reso
     return synth_dir(workdir, family)
 
 
-__all__ = ["LUTS_PER_MEMORY_CELL", "Resources", "count_cells", "synth", "synth_dir", "yosys_cells"]
+__all__ = [
+    "LUTS_PER_MEMORY_CELL",
+    "Resources",
+    "count_cells",
+    "memory_luts",
+    "synth",
+    "synth_dir",
+    "yosys_cells",
+]
