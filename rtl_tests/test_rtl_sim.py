@@ -64,6 +64,24 @@ def test_tiny_bit_exact_and_cycles_exact(tiny_sim):
     assert len(obs.in_beats) == x[0].size * len(x)
 
 
+def test_weight_rom_of_many_segments_selects_in_two_levels(tmp_path_factory, monkeypatch):
+    """A dense layer's weight ROM of more than four segments (here 14, segments of 8 rows: groups
+    of 4, 4, 4 and 2) reads a cycle earlier through a two-level registered select: bit-exact, cycles
+    exact, the cycle model unchanged."""
+    from fpgasnn.backends.rtl import context
+
+    monkeypatch.setattr(context, "WROM_SEGMENT", 8)
+    net = tiny()
+    fc = context.build_context(net, 4).stages[1]
+    assert fc.params["IS_DENSE"] == 1 and -(-int(fc.params["WDEPTH"]) // 8) == 14
+    sim = _sim(net, 4, tmp_path_factory, "wrom2")
+    x = random_images(net, 4, 11)
+    res = check(net, context.build_context(net, 4), x, sim.run(x, tag="plain"))
+    _assert_ok(res)
+    assert res.cycles_measured == res.cycles_model
+    assert res.intervals_measured == res.intervals_model
+
+
 def test_tiny_each_image_into_an_empty_core(tiny_sim):
     """Each image sent only after the previous one's class beat: its latency is the model's `alone`
     (no waiting behind earlier images), exactly; streamed back to back, later images wait."""

@@ -25,6 +25,7 @@ RECORD_NONE = (
     "taps_per_layer",
     "target",
     "clock_mhz",
+    "clock_from",
     "snn_top1_pct",
     "test_images",
     "latency_cycles",

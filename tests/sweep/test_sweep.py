@@ -221,3 +221,40 @@ def test_cli_mistakes_are_one_line_and_write_nothing(tmp_path, capsys, argv, mes
     err = capsys.readouterr().err
     assert err.startswith("fpgasnn sweep: error: ") and message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+@pytest.mark.keras
+@pytest.mark.tool
+def test_place_and_route_in_the_sweep_gives_post_route_figures(model, tmp_path):
+    """``--pnr``: the ECP5 point takes nextpnr's post-route resources and fmax, not Yosys's."""
+    need("yosys", "nextpnr", "ecppack")
+    cfg = replace(CFG, lanes=("2",), boards=("ulx3s-85f",), synth=True, pnr=True)
+    res = run_sweep(cfg, model, tmp_path, scheduler="synchronous", progress=False)
+    assert res.stats["tasks_by_kind"]["pnr"] == 1
+    (r,) = res.records
+    assert r["error"] is None and "nextpnr-ecp5 post-route (seed 1" in r["resources"]
+    assert r["fmax_mhz"] > r["clock_mhz"] == 25.0 and r["clock_met"] is True
+    assert r["clock_from"] == "board" and r["fits"] is True
+    assert r["LUT"] > 0 and r["FF"] > 0 and r["BRAM_18K"] >= 0
+    assert json.loads((tmp_path / POINTS_FILE).read_text()) == res.records
+    again = run_sweep(cfg, model, tmp_path, scheduler="synchronous", progress=False)
+    assert again.stats["computed"] == 0 and again.records == res.records  # pnr read back too
+
+
+def test_a_missed_clock_counts_the_microseconds_at_fmax():
+    """A point whose place and route missed the board clock is timed at the fmax it reached."""
+    from fpgasnn.sweep.space import board_info
+    from fpgasnn.sweep.tasks import point_record
+
+    axes = {"dataset": "digits", "T": 2, "method": "qcfs", "res_bits": 17, "lanes": "2"}
+    s = {**axes, "board": "ulx3s-85f", "board_info": board_info("ulx3s-85f").to_dict()}
+    conv = {"method_used": "qcfs", "total_steps": 2}
+    ev = {"snn_top1_pct": 90.0, "test_images": 360, "energy_nj": 1.0}
+    hw = {"lanes": {"fc": 2}, "taps": {"fc": 1}, "latency_cycles": 1000, "interval_cycles": 500}
+    used = {"LUT": 10, "FF": 10, "BRAM_18K": 1, "DSP": 0, "how": "nextpnr-ecp5 post-route"}
+    met = point_record(s, conv, ev, hw, None, {**used, "fmax_mhz": 80.0, "clock_met": True})
+    assert (met["clock_mhz"], met["clock_from"], met["latency_us"]) == (25.0, "board", 40.0)
+    missed = point_record(s, conv, ev, hw, None, {**used, "fmax_mhz": 20.0, "clock_met": False})
+    assert missed["clock_mhz"] == 20.0 and missed["latency_us"] == 50.0
+    assert missed["clock_from"] == "nextpnr fmax (board clock 25 MHz missed)"
+    assert missed["images_per_s"] == 40000.0 and missed["clock_met"] is False
