@@ -142,33 +142,81 @@ def _foldable(
 SEQUENTIAL = ("TRELLIS_FF", "DP16KD")
 
 
-def _feeds_back(cells: dict, sinks: dict, start: list, ebr: str) -> bool:
-    """Whether the nets ``start`` reach an input of cell ``ebr`` through logic alone (no register
-    between): a read-modify-write loop through the same block RAM."""
-    seen, todo = set(start), list(start)
-    while todo:
-        for name, _port in sinks.get(todo.pop(), ()):
-            if name == ebr:
-                return True
-            cell = cells.get(name) if name else None
-            if cell is None or cell["type"] in SEQUENTIAL:
-                continue
-            dirs = cell.get("port_directions", {})
-            for port, bits in cell["connections"].items():
-                if dirs.get(port) == "output":
-                    for b in bits:
+class _Logic:
+    """Which nets a net reaches through logic alone (no register between), across hierarchical
+    cells (a kept module, e.g. snn_fwd_lane, is looked into: its output counts as reached only
+    where logic inside joins it to the input, not where a register does)."""
+
+    def __init__(self, modules: dict) -> None:
+        self.modules = modules
+        self._sinks: dict[str, dict] = {}
+        self._through: dict[tuple[str, str], frozenset[str]] = {}
+
+    def sinks(self, mod: str) -> dict:
+        if mod not in self._sinks:
+            self._sinks[mod] = _sinks(self.modules[mod])
+        return self._sinks[mod]
+
+    def kept(self, mod: str) -> bool:
+        """Whether ``mod`` is a module of the design (not a library cell: those are in the
+        netlist too, as black or white boxes, and count as logic)."""
+        m = self.modules.get(mod)
+        if m is None:
+            return False
+        attrs = m.get("attributes", {})
+        return not any(str(attrs.get(a, "0")).strip("0") for a in ("blackbox", "whitebox"))
+
+    def through(self, mod: str, port: str) -> frozenset[str]:
+        """Output ports of module ``mod`` that input ``port`` reaches through logic alone."""
+        key = (mod, port)
+        if key not in self._through:
+            self._through[key] = frozenset()  # (a loop of kept modules: no path assumed)
+            bits = self.modules[mod]["ports"][port]["bits"]
+            start = [b for b in bits if b not in CONST_BITS]
+            reached: set[str] = set()
+            self.walk(mod, start, lambda name, p: reached.add(p) if name == "" else False)
+            self._through[key] = frozenset(reached)
+        return self._through[key]
+
+    def walk(self, mod: str, start: list, visit) -> bool:
+        """Visit every (cell, input port) the nets ``start`` of module ``mod`` reach through
+        logic alone (module outputs as ("", port)); True as soon as ``visit`` returns True."""
+        cells, sinks = self.modules[mod]["cells"], self.sinks(mod)
+        seen, todo = set(start), list(start)
+        while todo:
+            for name, port in sinks.get(todo.pop(), ()):
+                if visit(name, port):
+                    return True
+                cell = cells.get(name) if name else None
+                if cell is None or cell["type"] in SEQUENTIAL:
+                    continue
+                dirs = cell.get("port_directions", {})
+                outs = (
+                    self.through(cell["type"], port)
+                    if self.kept(cell["type"])
+                    else {q for q, d in dirs.items() if d == "output"}
+                )
+                for q in outs:
+                    for b in cell["connections"].get(q, ()):
                         if b not in CONST_BITS and b not in seen:
                             seen.add(b)
                             todo.append(b)
-    return False
+        return False
+
+
+def _feeds_back(logic: _Logic, top: str, start: list, ebr: str) -> bool:
+    """Whether the nets ``start`` reach an input of cell ``ebr`` through logic alone (no register
+    between): a read-modify-write loop through the same block RAM."""
+    return logic.walk(top, start, lambda name, _port: name == ebr)
 
 
 def pack_output_registers(netlist: dict, top: str) -> PackReport:
     """Fold output registers into the DP16KD read ports of module ``top`` in place (module
     docstring)."""
+    logic = _Logic(netlist["modules"])
     module = netlist["modules"][top]
     cells = module["cells"]
-    sinks = _sinks(module)
+    sinks = logic.sinks(top)
     ports = regs = skipped = 0
     for name in sorted(cells):
         cell = cells.get(name)
@@ -184,7 +232,7 @@ def pack_output_registers(netlist: dict, top: str) -> PackReport:
             if not fold:
                 continue
             qs = [cells[ff]["connections"]["Q"][0] for _, ff in fold]
-            if _feeds_back(cells, sinks, qs, name):
+            if _feeds_back(logic, top, qs, name):
                 # (the word goes through logic back into the same block RAM, e.g. read, add,
                 # write: from inside the block RAM both ends of that path would be its pins)
                 skipped += 1

@@ -129,3 +129,56 @@ def test_a_write_side_that_may_write_keeps_its_own_clock(tmp_path):
     rep = pack_output_registers(net, "m")
     assert (rep.registers, rep.ports) == (0, 0) and rep.skipped == len(_ebrs(net))
     assert json.dumps(net, sort_keys=True) == before
+
+
+KEPT = """
+(* keep_hierarchy *)
+module add #(parameter W = 16, parameter REG = 1) (
+    input wire clk, input wire [W-1:0] a, input wire [W-1:0] b, output wire [W-1:0] y
+);
+    reg [W-1:0] r;
+    always @(posedge clk) r <= a + b;
+    assign y = (REG != 0) ? r : a + b;
+endmodule
+module m #(parameter W = 16, parameter REG = 1) (
+    input wire clk, input wire we, input wire [8:0] wa, input wire [8:0] ra,
+    input wire [W-1:0] wd, output reg [W-1:0] q
+);
+    (* no_rw_check *) reg [W-1:0] mem [0:511];
+    reg [W-1:0] rd;
+    wire [W-1:0] s;
+    add #(.W(W), .REG(REG)) u_add (.clk(clk), .a(q), .b(wd), .y(s));
+    always @(posedge clk) begin
+        if (we) mem[wa] <= s;
+        rd <= mem[ra];
+        q <= rd;
+    end
+endmodule
+"""
+
+
+@pytest.mark.parametrize("reg", [1, 0])
+def test_a_loop_through_a_kept_module_is_a_loop_only_where_its_logic_joins_it(tmp_path, reg):
+    """Read, add in a kept module (as snn_fwd_lane), write: with the sum registered inside the
+    module the read register folds; with the sum passed straight through it is a read-add-write
+    loop through the block RAM and stays in the fabric."""
+    need("yosys")
+    (tmp_path / "m.v").write_text(KEPT)
+    toolchain.run_tool(
+        [
+            toolchain.yosys(),
+            "-q",
+            "-p",
+            f"read_verilog -sv m.v; chparam -set REG {reg} m; hierarchy -top m; "
+            "synth_ecp5 -top m -json m.json",
+        ],
+        cwd=tmp_path,
+        what="Yosys synth_ecp5",
+    )
+    net = json.loads((tmp_path / "m.json").read_text())
+    assert any("add" in name for name in net["modules"] if name != "m")  # the module was kept
+    rep = pack_output_registers(net, "m")
+    if reg:
+        assert (rep.registers, rep.ports, rep.skipped) == (16, 1, 0)
+    else:
+        assert (rep.registers, rep.ports) == (0, 0) and rep.skipped == 1
