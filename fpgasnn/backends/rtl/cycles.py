@@ -40,16 +40,16 @@ from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
 from fpgasnn.hw.events import synaptic_events
 from fpgasnn.ir.network import Network
 
-SCATTER_EXTRA = 17
+SCATTER_EXTRA = 16
 """Cycles of a scatter pass beyond its spikes' ops: queue read, word register, map entry register,
 picker, channel, event FIFO, op counters (6) and the datapath drain (tap map segment read, segment register,
 selected entry register, weight ROM segment, segment register, selected weight register, product
-and read, read register, add into the sum register, write) seen done a cycle later (11)."""
+and read, read register, add and write) seen done a cycle later (10)."""
 UPDATE_EXTRA = 7
 """Cycles of an update pass beyond one per cycle of words: the UA..U4 pipeline drain, seen done a
 cycle later."""
-SCATTER_DRAIN = 10
-"""Cycles from the last op of a pixel to the first stage being quiet (S1..S6 with S1R and S2Q, seen a
+SCATTER_DRAIN = 9
+"""Cycles from the last op of a pixel to the first stage being quiet (S1..S5 with S1R and S2Q, seen a
 cycle later)."""
 
 

@@ -171,8 +171,7 @@ module snn_stage #(
     //           selected and registered, addresses -> S2 weights out of the ROM's
     //           segments -> S2Q each segment's word registered -> S3 the row's segment selected and
     //           registered: product, target read -> S4 target word registered out of the RAM ->
-    //           S5 add (forwarded when one of the three ops before wrote the same word) into a
-    //           register -> S6 write;
+    //           S5 add (forwarded when one of the two ops before wrote the same word) and write;
     //  update   U0 addresses, reads -> U0Q read words registered out of the RAMs -> U1 v + I -> U2
     //           threshold compares -> U3 base + delta -> U4 writes, queue push.
     localparam [2:0] S_IDLE = 3'd0, S_INIT = 3'd1, S_SCAN = 3'd2, S_EVW = 3'd3, S_UPD = 3'd4;
@@ -180,10 +179,14 @@ module snn_stage #(
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v, s6_v;  // scatter ops per stage
+    reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v;   // scatter ops in flight per stage
+    // (S5's op, the last, is s4_v a cycle later: s_busy counts it)
     reg ua_v, u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
-    wire s_busy = s0_v || s1_v || s1r_v || s1q_v || s2_v || s2q_v || s3_v || s4_v || s5_v || s6_v;
-    wire u_busy = ua_v || u0q_v || u1_v || u2_v || u3_v || u4_v;
+    // whether any op / word is in flight: registers holding exactly the OR of the flags above,
+    // computed a cycle early from what the flags are about to become (s_busy_q, u_busy_q below),
+    // so the sequencer does not wait on an OR of flags spread along both pipelines (the trained
+    // demo SNN's critical path on ECP5: 9.5 ns of routing)
+    reg s_busy, u_busy;
     wire pipe_idle = !s_busy && !u_busy;
 
     assign busy = (state != S_IDLE && state != S_EVW) || !pipe_idle || cmd_init;
@@ -354,6 +357,12 @@ module snn_stage #(
     // first stage: a pixel is taken in the cycle the previous one's last op leaves S0
     assign ev_ready = (state == S_EVW) && s0_free;
     wire px_load = (IS_FIRST != 0) && ev_ready && ev_valid && (ev_val != '0);
+    always @(posedge clk) begin
+        // s0_v becomes epop || px_load || (s0_v && !s0_last); each later flag takes the one before
+        if (rst) s_busy <= 1'b0;
+        else s_busy <= epop || px_load || s0_v || s1_v || s1r_v || s1q_v || s2_v || s2q_v || s3_v
+                       || s4_v;
+    end
     wire [EFE-1:0] ehead = ef[0];
     wire [PMB:0] ld_pm = (IS_FIRST != 0) ? pmap[ev_pos] : ehead[EFE-1:IN_CB+1];
     wire [IN_CB-1:0] ld_c = (IS_FIRST != 0) ? ev_c : ehead[IN_CB:1];
@@ -518,8 +527,6 @@ module snn_stage #(
             s2q_v <= 1'b0;
             s3_v <= 1'b0;
             s4_v <= 1'b0;
-            s5_v <= 1'b0;
-            s6_v <= 1'b0;
         end else begin
             s1_v <= s0_v;
             s1r_v <= s1_v;
@@ -528,8 +535,6 @@ module snn_stage #(
             s2q_v <= s2_v;
             s3_v <= s2q_v;
             s4_v <= s3_v;
-            s5_v <= s4_v;
-            s6_v <= s5_v;
         end
         s2_val <= s1q_val;
         s2q_val <= s2_val;
@@ -565,6 +570,11 @@ module snn_stage #(
         end
     endgenerate
     wire u0_v = (state == S_UPD) || (state == S_INIT);
+    always @(posedge clk) begin
+        // ua_v becomes u0_v; each later flag takes the one before
+        if (rst) u_busy <= 1'b0;
+        else u_busy <= u0_v || ua_v || u0q_v || u1_v || u2_v || u3_v;
+    end
     reg ua_init, u0q_init, u1_init, u2_init, u3_init, u4_init;
     reg [UPAR*UBB-1:0] ua_bank, u0q_bank, u1_bank, u2_bank, u3_bank;
     reg [UPAR*TMB-1:0] ua_addr, u0q_addr, u1_addr, u2_addr, u3_addr, u4_addr;
@@ -835,7 +845,7 @@ module snn_stage #(
 
     // ------------------------------------------------------------------ banked target memory
     // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words,
-    // one read port (U0 or S3) and one write port (U4, S6 or the TX clear). Each bank has its own
+    // one read port (U0 or S3) and one write port (U4, S5 or the TX clear). Each bank has its own
     // copy of the weight ROM, read at its tap's weights during the scatter.
     /* verilator lint_off UNUSEDSIGNAL */
     wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank; read by the TX only)
@@ -856,8 +866,8 @@ module snn_stage #(
             wire [WA-1:0] wab = (IS_DENSE == 0) ? (WA'(e[TMB +: TWB]) + s1q_occ)
                                 : ((W_TWO != 0) ? s1r_wa : s1q_wa);
             wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
-            reg pv2, pv2q, pv3, pv4, pv5, pv6, pv7;
-            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6, pa7;
+            reg pv2, pv2q, pv3, pv4, pv5, pv6;
+            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6;
             wire [LANES*WB-1:0] wq;
             reg [LANES*TW-1:0] rd, rdq;
             snn_seg_rom #(
@@ -871,7 +881,6 @@ module snn_stage #(
                 pa4 <= pa3;
                 pa5 <= pa4;
                 pa6 <= pa5;
-                pa7 <= pa6;
                 if (rst) begin
                     pv2 <= 1'b0;
                     pv2q <= 1'b0;
@@ -879,7 +888,6 @@ module snn_stage #(
                     pv4 <= 1'b0;
                     pv5 <= 1'b0;
                     pv6 <= 1'b0;
-                    pv7 <= 1'b0;
                 end else begin
                     pv2 <= s1q_v && s1q_mv && ((IS_DENSE != 0) || e[TE-1]);
                     pv2q <= pv2;
@@ -887,7 +895,6 @@ module snn_stage #(
                     pv4 <= pv3;
                     pv5 <= pv4;
                     pv6 <= pv5;
-                    pv7 <= pv6;
                 end
             end
             // S3 -> S4 -> S5: the weight times the event's value; the target word is read
@@ -909,22 +916,19 @@ module snn_stage #(
                 prod4 <= c_prod;
                 prod5 <= prod4;
             end
-            // S5: the target word read at S3 (or, when one of the three ops before wrote the same
-            // word, its sum: the read missed those writes; the newest first) + the product,
-            // registered; S6: written back from that register. So the block RAM's read register
-            // (rdq, folded into the block RAM on ECP5) and its write port are both a register away
-            // from the addition. Whether the ops before wrote the same word is compared a stage
-            // early (S4 against S5, S6 and S7); each lane registers the answer itself
+            // S5: the target word read at S3 (or, when one of the two ops before wrote the same
+            // word, its sum: the read missed those writes; the newer first) + the product, written
+            // back. Whether the op before / the one before it wrote the same word is compared a
+            // stage early (S4 against S5 and S6); each lane registers the answer itself
             // (snn_fwd_lane), so no one select register drives every lane's multiplexer.
             wire hit6_d = !rst && pv5 && (pa5 == pa4);
             wire hit7_d = !rst && pv6 && (pa6 == pa4);
-            wire hit8_d = !rst && pv7 && (pa7 == pa4);
-            wire [LANES*TW-1:0] s_sum;  // S6: the sums to write
+            wire [LANES*TW-1:0] s_new;
             genvar gf;
             for (gf = 0; gf < LANES; gf = gf + 1) begin : g_fwd
                 snn_fwd_lane #(.W(TW)) u_fwd (
-                    .clk(clk), .hit6_d(hit6_d), .hit7_d(hit7_d), .hit8_d(hit8_d),
-                    .rdq(rdq[gf*TW +: TW]), .prod(prod5[gf*TW +: TW]), .sum(s_sum[gf*TW +: TW])
+                    .clk(clk), .hit6_d(hit6_d), .hit7_d(hit7_d), .rdq(rdq[gf*TW +: TW]),
+                    .prod(prod5[gf*TW +: TW]), .s_new(s_new[gf*TW +: TW])
                 );
             end
             // the update's slot in this bank, if any: its read address registered at UA, whether it
@@ -952,9 +956,9 @@ module snn_stage #(
             wire [LANES*TW-1:0] u_data = (IS_FIRST != 0) ? (LANES*TW)'(u4_bias)
                                          : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u_mem));
             wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
-            wire m_we = u_we || pv6 || clr;
-            wire [TMB-1:0] m_wa = u_we ? u_wa : (pv6 ? pa6 : TMB'(acc_addr));
-            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv6 ? s_sum : '0);
+            wire m_we = u_we || pv5 || clr;
+            wire [TMB-1:0] m_wa = u_we ? u_wa : (pv5 ? pa5 : TMB'(acc_addr));
+            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv5 ? s_new : '0);
             wire [TMB-1:0] m_ra = s3_v ? pa3 : ua_baddr;
             always @(posedge clk) begin
                 if (m_we) mem[m_wa] <= m_wd;
