@@ -15,6 +15,7 @@ module snn_seg_rom #(
     parameter integer W = 8,
     parameter integer AB = 1,            // address width (at least $clog2(DEPTH))
     parameter integer TWO_LEVEL = 0,     // 1: the segment select in two registered levels
+                                         // (for more than 4 segments)
     parameter FILE = "rom_"
 ) (
     input  wire          clk,
