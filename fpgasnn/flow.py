@@ -240,6 +240,22 @@ def build_project(
     return write_plan(plan, out, force=force, replace=True)  # --force: the old project goes whole
 
 
+def lower_for_board(net: Network, lanes, board, taps="auto", images: np.ndarray | None = None):
+    """(hardware network, fit result or None): ``net`` lowered with a lanes policy, where ``fit[PCT]``
+    is resolved against ``board`` (a name or a :class:`~fpgasnn.boards.Board`) by
+    :func:`fpgasnn.backends.rtl.fit.fit`."""
+    from fpgasnn.boards import Board, load_board
+
+    cfg = HwConfig.make(lanes, taps=taps)
+    if not cfg.lanes.is_fit:
+        return lower(net, cfg, images), None
+    from fpgasnn.backends.rtl.fit import fit
+
+    b = board if isinstance(board, Board) else load_board(board)
+    res = fit(net, b.resources, cfg.lanes.fit_pct, taps=taps, images=images, board=b.name)
+    return res.hw, res
+
+
 def step_build(st: FlowState) -> StepResult:
     from fpgasnn.backends.hls.project import read_project
     from fpgasnn.report.sources import synthesize
@@ -247,7 +263,7 @@ def step_build(st: FlowState) -> StepResult:
     cfg = st.cfg
     st.project = st.out / f"{cfg.board}"
     images = None if st.calib[0] is None else st.calib[0][:16]  # training images, not test
-    st.hw = lower(st.net, HwConfig.make(cfg.lanes), images)
+    st.hw, fitted = lower_for_board(st.net, cfg.lanes, cfg.board, images=images)
     files = build_project(
         st.hw, cfg.board, st.project, force=True, snn_bytes=(st.out / "net.snn").read_bytes()
     )
@@ -260,7 +276,8 @@ def step_build(st: FlowState) -> StepResult:
         True,
         0.0,
         f"{len(files)} files in {st.project} (board {board.name}, {board.part}, lanes "
-        f"{_lanes_text(cfg.lanes, st.hw.lanes)}); Yosys started in the background",
+        f"{_lanes_text(cfg.lanes, st.hw.lanes)}); Yosys started in the background"
+        + ("".join(f"\n    {line}" for line in fitted.summary()) if fitted else ""),
         {"project": str(st.project), "files": len(files)},
     )
 

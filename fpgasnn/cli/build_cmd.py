@@ -37,10 +37,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--lanes",
         action="append",
         default=[],
-        metavar="N|LAYER=N[,LAYER=N]",
+        metavar="N|LAYER=N[,LAYER=N]|autoB|fitPCT",
         help="parallel channels per layer: one number for every layer (capped at its "
-        "channels), LAYER=N pairs for synapse layers (repeatable), or auto[BUDGET]: "
-        "a budget of lanes (default 128) spent where the synaptic events are",
+        "channels), LAYER=N pairs for synapse layers (repeatable), auto[BUDGET]: "
+        "a budget of lanes (default 128) spent where the synaptic events are, or fit[PCT]: "
+        "the fastest lanes and taps whose estimated LUTs and BRAMs fill at most PCT %% "
+        "(default 90) of the board",
     )
     p.add_argument(
         "--taps",
@@ -60,10 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def parse_lanes(items: list[str]) -> int | dict[str, int] | str | None:
     """``["4"]`` -> 4; ``["conv1=4,fc1=2"]`` or ``["conv1=4", "fc1=2"]`` -> {"conv1": 4, "fc1": 2};
-    ``["auto"]`` / ``["auto64"]`` -> the string (resolved by the hardware lowering, :mod:`fpgasnn.hw`)."""
+    ``["auto"]`` / ``["auto64"]`` / ``["fit"]`` / ``["fit95"]`` -> the string (resolved by the hardware
+    lowering, :mod:`fpgasnn.hw`, or against the board, :func:`fpgasnn.flow.lower_for_board`)."""
     if not items:
         return None
-    if len(items) == 1 and items[0].strip().lower().startswith("auto"):
+    if len(items) == 1 and items[0].strip().lower().startswith(("auto", "fit")):
         return items[0].strip().lower()
     if len(items) == 1 and "=" not in items[0]:
         try:
@@ -114,16 +117,14 @@ def check_output(out: Path, force: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from fpgasnn.boards import load_board
-    from fpgasnn.flow import build_project
+    from fpgasnn.flow import build_project, lower_for_board
 
     check_output(Path(args.output), args.force)
     path = Path(args.net)
     net = load_network(path)
     snn_bytes = path.read_bytes()
     board = load_board(args.board)
-    from fpgasnn.hw import HwConfig, lower
-
-    hw = lower(net, HwConfig.make(parse_lanes(args.lanes), taps=args.taps))
+    hw, fitted = lower_for_board(net, parse_lanes(args.lanes), board, taps=args.taps)
     written = build_project(hw, board, args.output, force=args.force, snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     print(
@@ -134,4 +135,6 @@ def run(args: argparse.Namespace) -> int:
             for s in hw.stages
         )
     )
+    if fitted is not None:
+        print("\n".join(fitted.summary()))
     return 0

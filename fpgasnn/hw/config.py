@@ -7,7 +7,10 @@ A lanes policy is one of
 - a per-layer mapping ``{layer: N}``: the named synapse layers get ``min(N, channels)``, the others 1;
   unknown layer names and values below 1 are errors;
 - ``auto[BUDGET]`` (default budget 128): a budget of lanes spent where the synaptic events are
-  (:func:`fpgasnn.hw.auto.auto_lanes`).
+  (:func:`fpgasnn.hw.auto.auto_lanes`);
+- ``fit[PCT]`` (default 90): the fastest lanes and taps whose estimated LUTs and block RAMs stay within
+  PCT % of a board's. It needs the board, so it is resolved before the lowering
+  (:func:`fpgasnn.backends.rtl.fit.fit`, ``fpgasnn build --lanes fit --board NAME``).
 
 Lanes are any integer from 1 to the layer's output channels: both back ends build exactly that many
 (the Verilog pads the last chunk of channels, the C++ unrolls by it).
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from fpgasnn.errors import BackendError
 
 DEFAULT_AUTO_BUDGET = 128
+DEFAULT_FIT_PCT = 90
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,19 @@ class LanesPolicy:
     every: int | None = None
     per_layer: tuple[tuple[str, int], ...] = ()
     auto_budget: int | None = None
+    fit_pct: int | None = None
 
     def __post_init__(self) -> None:
-        chosen = (self.every is not None) + bool(self.per_layer) + (self.auto_budget is not None)
+        chosen = (
+            (self.every is not None)
+            + bool(self.per_layer)
+            + (self.auto_budget is not None)
+            + (self.fit_pct is not None)
+        )
         if chosen > 1:
-            raise BackendError("lanes: give one of a number, LAYER=N pairs or auto[BUDGET]")
+            raise BackendError(
+                "lanes: give one of a number, LAYER=N pairs, auto[BUDGET] or fit[PCT]"
+            )
         if self.every is not None and self.every < 1:
             raise BackendError(f"lanes must be >= 1, got {self.every}")
         for name, n in self.per_layer:
@@ -42,10 +54,18 @@ class LanesPolicy:
                 raise BackendError(f"layer {name!r}: lanes must be >= 1, got {n}")
         if self.auto_budget is not None and self.auto_budget < 1:
             raise BackendError(f"lanes: the auto lane budget must be >= 1, got {self.auto_budget}")
+        if self.fit_pct is not None and not 1 <= self.fit_pct <= 100:
+            raise BackendError(
+                f"lanes: fit takes a share of the board of 1..100 %, got {self.fit_pct}"
+            )
 
     @property
     def is_auto(self) -> bool:
         return self.auto_budget is not None
+
+    @property
+    def is_fit(self) -> bool:
+        return self.fit_pct is not None
 
     @classmethod
     def parse(cls, value: LanesPolicy | int | str | Mapping[str, int] | None) -> LanesPolicy:
@@ -56,7 +76,7 @@ class LanesPolicy:
             return cls(every=1)
         if isinstance(value, bool):
             raise BackendError(
-                f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}"
+                f"lanes: expected a number, LAYER=N pairs, auto[BUDGET] or fit[PCT], got {value!r}"
             )
         if isinstance(value, int):
             return cls(every=value)
@@ -70,13 +90,20 @@ class LanesPolicy:
         if isinstance(value, str):
             return cls._parse_text(value)
         raise BackendError(
-            f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {value!r}"
+            f"lanes: expected a number, LAYER=N pairs, auto[BUDGET] or fit[PCT], got {value!r}"
         )
 
     @classmethod
     def _parse_text(cls, spec: str) -> LanesPolicy:
         text = spec.strip()
         low = text.lower()
+        if low.startswith("fit"):
+            try:
+                return cls(fit_pct=int(low[3:] or DEFAULT_FIT_PCT))
+            except ValueError:
+                raise BackendError(
+                    f"lanes: expected fit followed by a share of the board in %, got {spec!r}"
+                ) from None
         if low.startswith("auto"):
             try:
                 return cls(auto_budget=int(low[4:] or DEFAULT_AUTO_BUDGET))
@@ -89,7 +116,7 @@ class LanesPolicy:
                 return cls(every=int(text))
             except ValueError:
                 raise BackendError(
-                    f"lanes: expected a number, LAYER=N pairs or auto[BUDGET], got {spec!r}"
+                    f"lanes: expected a number, LAYER=N pairs, auto[BUDGET] or fit[PCT], got {spec!r}"
                 ) from None
         pairs = []
         for pair in filter(None, (p.strip() for p in text.split(","))):
@@ -107,6 +134,8 @@ class LanesPolicy:
     def describe(self) -> str:
         if self.auto_budget is not None:
             return f"auto{self.auto_budget}"
+        if self.fit_pct is not None:
+            return f"fit{self.fit_pct}"
         if self.per_layer:
             return ",".join(f"{k}={v}" for k, v in self.per_layer)
         return str(self.every)
@@ -144,4 +173,4 @@ class HwConfig:
         return cls(LanesPolicy.parse(lanes), taps, per, clock_mhz)
 
 
-__all__ = ["DEFAULT_AUTO_BUDGET", "HwConfig", "LanesPolicy"]
+__all__ = ["DEFAULT_AUTO_BUDGET", "DEFAULT_FIT_PCT", "HwConfig", "LanesPolicy"]

@@ -49,6 +49,11 @@ def _resolve_lanes(
 ) -> dict[str, int]:
     """Lanes per synapse layer (``events``: the layers' synaptic events, when already counted)."""
     chans = {s.name: s.out_c for s in hw.stages}
+    if policy.is_fit:
+        raise BackendError(
+            f"lanes {policy.describe()}: the setting that fits a board is chosen against the board's "
+            "resources (fpgasnn build --lanes fit --board NAME; fpgasnn.backends.rtl.fit.fit)"
+        )
     if policy.is_auto:
         return auto_lanes(hw, images, policy.auto_budget, events=events)
     if policy.per_layer:

@@ -1,0 +1,204 @@
+"""How good is the resource estimate (:mod:`fpgasnn.backends.rtl.estimate`) that the ``fit`` lanes
+setting searches with? Every calibration core is synthesised with Yosys (synth_xilinx xc7, as
+``fpgasnn synth``) and compared with the estimate.
+
+    .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME]
+
+``--fit`` refits the logic-LUT and flip-flop coefficients to the calibration cores (non-negative least
+squares on the relative error) and prints them (they are constants in the module: paste them there);
+the error columns always come from the module's constants. ``--demo`` adds the TRAINED demo SNN at
+the demo's lanes (15-20 min of Yosys): a core the fit never saw. Yosys results are cached in
+``bench/results/estimate_cells.json`` under the Verilog sources' hash and the core's parameters, so
+a rerun synthesises only what changed.
+
+Writes bench/results/estimate.json: records with network, lanes, taps, LUT, LUT_est, LUT_err_pct,
+FF, FF_est, BRAM_18K, BRAM_18K_est, DSP, DSP_est, synth_s, in_fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import nnls
+
+from fpgasnn.backends.plan import write_plan
+from fpgasnn.backends.rtl import estimate as est
+from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.emit import rtl_plan
+from fpgasnn.backends.rtl.synth import count_cells, synth_dir
+from fpgasnn.hw import HwConfig, lower
+from fpgasnn.ir.examples import random_network, reference_mnist, tiny
+from fpgasnn.ir.network import Network
+from fpgasnn.ir.nodes import (
+    AvgPool2D,
+    Conv2D,
+    Dense,
+    Flatten,
+    Input,
+    Neuron,
+    NeuronKind,
+    Output,
+    Schedule,
+)
+from fpgasnn.records import write_records
+
+RESULTS = Path(__file__).parent / "results"
+OUT = RESULTS / "estimate.json"
+CACHE = RESULTS / "estimate_cells.json"
+VERILOG = Path(est.__file__).parent / "verilog"
+
+
+def mid(seed: int = 0, c1: int = 8, c2: int = 16, hidden: int = 32) -> Network:
+    """1x14x14 -> conv c1 3x3 same -> pool2 -> conv c2 3x3 same -> pool2 -> dense hidden -> dense 10:
+    the reference CNN's shape at a quarter of its size (random integer weights)."""
+    rng = np.random.default_rng(seed)
+    w1 = rng.integers(-127, 128, size=(c1, 1, 3, 3))
+    w2 = rng.integers(-127, 128, size=(c2, c1, 3, 3))
+    w3 = rng.integers(-127, 128, size=(hidden, c2 * 3 * 3))
+    w4 = rng.integers(-127, 128, size=(10, hidden))
+    nodes = [
+        Input("input", (1, 14, 14), bits=8),
+        Conv2D("conv1", w1, rng.integers(-500, 500, c1), padding=(1, 1, 1, 1)),
+        Neuron("sn1", NeuronKind.IF, 4000, 2000),
+        AvgPool2D("pool1", 2),
+        Conv2D("conv2", w2, rng.integers(-200, 200, c2), padding=(1, 1, 1, 1)),
+        Neuron("sn2", NeuronKind.SIGNED_IF, 900, 450),
+        AvgPool2D("pool2", 2),
+        Flatten("flatten"),
+        Dense("fc3", w3, rng.integers(-200, 200, hidden)),
+        Neuron("sn3", NeuronKind.IF, 900, 450),
+        Dense("logits", w4, rng.integers(-50, 51, 10)),
+        Output("out"),
+    ]
+    return Network(
+        tuple(nodes), Schedule(wake=4), {"source": "bench/estimate.py mid", "seed": seed}
+    )
+
+
+def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
+    """(network name, network factory, lanes, taps, in the fit) of every calibration core."""
+    out = [
+        ("tiny", tiny, 4, 1, True),
+        ("tiny", tiny, 4, "all", True),
+        ("tiny", tiny, 10, "all", True),
+        ("random3", lambda: random_network(3), 2, 1, True),
+        ("random5", lambda: random_network(5), 4, "all", True),
+        ("random8", lambda: random_network(8), 3, "all", True),
+        ("mid", mid, 4, 1, True),
+        ("mid", mid, 8, "all", True),
+        ("mid", mid, "conv1=8,conv2=16,fc3=32,logits=10", "all", True),
+        ("mid_wide", lambda: mid(1, 16, 32, 64), "conv1=16,conv2=16,fc3=32,logits=10", "all", True),
+        ("mnist_random", reference_mnist, 16, 1, False),
+    ]
+    if with_demo:
+        out.append(("mnist_demo_snn", None, "conv1=16,conv2=16,fc3=64,logits=10", "auto", False))
+    return out
+
+
+def _demo_net() -> Network:
+    from fpgasnn.flow import demo_network
+
+    work = Path(tempfile.mkdtemp(prefix="fpgasnn_est_demo_"))
+    st, _model, _conv = demo_network(work / "demo")
+    return st.net
+
+
+def _key(ctx, verilog_hash: str) -> str:
+    params = [sorted((k, str(v)) for k, v in s.params.items()) for s in ctx.stages]
+    text = json.dumps([verilog_hash, params], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _verilog_hash() -> str:
+    h = hashlib.sha256()
+    for f in sorted(VERILOG.glob("*.v")):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--fit", action="store_true", help="refit the coefficients and print them")
+    ap.add_argument("--demo", action="store_true", help="add the trained demo SNN (slow)")
+    ap.add_argument("--only", default=None, help="only the cores of this network")
+    args = ap.parse_args()
+    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    vh = _verilog_hash()
+    rows = []
+    for name, make, lanes, taps, in_fit in designs(args.demo):
+        if args.only and name != args.only:
+            continue
+        net = _demo_net() if make is None else make()
+        hw = lower(net, HwConfig.make(lanes, taps=taps))
+        ctx = build_context(hw)
+        key = _key(ctx, vh)
+        if key not in cache:
+            with tempfile.TemporaryDirectory(prefix="fpgasnn_est_") as tmp:
+                write_plan(rtl_plan(hw), tmp, force=True)
+                t0 = time.time()
+                res = synth_dir(tmp)
+                cache[key] = {"cells": res.cells, "synth_s": round(time.time() - t0, 1)}
+            CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+        res = count_cells(cache[key]["cells"])
+        feats = [est.stage_model_inputs(s) for s in ctx.stages]
+        rows.append((name, lanes, taps, in_fit, ctx, res, cache[key]["synth_s"], feats))
+        print(
+            f"{name} lanes {lanes} taps {taps}: LUT {res.LUT} FF {res.FF} BRAM18 "
+            f"{res.BRAM_18K} DSP {res.DSP}",
+            flush=True,
+        )
+    if args.fit:
+        fit = [r for r in rows if r[3]]
+        X = np.array([[sum(f[k] for f, _ in r[7]) for k in est.FEATURES] for r in fit])
+        for what in ("LUT", "FF"):
+            y = np.array([getattr(r[5], what) for r in fit], dtype=float)
+            coef, _ = nnls(X / y[:, None], np.ones(len(y)))
+            print(
+                f"{what}_COEF = {dict(zip(est.FEATURES, np.round(coef, 3).tolist(), strict=True))}"
+            )
+    records = []
+    print(
+        f"\n{'network':16} {'lanes':36} {'taps':5} {'LUT':>7} {'est':>7} {'err%':>6} "
+        f"{'FF':>7} {'est':>7} {'BRAM':>5} {'est':>5} {'DSP':>4} {'est':>4}"
+    )
+    for name, lanes, taps, in_fit, ctx, res, synth_s, _ in rows:
+        e = est.estimate(ctx)
+        err = 100.0 * (e.LUT - res.LUT) / res.LUT
+        print(
+            f"{name:16} {str(lanes):36} {str(taps):5} {res.LUT:7} {e.LUT:7} {err:6.1f} "
+            f"{res.FF:7} {e.FF:7} {res.BRAM_18K:5} {e.BRAM_18K:5} {res.DSP:4} {e.DSP:4}"
+        )
+        records.append(
+            {
+                "network": name,
+                "lanes": str(lanes),
+                "taps": str(taps),
+                "in_fit": in_fit,
+                "LUT": res.LUT,
+                "LUT_memory": res.LUT_memory,
+                "LUT_est": e.LUT,
+                "LUT_err_pct": round(err, 1),
+                "FF": res.FF,
+                "FF_est": e.FF,
+                "BRAM_18K": res.BRAM_18K,
+                "BRAM_18K_est": e.BRAM_18K,
+                "DSP": res.DSP,
+                "DSP_est": e.DSP,
+                "synth_s": synth_s,
+            }
+        )
+    if not args.only:
+        write_records(OUT, records)
+        print(f"wrote {OUT}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""A resource estimate of the Verilog core for Xilinx 7-series and UltraScale parts, in milliseconds
+instead of the minutes of a Yosys run: what :mod:`fpgasnn.backends.rtl.fit` searches with.
+
+Memories are counted one by one from the stage parameters, with the rules Yosys ``synth_xilinx``
+follows for them (measured on single memories, ``python bench/estimate.py`` records):
+
+- a RAM (one synchronous read port, one write port) of depth <= 32 takes RAM32M cells (6 bits of
+  width each), of depth <= 64 RAM64M cells (3 bits each), 4 LUTs per cell; deeper ones block RAM;
+- a ROM of depth <= 256 becomes logic, one LUT6 per bit of width per 64 rows; deeper ones block RAM;
+- block RAM in the mode that takes the fewest 18 Kb halves: 512 x 36 (simple dual port), 1024 x 18,
+  2048 x 9, 4096 x 4, 8192 x 2, 16384 x 1.
+
+The logic LUTs and flip-flops are a linear model of the datapath widths of each stage (scatter adders,
+weight reads, update neurons) fitted to Yosys runs of calibration cores (:data:`LUT_COEF`,
+:data:`FF_COEF`; ``python bench/estimate.py --fit`` refits them and prints the error on every core,
+the demo SNN included). DSP: one per lane and parallel tap of the first layer (its pixel x weight
+products); no other layer multiplies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fpgasnn.backends.rtl.context import RtlCtx, StageCtx
+
+BRAM_MODES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+"""(depth, width) of an 18 Kb block RAM half in each mode Yosys picks from."""
+ROM_LOGIC_DEPTH = 256
+"""ROMs up to this depth become logic (one LUT6 per bit per 64 rows), deeper ones block RAM."""
+
+
+@dataclass(frozen=True)
+class Memory:
+    what: str
+    depth: int
+    width: int
+    rom: bool
+    copies: int = 1
+
+    def cost(self) -> tuple[int, int]:
+        """(LUTs, 18 Kb block RAMs) of all copies."""
+        d, w = self.depth, self.width
+        if d <= 0 or w <= 0:
+            return 0, 0
+        if self.rom and d <= ROM_LOGIC_DEPTH:
+            return self.copies * w * -(-d // 64), 0
+        if not self.rom and d <= 32:
+            return self.copies * 4 * -(-w // 6), 0
+        if not self.rom and d <= 64:
+            return self.copies * 4 * -(-w // 3), 0
+        bram = min(-(-w // mw) * -(-d // md) for md, mw in BRAM_MODES)
+        return 0, self.copies * bram
+
+
+def _segments(what: str, depth: int, seg_rows: int, width: int, copies: int) -> list[Memory]:
+    full, rest = divmod(depth, seg_rows) if depth > seg_rows else (0, depth)
+    out = [Memory(what, seg_rows, width, True, copies) for _ in range(full)]
+    if rest:
+        out.append(Memory(what, rest, width, True, copies))
+    return out
+
+
+def stage_memories(st: StageCtx) -> list[Memory]:
+    """The memories of one ``snn_stage`` instance as its Verilog declares them."""
+    p = {k: int(v) for k, v in st.params.items() if not isinstance(v, str)}
+    lanes, upar, banks = p["LANES"], p["UPAR"], p["BANKS"]
+    ul = upar * lanes
+    npp = -(-p["NPOS"] // upar)
+    nj = npp * p["OCH"]
+    nwords = p["NPOS"] * p["OCH"]
+    qa = max(1, (nwords - 1).bit_length())
+    posb = max(1, (p["NPOS"] - 1).bit_length())
+    chb = max(1, (p["OCH"] - 1).bit_length())
+    tw = p["CB"] if p["IS_FIRST"] else p["MB"]
+    mems = [
+        Memory("spike counters", nj, ul * p["NB"], False),
+        Memory("biases", p["OCH"], lanes * p["BB"], True),
+        Memory("position map", p["IN_NPOS"], p["PMB"] + 1, True),
+        Memory("targets", p["BWORDS"], lanes * tw, False, banks),
+        *_segments("weights", p["WDEPTH"], p["WSEG_ROWS"], lanes * p["WB"], banks),
+    ]
+    if p["V0_PER"]:
+        mems.append(Memory("initial membranes", nj, ul * p["MB"], True))
+    if not p["IS_DENSE"]:
+        te = 1 + p["TWB"] + p["TMB"]
+        mems += _segments("tap map", p["TDEPTH"], p["TSEG_ROWS"], banks * te, 1)
+    if banks > 1:
+        ubb = max(1, (banks - 1).bit_length())
+        mems.append(Memory("update map", npp, upar * (ubb + p["TMB"]), True))
+    if not p["IS_OUT"]:
+        qe = posb + chb + 2 * lanes
+        if upar == 1:
+            mems.append(Memory("event queue", 2 << qa, qe, False))
+        else:
+            mems.append(Memory("event queue", 1 << qa, qe, False, 2))
+    if p["IS_FIRST"]:
+        mems.append(Memory("membranes", nj, ul * p["MB"], False))
+    return mems
+
+
+def stage_features(st: StageCtx) -> dict[str, float]:
+    """The datapath widths the logic model is linear in (per stage)."""
+    p = {k: int(v) for k, v in st.params.items() if not isinstance(v, str)}
+    lanes, banks = p["LANES"], p["BANKS"]
+    ul = p["UPAR"] * lanes
+    tw = p["CB"] if p["IS_FIRST"] else p["MB"]
+    par = banks  # tap groups updating at once: every bank has its lane adders
+    return {
+        "stage": 1.0,
+        "scatter_bits": float(lanes * par * tw),
+        "weight_bits": float(lanes * par * p["WB"] * (0 if p["IS_FIRST"] else 1)),
+        "update_bits": float(ul * (p["MB"] + p["NB"])),
+        "banks": float(banks),
+    }
+
+
+FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "memory_luts")
+
+LUT_COEF = {
+    "stage": 300.0,
+    "scatter_bits": 2.0,
+    "weight_bits": 0.5,
+    "update_bits": 2.0,
+    "banks": 50.0,
+    "memory_luts": 1.0,
+}
+"""Logic LUTs per unit of each feature (fitted: see the module docstring)."""
+FF_COEF = {
+    "stage": 300.0,
+    "scatter_bits": 3.0,
+    "weight_bits": 1.0,
+    "update_bits": 2.0,
+    "banks": 50.0,
+    "memory_luts": 0.0,
+}
+"""Flip-flops per unit of each feature (fitted: see the module docstring)."""
+
+
+@dataclass(frozen=True)
+class StageEstimate:
+    name: str
+    LUT: int
+    FF: int
+    BRAM_18K: int
+    DSP: int
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimated resources of a core (the sum of its stages plus the top's control)."""
+
+    LUT: int
+    FF: int
+    BRAM_18K: int
+    DSP: int
+    stages: tuple[StageEstimate, ...]
+
+    def as_dict(self) -> dict[str, int]:
+        return {"LUT": self.LUT, "FF": self.FF, "BRAM_18K": self.BRAM_18K, "DSP": self.DSP}
+
+
+def stage_model_inputs(st: StageCtx) -> tuple[dict[str, float], int]:
+    """(features, block RAMs) of one stage: the model's inputs, memory LUTs among the features."""
+    luts = bram = 0
+    for m in stage_memories(st):
+        lut, b = m.cost()
+        luts += lut
+        bram += b
+    return stage_features(st) | {"memory_luts": float(luts)}, bram
+
+
+def estimate(ctx: RtlCtx) -> Estimate:
+    """The estimated LUT, FF, BRAM18 and DSP of the core of ``ctx``."""
+    stages = []
+    for st in ctx.stages:
+        feats, bram = stage_model_inputs(st)
+        lut = sum(LUT_COEF[k] * feats[k] for k in FEATURES)
+        ff = sum(FF_COEF[k] * feats[k] for k in FEATURES)
+        p = st.params
+        dsp = int(p["LANES"]) * int(p["BANKS"]) if int(p["IS_FIRST"]) else 0
+        stages.append(StageEstimate(st.hw.name, round(lut), round(ff), bram, dsp))
+    return Estimate(
+        sum(s.LUT for s in stages),
+        sum(s.FF for s in stages),
+        sum(s.BRAM_18K for s in stages),
+        sum(s.DSP for s in stages),
+        tuple(stages),
+    )
+
+
+__all__ = ["FEATURES", "FF_COEF", "LUT_COEF", "Estimate", "Memory", "estimate", "stage_memories"]

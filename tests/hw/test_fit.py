@@ -1,0 +1,110 @@
+"""The ``fit[PCT]`` lanes setting: the fastest lanes and taps whose estimated resources fit a share of
+a board, and the estimate it searches with (memory rules measured on Yosys; the whole estimate checked
+against a real Yosys run of a fitted core)."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import need
+from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.estimate import Memory, estimate
+from fpgasnn.backends.rtl.fit import fit
+from fpgasnn.boards import load_board
+from fpgasnn.cli import main
+from fpgasnn.errors import BackendError
+from fpgasnn.hw import HwConfig, LanesPolicy, lower
+from fpgasnn.hw.auto import layer_events, layer_work
+from fpgasnn.ir.examples import random_network, reference_mnist, tiny
+from fpgasnn.ir.serialize import dumps
+
+
+@pytest.mark.parametrize(
+    ("mem", "cost"),
+    [
+        # (what synth_xilinx -family xc7 made of one such memory, bench/estimate.py module docstring)
+        (Memory("ram", 20, 288, rom=False), (4 * 48, 0)),  # 48 RAM32M
+        (Memory("ram", 50, 288, rom=False), (4 * 96, 0)),  # 96 RAM64M
+        (Memory("ram", 100, 36, rom=False), (0, 1)),  # one RAMB18E1 (512 x 36)
+        (Memory("ram", 128, 288, rom=False), (0, 8)),  # four RAMB36E1
+        (Memory("ram", 1024, 18, rom=False), (0, 1)),
+        (Memory("rom", 64, 64, rom=True), (64, 0)),  # 64 LUT6
+        (Memory("rom", 100, 36, rom=True), (72, 0)),  # 72 LUT6 (+ MUXF7)
+        (Memory("rom", 300, 72, rom=True), (0, 2)),  # one RAMB36E1
+        (Memory("rom", 784, 14, rom=True, copies=3), (0, 3)),
+    ],
+)
+def test_memories_are_counted_as_yosys_maps_them(mem, cost):
+    assert mem.cost() == cost
+
+
+def test_fit_is_a_lanes_policy_resolved_against_a_board():
+    assert LanesPolicy.parse("fit").fit_pct == 90
+    assert LanesPolicy.parse("FIT95").describe() == "fit95"
+    for bad, msg in [("fit0", "1..100"), ("fit101", "1..100"), ("fitx", "share of the board")]:
+        with pytest.raises(BackendError, match=msg):
+            LanesPolicy.parse(bad)
+    with pytest.raises(BackendError, match="fit --board"):
+        lower(tiny(), HwConfig.make("fit"))
+
+
+def _slowest(hw, events) -> float:
+    return float(layer_work(hw, events).max())
+
+
+def test_fit_takes_the_fastest_setting_that_fits_and_says_why():
+    net = reference_mnist()
+    res = load_board("pynq-z2").resources
+    small = fit(net, res, 50, board="pynq-z2")
+    large = fit(net, res, 90, board="pynq-z2")
+    for r, pct in ((small, 50), (large, 90)):
+        limits = {k: res[k] * pct // 100 for k in ("LUT", "BRAM_18K")}
+        assert r.limits == limits
+        assert limits["LUT"] >= r.estimate.LUT and limits["BRAM_18K"] >= r.estimate.BRAM_18K
+        assert r.estimate == estimate(build_context(r.hw))  # the estimate of what was chosen
+        assert r.hw.lanes_policy == f"fit{pct} (pynq-z2)"
+        text = "\n".join(r.summary())
+        assert f"{pct} % of pynq-z2" in text and "stopped:" in text
+        assert len(r.steps) == len(r.summary()) - 3  # one line per move
+    events = layer_events(lower(net, HwConfig.make(1, taps=1)))
+    assert _slowest(large.hw, events) < _slowest(small.hw, events)
+    assert large.estimate.LUT > small.estimate.LUT
+    # a fixed taps choice is kept: the search only moves lanes
+    one = fit(net, res, 90, taps=1)
+    assert all(s.taps == 1 for s in one.hw.stages)
+
+
+def test_fit_refuses_what_it_cannot_estimate_or_place():
+    net = tiny()
+    with pytest.raises(BackendError, match="ECP5 board counts LUT4"):
+        fit(net, {"LUT4": 83640, "FF": 83640, "EBR": 208, "MULT18": 156})  # ulx3s-85f
+    with pytest.raises(BackendError, match="even the smallest setting"):
+        fit(reference_mnist(), {"LUT": 1000, "BRAM_18K": 4})
+
+
+def test_build_with_fit_prints_the_choice(tmp_path, capsys):
+    src = tmp_path / "net.snn"
+    src.write_bytes(dumps(random_network(5)))
+    assert main(["build", str(src), "--lanes", "fit50", "-o", str(tmp_path / "prj")]) == 0
+    out = capsys.readouterr().out
+    assert "lanes fit50 (pynq-z2)" in out
+    assert "estimate LUT" in out and "stopped:" in out
+
+
+@pytest.mark.tool
+def test_a_fitted_core_fits_in_yosys_and_the_estimate_is_close(tmp_path):
+    """A board of 4,000 LUTs and 4 BRAM18: the search must trade lanes for area; Yosys synthesis of
+    what it chose must fit, and the estimate must be within 20 % of Yosys's counts."""
+    need("yosys")
+    from fpgasnn.backends.plan import write_plan
+    from fpgasnn.backends.rtl.emit import rtl_plan
+    from fpgasnn.backends.rtl.synth import synth_dir
+
+    net = random_network(5)
+    r = fit(net, {"LUT": 4000, "BRAM_18K": 4}, 100, board="a small part")
+    write_plan(rtl_plan(r.hw), tmp_path, force=True)
+    got = synth_dir(tmp_path)
+    assert got.LUT <= 4000 and got.BRAM_18K <= 4
+    assert abs(r.estimate.LUT - got.LUT) <= 0.2 * got.LUT
+    assert r.estimate.BRAM_18K == got.BRAM_18K
+    assert r.estimate.DSP == got.DSP
