@@ -4,6 +4,9 @@ against a real Yosys run of a fitted core)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from conftest import need
@@ -57,18 +60,35 @@ def test_fit_takes_the_fastest_setting_that_fits_and_says_why():
     res = load_board("pynq-z2").resources
     small = fit(net, res, 50, board="pynq-z2")
     large = fit(net, res, 90, board="pynq-z2")
+    events = layer_events(lower(net, HwConfig.make(1, taps=1)))
     for r, pct in ((small, 50), (large, 90)):
         limits = {k: res[k] * pct // 100 for k in ("LUT", "BRAM_18K")}
         assert r.limits == limits
         assert limits["LUT"] >= r.estimate.LUT and limits["BRAM_18K"] >= r.estimate.BRAM_18K
         assert r.estimate == estimate(build_context(r.hw))  # the estimate of what was chosen
         assert r.hw.lanes_policy == f"fit{pct} (pynq-z2)"
+        assert list(r.work) == list(layer_work(r.hw, events))
         text = "\n".join(r.summary())
-        assert f"{pct} % of pynq-z2" in text and "stopped:" in text
-        assert len(r.steps) == len(r.summary()) - 3  # one line per move
-    events = layer_events(lower(net, HwConfig.make(1, taps=1)))
-    assert _slowest(large.hw, events) < _slowest(small.hw, events)
+        assert "(the slowest layer)" in text and "not faster: " in text
+        # the same core lowered from its lanes and taps as a user would give them
+        again = lower(net, HwConfig.make(r.lanes, taps=r.taps))
+        assert [(s.lanes, s.taps) for s in again.stages] == [(s.lanes, s.taps) for s in r.hw.stages]
+    assert "over 50 % of pynq-z2" in small.summary()[-1]
+    assert "conv2, the slowest layer, is at its fastest" in large.summary()[-1]
+    assert max(large.work) < max(small.work)
     assert large.estimate.LUT > small.estimate.LUT
+    # nothing faster fits: every setting of the slowest layer that is faster costs more than the
+    # limits allow once the others are as cheap as they can be at that speed (checked by brute force
+    # on the slowest layer alone: doubling its lanes or all taps)
+    i = int(np.argmax(small.work))
+    st = small.hw.stages[i]
+    for change in ({"lanes": min(2 * st.lanes, st.out_c)}, {"taps": st.kernel_taps}):
+        stages = list(small.hw.stages)
+        stages[i] = replace(st, **change)
+        faster = replace(small.hw, stages=tuple(stages))
+        if max(layer_work(faster, events)) < max(small.work):
+            e = estimate(build_context(faster))
+            assert small.limits["LUT"] < e.LUT or small.limits["BRAM_18K"] < e.BRAM_18K
     # a fixed taps choice is kept: the search only moves lanes
     one = fit(net, res, 90, taps=1)
     assert all(s.taps == 1 for s in one.hw.stages)
@@ -78,8 +98,10 @@ def test_fit_refuses_what_it_cannot_estimate_or_place():
     net = tiny()
     with pytest.raises(BackendError, match="ECP5 board counts LUT4"):
         fit(net, {"LUT4": 83640, "FF": 83640, "EBR": 208, "MULT18": 156})  # ulx3s-85f
-    with pytest.raises(BackendError, match="even the smallest setting"):
-        fit(reference_mnist(), {"LUT": 1000, "BRAM_18K": 4})
+    with pytest.raises(
+        BackendError, match="no setting fits 100 % of a tiny part .*the smallest needs"
+    ):
+        fit(reference_mnist(), {"LUT": 1000, "BRAM_18K": 4}, 100, board="a tiny part")
 
 
 def test_build_with_fit_prints_the_choice(tmp_path, capsys):
@@ -88,7 +110,7 @@ def test_build_with_fit_prints_the_choice(tmp_path, capsys):
     assert main(["build", str(src), "--lanes", "fit50", "-o", str(tmp_path / "prj")]) == 0
     out = capsys.readouterr().out
     assert "lanes fit50 (pynq-z2)" in out
-    assert "estimate LUT" in out and "stopped:" in out
+    assert "fit: estimate LUT" in out and "not faster:" in out
 
 
 @pytest.mark.tool

@@ -323,6 +323,11 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
     return StageCtx(st, params, mems)
 
 
+def stage_context(hw: HwNetwork, index: int) -> StageCtx:
+    """The context of one stage of ``hw`` (it depends on that stage and the one before it only)."""
+    return _stage(hw, hw.stages[index], hw.stages[index - 1] if index else None)
+
+
 def build_context(net: HwNetwork | Network, lanes=None) -> RtlCtx:
     """The Verilog context of a lowered network (a Network is lowered first with ``lanes``)."""
     hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
@@ -349,4 +354,4 @@ def build_context(net: HwNetwork | Network, lanes=None) -> RtlCtx:
     return RtlCtx(hw, ctxs, ctrl)
 
 
-__all__ = ["RtlCtx", "StageCtx", "build_context"]
+__all__ = ["RtlCtx", "StageCtx", "build_context", "stage_context"]

@@ -169,23 +169,41 @@ def stage_model_inputs(st: StageCtx) -> tuple[dict[str, float], int]:
     return stage_features(st) | {"memory_luts": float(luts)}, bram
 
 
-def estimate(ctx: RtlCtx) -> Estimate:
-    """The estimated LUT, FF, BRAM18 and DSP of the core of ``ctx``."""
-    stages = []
-    for st in ctx.stages:
-        feats, bram = stage_model_inputs(st)
-        lut = sum(LUT_COEF[k] * feats[k] for k in FEATURES)
-        ff = sum(FF_COEF[k] * feats[k] for k in FEATURES)
-        p = st.params
-        dsp = int(p["LANES"]) * int(p["BANKS"]) if int(p["IS_FIRST"]) else 0
-        stages.append(StageEstimate(st.hw.name, round(lut), round(ff), bram, dsp))
+def stage_estimate(st: StageCtx) -> StageEstimate:
+    """The estimated resources of one stage."""
+    feats, bram = stage_model_inputs(st)
+    lut = sum(LUT_COEF[k] * feats[k] for k in FEATURES)
+    ff = sum(FF_COEF[k] * feats[k] for k in FEATURES)
+    p = st.params
+    dsp = int(p["LANES"]) * int(p["BANKS"]) if int(p["IS_FIRST"]) else 0
+    return StageEstimate(st.hw.name, round(lut), round(ff), bram, dsp)
+
+
+def total(stages: tuple[StageEstimate, ...]) -> Estimate:
+    """The estimate of a core from its stages'."""
     return Estimate(
         sum(s.LUT for s in stages),
         sum(s.FF for s in stages),
         sum(s.BRAM_18K for s in stages),
         sum(s.DSP for s in stages),
-        tuple(stages),
+        stages,
     )
 
 
-__all__ = ["FEATURES", "FF_COEF", "LUT_COEF", "Estimate", "Memory", "estimate", "stage_memories"]
+def estimate(ctx: RtlCtx) -> Estimate:
+    """The estimated LUT, FF, BRAM18 and DSP of the core of ``ctx``."""
+    return total(tuple(stage_estimate(st) for st in ctx.stages))
+
+
+__all__ = [
+    "FEATURES",
+    "FF_COEF",
+    "LUT_COEF",
+    "Estimate",
+    "Memory",
+    "StageEstimate",
+    "estimate",
+    "stage_estimate",
+    "stage_memories",
+    "total",
+]

@@ -1,16 +1,19 @@
 """The ``fit[PCT]`` lanes setting: the fastest lanes and parallel taps per layer whose estimated LUTs and
 block RAMs stay within PCT % (default 90) of a board's.
 
-The search is greedy on the slowest layers. A layer's busy cycles per image are about its synaptic
-events over lanes x parallel taps plus its update passes (:func:`fpgasnn.hw.auto.layer_work`); the
-slowest layer sets the interval between images and most of the latency. Starting from one lane and
-one tap per cycle everywhere (or, where it takes fewer block RAMs, 2 or 4 lanes), each step looks at the layers from the slowest down (those with at
-least half the slowest one's work: the others hardly change the latency) and takes, on the first
-that has one, the move (double its lanes, up to its output channels; or every tap of a convolution
-in parallel) that leaves the lowest slowest-layer work and still fits the estimate
-(:func:`fpgasnn.backends.rtl.estimate.estimate`). It stops when none of those layers has a move that
-fits. Every step and the reason to stop are recorded, so a user can see why the core came out as it
-did.
+Fastest means the shortest interval between images, which the slowest layer sets: a layer's busy
+cycles per image are about its synaptic events over lanes x parallel taps plus its update passes
+(:func:`fpgasnn.hw.auto.layer_work`, events counted by the golden model). Each layer has a few
+settings (lanes 1, 2, 4, ... up to its output channels; for a convolution, one tap per cycle or every
+tap at once). For a bound W on the slowest layer's work, every layer takes its cheapest setting whose
+work is at most W (cost: its estimated LUTs and block RAMs, each as a share of the limit; the estimate
+of a stage depends on it and the one before it, :func:`fpgasnn.backends.rtl.estimate.stage_estimate`),
+and the core fits or not. The search takes the smallest W, among the work values of all settings,
+whose core fits: the interval is as short as the estimate allows. Then, with that interval, the room
+left goes to the latency (about the sum of the layers' work): step by step the faster setting of any
+layer that saves the most work per share of the limits, while the core fits and a step saves at least
+1 %. The result records each layer's setting, its work and cost, why the next smaller bound failed
+and what the second phase bought.
 """
 
 from __future__ import annotations
@@ -20,17 +23,20 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from fpgasnn.backends.rtl.context import build_context
-from fpgasnn.backends.rtl.estimate import Estimate, estimate
+from fpgasnn.backends.rtl.context import stage_context
+from fpgasnn.backends.rtl.estimate import Estimate, StageEstimate, stage_estimate, total
 from fpgasnn.errors import BackendError
-from fpgasnn.hw import HwConfig, HwNetwork, lower
-from fpgasnn.hw.auto import layer_events, layer_work
+from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
+from fpgasnn.hw.auto import layer_events
 from fpgasnn.ir.network import Network
 
 DEFAULT_FIT_PCT = 90
 FIT_RESOURCES = ("LUT", "BRAM_18K")
 """The resources a fitted core must leave room in (DSP: the first layer's products only; FF: the
 parts have twice as many as LUTs)."""
+
+Setting = tuple[int, int]
+"""(lanes, parallel taps) of one layer."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,10 @@ class FitResult:
     hw: HwNetwork
     estimate: Estimate
     limits: dict[str, int]
-    steps: tuple[str, ...]
+    work: tuple[float, ...]
+    """Each layer's approximate busy cycles per image at its chosen setting."""
     stop: str
+    """Why no faster setting was taken."""
 
     @property
     def lanes(self) -> dict[str, int]:
@@ -52,17 +60,21 @@ class FitResult:
         return {s.name: s.taps for s in self.hw.stages}
 
     def summary(self) -> list[str]:
-        """Lines for a person: the choice, the estimate against the limits, every step, the stop."""
+        """Lines for a person: the estimate against the limits, each layer's choice, why not faster."""
         e, lim = self.estimate, self.limits
         lines = [
-            "fit: "
-            + ", ".join(f"{s.name} {s.lanes} lanes x {s.taps} taps" for s in self.hw.stages),
-            f"  estimate LUT {e.LUT:,} of {lim['LUT']:,}, BRAM18 {e.BRAM_18K} of "
-            f"{lim['BRAM_18K']}, DSP {e.DSP} (Yosys synthesis gives the real counts: "
-            "`fpgasnn synth`)",
+            f"fit: estimate LUT {e.LUT:,} of {lim['LUT']:,}, BRAM18 {e.BRAM_18K} of "
+            f"{lim['BRAM_18K']}, DSP {e.DSP} (an estimate: `fpgasnn synth` gives Yosys's counts)"
         ]
-        lines += [f"  {s}" for s in self.steps]
-        lines.append(f"  stopped: {self.stop}")
+        slowest = max(self.work)
+        for st, w, se in zip(self.hw.stages, self.work, e.stages, strict=True):
+            lines.append(
+                f"  {st.name}: {st.lanes} lane{'s' if st.lanes > 1 else ''} x {st.taps} "
+                f"tap{'s' if st.taps > 1 else ''}, ~{w:,.0f} cycles per image"
+                + (" (the slowest layer)" if w == slowest else "")
+                + f", ~{se.LUT:,} LUT, {se.BRAM_18K} BRAM18"
+            )
+        lines.append(f"  not faster: {self.stop}")
         return lines
 
 
@@ -78,46 +90,124 @@ def _limits(resources: Mapping[str, int], pct: int) -> dict[str, int]:
     return {r: int(resources[r] * pct // 100) for r in FIT_RESOURCES}
 
 
-def _spec(lanes: Mapping[str, int]) -> str:
-    return ",".join(f"{k}={v}" for k, v in lanes.items())
+def _settings(st: HwStage, fixed_taps: int | None) -> list[Setting]:
+    lanes = sorted({min(1 << k, st.out_c) for k in range(st.out_c.bit_length() + 1)})
+    if fixed_taps is not None:
+        taps = [fixed_taps]
+    elif st.op == "conv" and st.kernel_taps > 1:
+        taps = [1, st.kernel_taps]
+    else:
+        taps = [1]
+    return [(n, t) for t in taps for n in lanes]
 
 
-def _with(hw: HwNetwork, name: str, **change) -> HwNetwork:
-    stages = tuple(replace(s, **change) if s.name == name else s for s in hw.stages)
-    return replace(hw, stages=stages)
+class _Costs:
+    """Stage estimates and work per setting, computed once each."""
+
+    def __init__(self, hw: HwNetwork, events: np.ndarray) -> None:
+        self.hw, self.events = hw, events
+        self._cost: dict[tuple[int, Setting, Setting | None], StageEstimate] = {}
+
+    def stage(self, i: int, s: Setting) -> HwStage:
+        return replace(self.hw.stages[i], lanes=s[0], taps=s[1])
+
+    def work(self, i: int, s: Setting) -> float:
+        st = self.stage(i, s)
+        return float(self.events[i] / (st.lanes * st.taps) + st.update_cycles * self.hw.total_steps)
+
+    def cost(self, i: int, s: Setting, prev: Setting | None) -> StageEstimate:
+        key = (i, s, prev)
+        if key not in self._cost:
+            stages = list(self.hw.stages)
+            stages[i] = self.stage(i, s)
+            if i:
+                stages[i - 1] = self.stage(i - 1, prev)
+            self._cost[key] = stage_estimate(
+                stage_context(replace(self.hw, stages=tuple(stages)), i)
+            )
+        return self._cost[key]
+
+
+def _select(
+    c: _Costs, options: list[list[Setting]], bound: float, limits: Mapping[str, int]
+) -> tuple[list[Setting], Estimate] | None:
+    """Per layer, the cheapest setting whose work is at most ``bound`` (None: a layer has none)."""
+    chosen: list[Setting] = []
+    stages: list[StageEstimate] = []
+    for i, opts in enumerate(options):
+        ok = [s for s in opts if c.work(i, s) <= bound]
+        if not ok:
+            return None
+        prev = chosen[-1] if chosen else None
+
+        def share(s: Setting, i=i, prev=prev) -> tuple[float, float]:
+            e = c.cost(i, s, prev)
+            return (e.LUT / limits["LUT"] + e.BRAM_18K / limits["BRAM_18K"], c.work(i, s))
+
+        best = min(ok, key=share)
+        chosen.append(best)
+        stages.append(c.cost(i, best, prev))
+    return chosen, total(tuple(stages))
+
+
+LATENCY_GAIN = 0.01
+"""The second phase takes a move only if it shortens the layers' summed work by at least this share."""
+
+
+def _spend(
+    c: _Costs,
+    options: list[list[Setting]],
+    chosen: list[Setting],
+    est: Estimate,
+    limits: Mapping[str, int],
+    bound: float,
+) -> tuple[list[Setting], Estimate, list[str]]:
+    """The second phase: with the interval fixed, speed up the other layers (the latency is about the
+    sum of the layers' work) while the core still fits: each step takes, over all layers, the faster
+    setting with the most work saved per share of the limits it costs."""
+    start = list(chosen)
+
+    def core(sel: list[Setting]) -> Estimate:
+        return total(tuple(c.cost(i, s, sel[i - 1] if i else None) for i, s in enumerate(sel)))
+
+    def share(e: Estimate) -> float:
+        return e.LUT / limits["LUT"] + e.BRAM_18K / limits["BRAM_18K"]
+
+    while True:
+        now = sum(c.work(i, s) for i, s in enumerate(chosen))
+        best = None
+        for i, opts in enumerate(options):
+            for s in opts:
+                saved = c.work(i, chosen[i]) - c.work(i, s)
+                if saved < LATENCY_GAIN * now:
+                    continue
+                sel = chosen[:i] + [s] + chosen[i + 1 :]
+                e = core(sel)
+                if not _fits(e, limits):
+                    continue
+                rate = saved / max(share(e) - share(est), 1e-9)
+                if best is None or rate > best[0]:
+                    best = (rate, sel, e, i, s)
+        if best is None:
+            spent = [
+                f"{c.hw.stages[i].name} {a[0]} x {a[1]} -> {b[0]} x {b[1]}"
+                for i, (a, b) in enumerate(zip(start, chosen, strict=True))
+                if a != b
+            ]
+            return chosen, est, spent
+        _, chosen, est, _, _ = best
 
 
 def _fits(e: Estimate, limits: Mapping[str, int]) -> bool:
     return all(getattr(e, r) <= limits[r] for r in FIT_RESOURCES)
 
 
-def _moves(hw: HwNetwork, st, free: bool) -> list[tuple[str, HwNetwork]]:
-    """The moves of one layer: double its lanes (up to its output channels); every tap of a
-    convolution in parallel (when the taps are the search's to choose)."""
-    out = []
-    if st.lanes < st.out_c:
-        n = min(2 * st.lanes, st.out_c)
-        out.append((f"lanes {st.lanes} -> {n}", _with(hw, st.name, lanes=n)))
-    if free and st.op == "conv" and st.taps == 1 and st.kernel_taps > 1:
-        out.append((f"taps 1 -> {st.kernel_taps}", _with(hw, st.name, taps=st.kernel_taps)))
-    return out
-
-
-START_LANES = (1, 2, 4)
-"""Lanes tried for the starting point: per layer the one with the fewest block RAMs (a weight ROM one
-lane wide fills a third of its 18-bit block RAM columns), then the fewest LUTs."""
-
-
-def _start(net: Network, taps) -> HwNetwork:
-    """The search's starting point: every layer at the lanes of :data:`START_LANES` that give it the
-    fewest estimated block RAMs (then LUTs), ``taps`` as given."""
-    tries = [lower(net, HwConfig.make(n, taps=taps)) for n in START_LANES]
-    costs = [estimate(build_context(h)).stages for h in tries]
-    best = {}
-    for i, st in enumerate(tries[0].stages):
-        k = min(range(len(tries)), key=lambda j: (costs[j][i].BRAM_18K, costs[j][i].LUT))
-        best[st.name] = tries[k].stages[i].lanes
-    return lower(net, HwConfig.make(best, taps=taps))
+def _fixed_taps(net: Network, taps) -> dict[str, int | None]:
+    """Per layer: None where the search chooses the taps, else the taps the lowering resolves."""
+    if taps == "auto":
+        return {st.synapse.name: None for st in net.stages()}
+    hw = lower(net, HwConfig.make(1, taps=taps))
+    return {s.name: s.taps for s in hw.stages}
 
 
 def fit(
@@ -129,60 +219,52 @@ def fit(
     board: str = "the board",
 ) -> FitResult:
     """The fastest lanes and taps of ``net`` whose estimate fits ``pct`` % of ``resources`` (a board's
-    ``resources``); ``taps``: "auto" lets the search decide per convolution, anything else (1, "all",
+    ``resources``); ``taps``: "auto" lets the search choose per convolution, anything else (1, "all",
     a per-layer mapping) fixes them; ``images``: where the synaptic events are counted (as for
     automatic lanes)."""
     limits = _limits(resources, pct)
-    free = taps == "auto"
-    hw = _start(net, 1 if free else taps)
-    events = layer_events(hw, images)
-    est = estimate(build_context(hw))
-    if not _fits(est, limits):
-        raise BackendError(
-            f"lanes fit: even the smallest setting ({_spec(hw.lanes)}) needs an estimated {est.LUT:,} LUT and "
-            f"{est.BRAM_18K} BRAM18, more than {pct} % of {board} ({limits['LUT']:,} LUT, "
-            f"{limits['BRAM_18K']} BRAM18)"
-        )
-    steps: list[str] = []
-    while True:
-        work = layer_work(hw, events)
-        order = [int(i) for i in np.argsort(-work, kind="stable") if work[i] >= work.max() / 2]
-        why: list[str] = []
-        chosen = None
-        for i in order:
-            st = hw.stages[i]
-            tried = []
-            for what, cand in _moves(hw, st, free):
-                e = estimate(build_context(cand))
-                tried.append((float(layer_work(cand, events).max()), e.LUT, what, cand, e))
-            fitting = sorted((t for t in tried if _fits(t[4], limits)), key=lambda t: t[:2])
-            if fitting:
-                chosen = (st, work[i], fitting[0])
-                break
-            if not tried:
-                why.append(f"{st.name} (~{work[i]:,.0f} cycles per image) has every lane and tap")
-            else:
-                over = "; ".join(
-                    f"{what} would need ~{e.LUT:,} LUT / {e.BRAM_18K} BRAM18"
-                    for _, _, what, _, e in tried
-                )
-                why.append(f"{st.name} (~{work[i]:,.0f} cycles per image): {over}")
-        if chosen is None:
-            stop = (
-                "; ".join(why)
-                + f" (limits {limits['LUT']:,} LUT, {limits['BRAM_18K']} BRAM18 = {pct} % of "
-                f"{board}); the other layers do under half the slowest one's work"
-            )
+    fixed = _fixed_taps(net, taps)
+    hw = lower(net, HwConfig.make(1, taps=1))
+    c = _Costs(hw, layer_events(hw, images))
+    options = [_settings(st, fixed[st.name]) for st in hw.stages]
+    bounds = sorted({c.work(i, s) for i, opts in enumerate(options) for s in opts})
+    failed = None
+    for bound in bounds:
+        sel = _select(c, options, bound, limits)
+        if sel is None:
+            continue
+        chosen, est = sel
+        if _fits(est, limits):
             break
-        st, before, (new_max, _, what, hw, new_est) = chosen
-        steps.append(
-            f"{st.name}: {what} (its work ~{before:,.0f} cycles per image, slowest layer after "
-            f"~{new_max:,.0f}; estimate {est.LUT:,} -> {new_est.LUT:,} LUT, {new_est.BRAM_18K} "
-            "BRAM18)"
+        failed = (bound, est)
+    else:
+        e = failed[1] if failed else None
+        raise BackendError(
+            f"lanes fit: no setting fits {pct} % of {board} ({limits['LUT']:,} LUT, "
+            f"{limits['BRAM_18K']} BRAM18)"
+            + (
+                f"; the smallest needs an estimated {e.LUT:,} LUT and {e.BRAM_18K} BRAM18"
+                if e
+                else ""
+            )
         )
-        est = new_est
-    desc = f"fit{pct} ({board})"
-    return FitResult(replace(hw, lanes_policy=desc), est, limits, tuple(steps), stop)
+    bound = max(c.work(i, s) for i, s in enumerate(chosen))
+    chosen, est, spent = _spend(c, options, chosen, est, limits, bound)
+    stages = tuple(c.stage(i, s) for i, s in enumerate(chosen))
+    out = replace(hw, stages=stages, lanes_policy=f"fit{pct} ({board})")
+    work = tuple(c.work(i, s) for i, s in enumerate(chosen))
+    if failed is None:
+        i = int(np.argmax(work))
+        stop = f"{stages[i].name}, the slowest layer, is at its fastest setting"
+    else:
+        b, e = failed
+        stop = (
+            f"the cheapest core whose slowest layer does ~{b:,.0f} cycles per image needs "
+            f"~{e.LUT:,} LUT and {e.BRAM_18K} BRAM18, over {pct} % of {board}"
+        )
+    if spent:
+        stop += "; then, for the latency (lanes x taps): " + ", ".join(spent)
+    return FitResult(out, est, limits, work, stop)
 
 
 __all__ = ["DEFAULT_FIT_PCT", "FitResult", "fit"]
