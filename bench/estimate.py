@@ -2,12 +2,14 @@
 setting searches with? Every calibration core is synthesised with Yosys (synth_xilinx xc7, as
 ``fpgasnn synth``) and compared with the estimate.
 
-    .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME]
+    .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME[:LANES]]
 
 ``--fit`` refits the logic-LUT and flip-flop coefficients to the calibration cores (non-negative least
 squares on the relative error) and prints them (they are constants in the module: paste them there);
 the error columns always come from the module's constants. ``--demo`` adds the TRAINED demo SNN at
-the demo's lanes (15-20 min of Yosys): a core the fit never saw. Yosys results are cached in
+its hand-chosen lanes and at the lanes and taps ``fit90`` chooses for pynq-z2 (15-20 min of Yosys
+each): cores the coefficient fit never saw, and the check that what the search chose fits the part
+in Yosys's counts, too. Yosys results are cached in
 ``bench/results/estimate_cells.json`` under the Verilog sources' hash and the core's parameters, so
 a rerun synthesises only what changed.
 
@@ -32,7 +34,9 @@ from fpgasnn.backends.plan import write_plan
 from fpgasnn.backends.rtl import estimate as est
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.emit import rtl_plan
+from fpgasnn.backends.rtl.fit import fit as fit_board
 from fpgasnn.backends.rtl.synth import count_cells, synth_dir
+from fpgasnn.boards import load_board
 from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 from fpgasnn.ir.network import Network
@@ -99,15 +103,21 @@ def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
     ]
     if with_demo:
         out.append(("mnist_demo_snn", None, "conv1=16,conv2=16,fc3=64,logits=10", "auto", False))
+        out.append(("mnist_demo_snn", None, "fit90", "auto", False))
     return out
 
 
-def _demo_net() -> Network:
+def _demo_net():
+    """The demo's trained SNN and the 16 training images its events are counted on."""
     from fpgasnn.flow import demo_network
 
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_est_demo_"))
     st, _model, _conv = demo_network(work / "demo")
-    return st.net
+    return st.net, st.calib[0][:16]
+
+
+def _read_cache() -> dict:
+    return json.loads(CACHE.read_text()) if CACHE.exists() else {}
 
 
 def _key(ctx, verilog_hash: str) -> str:
@@ -127,16 +137,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="refit the coefficients and print them")
     ap.add_argument("--demo", action="store_true", help="add the trained demo SNN (slow)")
-    ap.add_argument("--only", default=None, help="only the cores of this network")
+    ap.add_argument(
+        "--only", default=None, help="only the cores of this network (NAME or NAME:LANES)"
+    )
     args = ap.parse_args()
-    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    cache = _read_cache()
     vh = _verilog_hash()
     rows = []
     for name, make, lanes, taps, in_fit in designs(args.demo):
-        if args.only and name != args.only:
+        if args.only and args.only not in (name, f"{name}:{lanes}"):
             continue
-        net = _demo_net() if make is None else make()
-        hw = lower(net, HwConfig.make(lanes, taps=taps))
+        net, images = _demo_net() if make is None else (make(), None)
+        if str(lanes).startswith("fit"):
+            # the setting fit chooses for pynq-z2: does what it chose fit in Yosys, too?
+            board = load_board("pynq-z2")
+            r = fit_board(net, board.resources, int(lanes[3:]), images=images, board=board.name)
+            print("\n".join(r.summary()), flush=True)
+            hw = r.hw
+            lanes = ",".join(f"{k}={v}" for k, v in hw.lanes.items())
+            taps = ",".join(f"{k}={v}" for k, v in r.taps.items())
+        else:
+            hw = lower(net, HwConfig.make(lanes, taps=taps))
         ctx = build_context(hw)
         key = _key(ctx, vh)
         if key not in cache:
@@ -145,6 +166,7 @@ def main() -> None:
                 t0 = time.time()
                 res = synth_dir(tmp)
                 cache[key] = {"cells": res.cells, "synth_s": round(time.time() - t0, 1)}
+            cache = _read_cache() | {key: cache[key]}  # another run may have added cores
             CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
         res = count_cells(cache[key]["cells"])
         feats = [est.stage_model_inputs(s) for s in ctx.stages]
@@ -155,10 +177,10 @@ def main() -> None:
             flush=True,
         )
     if args.fit:
-        fit = [r for r in rows if r[3]]
-        X = np.array([[sum(f[k] for f, _ in r[7]) for k in est.FEATURES] for r in fit])
+        calib = [r for r in rows if r[3]]
+        X = np.array([[sum(f[k] for f, _ in r[7]) for k in est.FEATURES] for r in calib])
         for what in ("LUT", "FF"):
-            y = np.array([getattr(r[5], what) for r in fit], dtype=float)
+            y = np.array([getattr(r[5], what) for r in calib], dtype=float)
             coef, _ = nnls(X / y[:, None], np.ones(len(y)))
             print(
                 f"{what}_COEF = {dict(zip(est.FEATURES, np.round(coef, 3).tolist(), strict=True))}"

@@ -40,9 +40,10 @@ class FlowConfig:
     T: int = 4
     method: str = "best"
     board: str = "pynq-z2"
-    lanes: int | Mapping[str, int] | str | None = "auto192"
-    """Lanes per layer: a number, {layer: n}, or "auto[BUDGET]" (the budget spent where the synaptic
-    events of 16 calibration images are, :func:`fpgasnn.hw.auto.auto_lanes`)."""
+    lanes: int | Mapping[str, int] | str | None = "fit"
+    """Lanes per layer: a number, {layer: n}, "auto[BUDGET]" (the budget spent where the synaptic
+    events of 16 calibration images are, :func:`fpgasnn.hw.auto.auto_lanes`) or "fit[PCT]" (the
+    fastest lanes and taps whose estimate fits PCT % of the board, :func:`lower_for_board`)."""
     calib_images: int = 512
     csim_images: int = 200
     rtlsim_images: int = 20
@@ -97,8 +98,8 @@ DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
 """The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
 parallel), chosen to fit the xc7z020 (Yosys: 95 % of its LUTs, distributed RAM counted); fc3 at 128
 lanes is faster and does not fit once its distributed RAM is counted (52,968 logic LUTs alone),
-auto128 (conv2 at 32 lanes) does not fit: bench/rtl.py, README; other data sets and models get
-auto192."""
+auto128 (conv2 at 32 lanes) does not fit: bench/rtl.py, README; other data sets, models and
+boards get ``fit`` (:func:`lower_for_board`)."""
 DEMO_SPARSITY = {"mnist": 0.01}
 """The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
 measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""

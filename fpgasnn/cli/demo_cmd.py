@@ -58,10 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--lanes",
         action="append",
         default=[],
-        metavar="N|LAYER=N|autoB",
-        help="lanes per layer, as for `fpgasnn build` (default for the mnist reference model "
-        "conv1=16,conv2=16,fc3=64,logits=10, which fits pynq-z2; otherwise auto192: a budget of "
-        "192 lanes spent where the synaptic events of 16 calibration images are)",
+        metavar="N|LAYER=N|autoB|fitPCT",
+        help="lanes per layer, as for `fpgasnn build` (default for the mnist reference model on "
+        "pynq-z2: conv1=16,conv2=16,fc3=64,logits=10, measured to fit it; otherwise fit: the "
+        "fastest lanes and taps whose estimated LUTs and BRAMs fill at most 90 %% of the board)",
     )
     p.add_argument(
         "--sparsity",
@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--sparsity sets how the reference model is trained; not with --model")
     lanes = parse_lanes(args.lanes)
     if lanes is None:
-        lanes = DEMO_LANES.get(args.dataset, "auto192") if not args.model else "auto192"
+        hand = DEMO_LANES.get(args.dataset) if not args.model and args.board == "pynq-z2" else None
+        lanes = hand or "fit"
     HwConfig.make(lanes)  # a bad lanes policy is reported now, not after training and conversion
     cfg = FlowConfig(
         dataset=args.dataset,

@@ -118,6 +118,13 @@ class SweepConfig:
                 raise UsageError(f"sweep: the {name} axis is empty")
             if len(set(values)) != len(values):
                 raise UsageError(f"sweep: the {name} axis repeats a value: {list(values)}")
+        fit = [v for v in self.lanes if v.strip().lower().startswith("fit")]
+        if fit:
+            raise UsageError(
+                f"sweep: lanes {fit[0]!r}: fit[PCT] picks one core per board, and a sweep synthesises "
+                "each lanes setting once for every board; sweep lanes N, auto[BUDGET] or LAYER=N "
+                "pairs (its report picks the best fitting point per board)"
+            )
         self.boards_info()
 
 

@@ -62,12 +62,15 @@ def test_demo_reference_model_sparsity(fake_flow, tmp_path, argv, sparsity):
 
 
 def test_demo_lanes_default_fits_the_board(fake_flow, tmp_path):
-    """The mnist reference model gets the demo's measured lanes; other data sets auto192."""
+    """The mnist reference model on pynq-z2 gets the demo's measured lanes; other data sets and
+    boards the lanes that fit the board."""
     from fpgasnn.flow import DEMO_LANES
 
     assert main(["demo", "-o", str(tmp_path / "a")]) == 0
     assert fake_flow["cfg"].lanes == DEMO_LANES["mnist"]
     assert main(["demo", "--dataset", "digits", "-o", str(tmp_path / "b")]) == 0
-    assert fake_flow["cfg"].lanes == "auto192"
+    assert fake_flow["cfg"].lanes == "fit"
+    assert main(["demo", "--board", "zcu104", "-o", str(tmp_path / "d")]) == 0
+    assert fake_flow["cfg"].lanes == "fit"
     assert main(["demo", "--lanes", "auto64", "-o", str(tmp_path / "c")]) == 0
     assert fake_flow["cfg"].lanes == "auto64"

@@ -29,6 +29,9 @@ from fpgasnn.ir.serialize import dumps
         (Memory("ram", 20, 288, rom=False), (4 * 48, 0)),  # 48 RAM32M
         (Memory("ram", 50, 288, rom=False), (4 * 96, 0)),  # 96 RAM64M
         (Memory("ram", 100, 36, rom=False), (0, 1)),  # one RAMB18E1 (512 x 36)
+        (Memory("ram", 128, 20, rom=False), (4 * 14, 0)),  # 14 RAM64M rather than a block RAM
+        (Memory("ram", 128, 24, rom=False), (0, 1)),  # 16 RAM64M would be too many
+        (Memory("ram", 128, 43, rom=False), (4 * 30, 0)),  # 30 RAM64M rather than 2 block RAMs
         (Memory("ram", 128, 288, rom=False), (0, 8)),  # four RAMB36E1
         (Memory("ram", 1024, 18, rom=False), (0, 1)),
         (Memory("rom", 64, 64, rom=True), (64, 0)),  # 64 LUT6
@@ -130,3 +133,11 @@ def test_a_fitted_core_fits_in_yosys_and_the_estimate_is_close(tmp_path):
     assert abs(r.estimate.LUT - got.LUT) <= 0.2 * got.LUT
     assert r.estimate.BRAM_18K == got.BRAM_18K
     assert r.estimate.DSP == got.DSP
+
+
+def test_a_sweep_refuses_fit_lanes_before_any_task():
+    from fpgasnn.errors import UsageError
+    from fpgasnn.sweep.space import SweepConfig
+
+    with pytest.raises(UsageError, match="fit\\[PCT\\] picks one core per board"):
+        SweepConfig(lanes=("16", "fit95"), boards=("pynq-z2",)).check()

@@ -5,7 +5,8 @@ Memories are counted one by one from the stage parameters, with the rules Yosys 
 follows for them (measured on single memories, ``python bench/estimate.py`` records):
 
 - a RAM (one synchronous read port, one write port) of depth <= 32 takes RAM32M cells (6 bits of
-  width each), of depth <= 64 RAM64M cells (3 bits each), 4 LUTs per cell; deeper ones block RAM;
+  width each, 4 LUTs per cell); a deeper one RAM64M cells (64 rows x 3 bits, 4 LUTs) when it needs
+  fewer than :data:`LUTRAM_PER_BRAM` of them per block RAM it would take otherwise, else block RAM;
 - a ROM of depth <= 256 becomes logic, one LUT6 per bit of width per 64 rows; deeper ones block RAM;
 - block RAM in the mode that takes the fewest 18 Kb halves: 512 x 36 (simple dual port), 1024 x 18,
   2048 x 9, 4096 x 4, 8192 x 2, 16384 x 1.
@@ -25,6 +26,10 @@ from fpgasnn.backends.rtl.context import RtlCtx, StageCtx
 
 BRAM_MODES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 """(depth, width) of an 18 Kb block RAM half in each mode Yosys picks from."""
+LUTRAM_PER_BRAM = 16
+"""A RAM deeper than 32 rows takes RAM64M cells when it needs fewer than this many of them per 18 Kb
+block RAM it would take otherwise (e.g. 128 x 20: 14 cells, not 1 block RAM; 128 x 24: 16 cells, so
+1 block RAM; 128 x 43: 30 cells, not 2 block RAMs)."""
 ROM_LOGIC_DEPTH = 256
 """ROMs up to this depth become logic (one LUT6 per bit per 64 rows), deeper ones block RAM."""
 
@@ -46,9 +51,10 @@ class Memory:
             return self.copies * w * -(-d // 64), 0
         if not self.rom and d <= 32:
             return self.copies * 4 * -(-w // 6), 0
-        if not self.rom and d <= 64:
-            return self.copies * 4 * -(-w // 3), 0
         bram = min(-(-w // mw) * -(-d // md) for md, mw in BRAM_MODES)
+        ram64 = -(-d // 64) * -(-w // 3)
+        if not self.rom and ram64 < LUTRAM_PER_BRAM * bram:
+            return self.copies * 4 * ram64, 0
         return 0, self.copies * bram
 
 
@@ -114,7 +120,7 @@ def stage_features(st: StageCtx) -> dict[str, float]:
     }
 
 
-FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "memory_luts")
+FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "ram_luts", "rom_luts")
 
 LUT_COEF = {
     "stage": 300.0,
@@ -122,7 +128,8 @@ LUT_COEF = {
     "weight_bits": 0.5,
     "update_bits": 2.0,
     "banks": 50.0,
-    "memory_luts": 1.0,
+    "ram_luts": 1.0,
+    "rom_luts": 1.0,
 }
 """Logic LUTs per unit of each feature (fitted: see the module docstring)."""
 FF_COEF = {
@@ -131,7 +138,8 @@ FF_COEF = {
     "weight_bits": 1.0,
     "update_bits": 2.0,
     "banks": 50.0,
-    "memory_luts": 0.0,
+    "ram_luts": 0.0,
+    "rom_luts": 0.0,
 }
 """Flip-flops per unit of each feature (fitted: see the module docstring)."""
 
@@ -160,13 +168,17 @@ class Estimate:
 
 
 def stage_model_inputs(st: StageCtx) -> tuple[dict[str, float], int]:
-    """(features, block RAMs) of one stage: the model's inputs, memory LUTs among the features."""
-    luts = bram = 0
+    """(features, block RAMs) of one stage: the model's inputs, the LUTs of its distributed RAMs and
+    of its ROMs made of logic among the features."""
+    ram = rom = bram = 0
     for m in stage_memories(st):
         lut, b = m.cost()
-        luts += lut
+        if m.rom:
+            rom += lut
+        else:
+            ram += lut
         bram += b
-    return stage_features(st) | {"memory_luts": float(luts)}, bram
+    return stage_features(st) | {"ram_luts": float(ram), "rom_luts": float(rom)}, bram
 
 
 def stage_estimate(st: StageCtx) -> StageEstimate:
