@@ -2,7 +2,7 @@
 setting searches with? Every calibration core is synthesised with Yosys (synth_xilinx xc7, as
 ``fpgasnn synth``) and compared with the estimate.
 
-    .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME[:LANES]]
+    .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME[:LANES]] [--cached]
 
 ``--fit`` refits the logic-LUT and flip-flop coefficients to the calibration cores (non-negative least
 squares on the relative error) and prints them (they are constants in the module: paste them there);
@@ -138,6 +138,9 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="refit the coefficients and print them")
     ap.add_argument("--demo", action="store_true", help="add the trained demo SNN (slow)")
     ap.add_argument(
+        "--cached", action="store_true", help="only the cores already synthesised (a quick refit)"
+    )
+    ap.add_argument(
         "--only", default=None, help="only the cores of this network (NAME or NAME:LANES)"
     )
     args = ap.parse_args()
@@ -160,6 +163,8 @@ def main() -> None:
             hw = lower(net, HwConfig.make(lanes, taps=taps))
         ctx = build_context(hw)
         key = _key(ctx, vh)
+        if key not in cache and args.cached:
+            continue
         if key not in cache:
             with tempfile.TemporaryDirectory(prefix="fpgasnn_est_") as tmp:
                 write_plan(rtl_plan(hw), tmp, force=True)
@@ -216,7 +221,7 @@ def main() -> None:
                 "synth_s": synth_s,
             }
         )
-    if not args.only:
+    if not (args.only or args.cached):
         write_records(OUT, records)
         print(f"wrote {OUT}")
     sys.stdout.flush()

@@ -57,7 +57,7 @@ def test_lanes_policy_forms():
     assert LanesPolicy.parse("conv1=6, fc=3").per_layer == (("conv1", 6), ("fc", 3))
     assert LanesPolicy.parse({"conv1": 2}).describe() == "conv1=2"
     for bad, msg in [
-        ("fast", "expected a number, LAYER=N pairs or auto"),
+        ("fast", r"expected a number, LAYER=N pairs, auto\[BUDGET\] or fit\[PCT\]"),
         ("autoX", "lane budget"),
         ("conv1=x", "layer 'conv1': expected an integer, got 'x'"),
         (0, "lanes must be >= 1"),

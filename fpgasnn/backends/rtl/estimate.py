@@ -123,21 +123,21 @@ def stage_features(st: StageCtx) -> dict[str, float]:
 FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "ram_luts", "rom_luts")
 
 LUT_COEF = {
-    "stage": 300.0,
-    "scatter_bits": 2.0,
-    "weight_bits": 0.5,
-    "update_bits": 2.0,
-    "banks": 50.0,
-    "ram_luts": 1.0,
-    "rom_luts": 1.0,
+    "stage": 238.57,
+    "scatter_bits": 2.132,
+    "weight_bits": 1.508,
+    "update_bits": 2.491,
+    "banks": 0.0,
+    "ram_luts": 1.218,
+    "rom_luts": 1.571,
 }
 """Logic LUTs per unit of each feature (fitted: see the module docstring)."""
 FF_COEF = {
-    "stage": 300.0,
-    "scatter_bits": 3.0,
-    "weight_bits": 1.0,
-    "update_bits": 2.0,
-    "banks": 50.0,
+    "stage": 51.544,
+    "scatter_bits": 3.105,
+    "weight_bits": 0.338,
+    "update_bits": 8.455,
+    "banks": 0.0,
     "ram_luts": 0.0,
     "rom_luts": 0.0,
 }
