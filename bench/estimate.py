@@ -7,9 +7,9 @@ setting searches with? Every calibration core is synthesised with Yosys (synth_x
 ``--fit`` refits the logic-LUT and flip-flop coefficients to the calibration cores (non-negative least
 squares on the relative error) and prints them (they are constants in the module: paste them there);
 the error columns always come from the module's constants. ``--demo`` adds the TRAINED demo SNN at
-its hand-chosen lanes and at the lanes and taps ``fit90`` chooses for pynq-z2 (15-20 min of Yosys
-each): cores the coefficient fit never saw, and the check that what the search chose fits the part
-in Yosys's counts, too. Yosys results are cached in
+its hand-chosen lanes (a calibration core: the largest) and at the lanes and taps ``fit90`` chooses
+for pynq-z2 (15-20 min of Yosys each): a core the coefficient fit never saw, and the check that what
+the search chose fits the part in Yosys's counts, too. Yosys results are cached in
 ``bench/results/estimate_cells.json`` under the Verilog sources' hash and the core's parameters, so
 a rerun synthesises only what changed.
 
@@ -102,7 +102,7 @@ def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
         ("mnist_random", reference_mnist, 16, 1, False),
     ]
     if with_demo:
-        out.append(("mnist_demo_snn", None, "conv1=16,conv2=16,fc3=64,logits=10", "auto", False))
+        out.append(("mnist_demo_snn", None, "conv1=16,conv2=16,fc3=64,logits=10", "auto", True))
         out.append(("mnist_demo_snn", None, "fit90", "auto", False))
     return out
 

@@ -123,20 +123,20 @@ def stage_features(st: StageCtx) -> dict[str, float]:
 FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "ram_luts", "rom_luts")
 
 LUT_COEF = {
-    "stage": 238.57,
-    "scatter_bits": 2.132,
-    "weight_bits": 1.508,
-    "update_bits": 2.491,
+    "stage": 257.461,
+    "scatter_bits": 2.204,
+    "weight_bits": 2.166,
+    "update_bits": 2.317,
     "banks": 0.0,
-    "ram_luts": 1.218,
-    "rom_luts": 1.571,
+    "ram_luts": 1.273,
+    "rom_luts": 1.182,
 }
 """Logic LUTs per unit of each feature (fitted: see the module docstring)."""
 FF_COEF = {
-    "stage": 51.544,
-    "scatter_bits": 3.105,
-    "weight_bits": 0.338,
-    "update_bits": 8.455,
+    "stage": 55.506,
+    "scatter_bits": 3.076,
+    "weight_bits": 0.41,
+    "update_bits": 8.389,
     "banks": 0.0,
     "ram_luts": 0.0,
     "rom_luts": 0.0,
