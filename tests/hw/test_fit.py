@@ -11,13 +11,14 @@ import pytest
 
 from conftest import need
 from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.cycles import estimate as cycles
 from fpgasnn.backends.rtl.estimate import Memory, estimate
 from fpgasnn.backends.rtl.fit import fit
 from fpgasnn.boards import load_board
 from fpgasnn.cli import main
 from fpgasnn.errors import BackendError
 from fpgasnn.hw import HwConfig, LanesPolicy, lower
-from fpgasnn.hw.auto import layer_events, layer_work
+from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 from fpgasnn.ir.serialize import dumps
 
@@ -54,23 +55,24 @@ def test_fit_is_a_lanes_policy_resolved_against_a_board():
         lower(tiny(), HwConfig.make("fit"))
 
 
-def _slowest(hw, events) -> float:
-    return float(layer_work(hw, events).max())
-
-
 def test_fit_takes_the_fastest_setting_that_fits_and_says_why():
     net = reference_mnist()
     res = load_board("pynq-z2").resources
     small = fit(net, res, 50, board="pynq-z2")
     large = fit(net, res, 90, board="pynq-z2")
-    events = layer_events(lower(net, HwConfig.make(1, taps=1)))
+    x = random_images(net, 16, 0)  # what the search counts on by default
+
+    def busy(hw):
+        return cycles(hw, x).stage_cycles.mean(axis=0)
+
     for r, pct in ((small, 50), (large, 90)):
         limits = {k: res[k] * pct // 100 for k in ("LUT", "BRAM_18K")}
         assert r.limits == limits
         assert limits["LUT"] >= r.estimate.LUT and limits["BRAM_18K"] >= r.estimate.BRAM_18K
         assert r.estimate == estimate(build_context(r.hw))  # the estimate of what was chosen
         assert r.hw.lanes_policy == f"fit{pct} (pynq-z2)"
-        assert list(r.work) == list(layer_work(r.hw, events))
+        np.testing.assert_allclose(r.work, busy(r.hw))
+        assert r.latency_cycles > max(r.work) / 2 and r.interval_cycles > max(r.work) / 2
         text = "\n".join(r.summary())
         assert "(the slowest layer)" in text and "not faster: " in text
         # the same core lowered from its lanes and taps as a user would give them
@@ -89,7 +91,7 @@ def test_fit_takes_the_fastest_setting_that_fits_and_says_why():
         stages = list(small.hw.stages)
         stages[i] = replace(st, **change)
         faster = replace(small.hw, stages=tuple(stages))
-        if max(layer_work(faster, events)) < max(small.work):
+        if max(busy(faster)) < max(small.work):
             e = estimate(build_context(faster))
             assert small.limits["LUT"] < e.LUT or small.limits["BRAM_18K"] < e.BRAM_18K
     # a fixed taps choice is kept: the search only moves lanes
@@ -141,3 +143,22 @@ def test_a_sweep_refuses_fit_lanes_before_any_task():
 
     with pytest.raises(UsageError, match="fit\\[PCT\\] picks one core per board"):
         SweepConfig(lanes=("16", "fit95"), boards=("pynq-z2",)).check()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stage_busy_is_the_cycle_models_count(seed):
+    """What the search weighs per layer is exactly the cycle model's busy cycles of that stage."""
+    from fpgasnn.backends.rtl.cycles import estimate as cycles
+    from fpgasnn.backends.rtl.cycles import producer_spikes, stage_busy
+    from fpgasnn.golden import simulate
+    from fpgasnn.hw.stimulus import random_images
+
+    net = random_network(seed)
+    x = random_images(net, 5, seed)
+    res = simulate(net, x, trace=True)
+    for lanes, taps in ((1, 1), (3, "all"), ("auto64", "auto")):
+        hw = lower(net, HwConfig.make(lanes, taps=taps))
+        want = cycles(hw, x).stage_cycles
+        spikes = producer_spikes(hw, res)
+        for i, st in enumerate(hw.stages):
+            np.testing.assert_array_equal(stage_busy(hw, st, x, spikes[i]), want[:, i])

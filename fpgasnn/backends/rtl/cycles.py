@@ -92,6 +92,55 @@ def _ops(st: HwStage) -> int:
     return st.chunks * st.tap_groups
 
 
+def _receive(nz: np.ndarray, ops0: int) -> tuple[np.ndarray, int]:
+    """(accept cycle of each pixel relative to the first, cycles of the receive phase) of an image
+    whose nonzero pixels are ``nz``: a zero pixel takes 1 cycle, a nonzero one ``ops0``; the phase
+    ends when the scatter pipeline of the last nonzero pixel has drained."""
+    accept = np.concatenate([[0], np.cumsum(np.where(nz[:-1], ops0, 1))])
+    end = int(accept[-1]) + 1
+    if nz.any():
+        end = max(end, int(accept[np.nonzero(nz)[0][-1]]) + ops0 + SCATTER_DRAIN)
+    return accept, end
+
+
+def _scatter(words: int, spikes: int, ops: int) -> int:
+    """Cycles of a scatter pass over ``spikes`` queued spikes (2 when the producer queued no word)."""
+    return 2 if words == 0 else SCATTER_EXTRA + spikes * ops
+
+
+def stage_busy(hw: HwNetwork, st: HwStage, x: np.ndarray, spikes: np.ndarray | None) -> np.ndarray:
+    """(N,) busy cycles per image of stage ``st`` of ``hw`` (any lanes and taps; the same count as
+    :attr:`CycleEstimate.stage_cycles`, which a test checks): the first stage from the images ``x``,
+    the others from ``spikes``, their producer's spike count per (image, step)
+    (:func:`producer_spikes`; it does not depend on lanes)."""
+    tot = hw.total_steps
+    upd = tot * (st.update_cycles + UPDATE_EXTRA)
+    if st.is_first:
+        rx = [_receive(xm.reshape(-1) != 0, _ops(st))[1] for xm in x]
+        out = np.array(rx, dtype=np.int64) + upd
+    else:
+        ops = _ops(st)
+        out = (
+            np.array(
+                [sum(_scatter(int(v), int(v), ops) for v in row) for row in spikes], dtype=np.int64
+            )
+            + upd
+        )
+    if st.is_output:
+        out += hw.num_classes + 2
+    return out
+
+
+def producer_spikes(hw: HwNetwork, res) -> list[np.ndarray | None]:
+    """Per stage: (N, steps) spikes its producer queued (None for the first stage), from the golden
+    result ``res`` (traced)."""
+    out: list[np.ndarray | None] = [None]
+    for prev in hw.stages[:-1]:
+        spk = res.trace.spikes[prev.act_name]  # (steps, N, ...)
+        out.append((spk.reshape(spk.shape[0], spk.shape[1], -1) != 0).sum(axis=2).T)
+    return out
+
+
 def _stream(
     x: np.ndarray, wsp: np.ndarray, ops: list[int], nw: list[int], tot: int, ncls: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,13 +154,10 @@ def _stream(
     tx_last = np.zeros(n, dtype=np.int64)
     tx_ready = never
     for m in range(n):
-        nz = x[m].reshape(-1) != 0
         r = rx_first[m]
-        accept = r + np.concatenate([[0], np.cumsum(np.where(nz[:-1], ops[0], 1))])
-        rx_end = int(accept[-1]) + 1
-        if nz.any():  # the scatter pipeline of the last nonzero pixel drains first
-            rx_end = max(rx_end, int(accept[np.nonzero(nz)[0][-1]]) + ops[0] + SCATTER_DRAIN)
-        busy[m, 0] += rx_end - r
+        _, rx = _receive(x[m].reshape(-1) != 0, ops[0])
+        rx_end = int(r) + rx
+        busy[m, 0] += rx
         for k in range(tot):
             j = m * tot + k
             start = rx_end if k == 0 else ud[0, j - 1] + 1
@@ -125,7 +171,7 @@ def _stream(
                     ready = max(ready, tx_ready)
                 sc = max(ready, ud[i - 1, j] + 1)
                 w, s = (int(v) for v in wsp[i, m, k])
-                sd[i, j] = sc + (2 if w == 0 else SCATTER_EXTRA + s * ops[i])
+                sd[i, j] = sc + _scatter(w, s, ops[i])
                 up = sd[i, j] + 1
                 if i < ns - 1 and j >= 2:
                     up = max(up, sd[i + 1, j - 2] + 1)
@@ -207,4 +253,10 @@ def project_parallel_update(
     return float(_alone(x, wsp, ops, nw, tot, ncls).mean()), float(interval.mean())
 
 
-__all__ = ["CycleEstimate", "estimate", "project_parallel_update"]
+__all__ = [
+    "CycleEstimate",
+    "estimate",
+    "producer_spikes",
+    "project_parallel_update",
+    "stage_busy",
+]

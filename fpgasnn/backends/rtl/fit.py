@@ -2,8 +2,9 @@
 block RAMs stay within PCT % (default 90) of a board's.
 
 Fastest means the shortest interval between images, which the slowest layer sets: a layer's busy
-cycles per image are about its synaptic events over lanes x parallel taps plus its update passes
-(:func:`fpgasnn.hw.auto.layer_work`, events counted by the golden model). Each layer has a few
+cycles per image come from the exact cycle model (:func:`fpgasnn.backends.rtl.cycles.stage_busy`,
+on the golden model's spikes of calibration images; they depend on the layer's own lanes and taps
+only). Each layer has a few
 settings (lanes 1, 2, 4, ... up to its output channels; for a convolution, one tap per cycle or every
 tap at once). For a bound W on the slowest layer's work, every layer takes its cheapest setting whose
 work is at most W (cost: its estimated LUTs and block RAMs, each as a share of the limit; the estimate
@@ -24,10 +25,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fpgasnn.backends.rtl.context import stage_context
+from fpgasnn.backends.rtl.cycles import estimate as cycle_estimate
+from fpgasnn.backends.rtl.cycles import producer_spikes, stage_busy
 from fpgasnn.backends.rtl.estimate import Estimate, StageEstimate, stage_estimate, total
 from fpgasnn.errors import BackendError
+from fpgasnn.golden import simulate
 from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
-from fpgasnn.hw.auto import layer_events
+from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.network import Network
 
 DEFAULT_FIT_PCT = 90
@@ -50,6 +54,11 @@ class FitResult:
     """Each layer's approximate busy cycles per image at its chosen setting."""
     stop: str
     """Why no faster setting was taken."""
+    latency_cycles: float
+    """The cycle model's mean latency of the images the search used (each into an empty core)."""
+    interval_cycles: float
+    """The cycle model's mean interval between those images streamed back to back."""
+    images: int
 
     @property
     def lanes(self) -> dict[str, int]:
@@ -74,6 +83,10 @@ class FitResult:
                 + (" (the slowest layer)" if w == slowest else "")
                 + f", ~{se.LUT:,} LUT, {se.BRAM_18K} BRAM18"
             )
+        lines.append(
+            f"  cycle model on the {self.images} images the search counted on: latency "
+            f"{self.latency_cycles:,.0f} cycles, interval {self.interval_cycles:,.0f}"
+        )
         lines.append(f"  not faster: {self.stop}")
         return lines
 
@@ -104,16 +117,21 @@ def _settings(st: HwStage, fixed_taps: int | None) -> list[Setting]:
 class _Costs:
     """Stage estimates and work per setting, computed once each."""
 
-    def __init__(self, hw: HwNetwork, events: np.ndarray) -> None:
-        self.hw, self.events = hw, events
+    def __init__(self, hw: HwNetwork, images: np.ndarray) -> None:
+        self.hw, self.images = hw, images
+        self.spikes = producer_spikes(hw, simulate(hw.net, images, trace=True))
         self._cost: dict[tuple[int, Setting, Setting | None], StageEstimate] = {}
+        self._work: dict[tuple[int, Setting], float] = {}
 
     def stage(self, i: int, s: Setting) -> HwStage:
         return replace(self.hw.stages[i], lanes=s[0], taps=s[1])
 
     def work(self, i: int, s: Setting) -> float:
-        st = self.stage(i, s)
-        return float(self.events[i] / (st.lanes * st.taps) + st.update_cycles * self.hw.total_steps)
+        """The stage's mean busy cycles per image in the cycle model."""
+        if (i, s) not in self._work:
+            busy = stage_busy(self.hw, self.stage(i, s), self.images, self.spikes[i])
+            self._work[(i, s)] = float(busy.mean())
+        return self._work[(i, s)]
 
     def cost(self, i: int, s: Setting, prev: Setting | None) -> StageEstimate:
         key = (i, s, prev)
@@ -225,7 +243,8 @@ def fit(
     limits = _limits(resources, pct)
     fixed = _fixed_taps(net, taps)
     hw = lower(net, HwConfig.make(1, taps=1))
-    c = _Costs(hw, layer_events(hw, images))
+    x = random_images(net, 16, 0) if images is None else np.asarray(images)
+    c = _Costs(hw, x)
     options = [_settings(st, fixed[st.name]) for st in hw.stages]
     bounds = sorted({c.work(i, s) for i, opts in enumerate(options) for s in opts})
     failed = None
@@ -264,7 +283,17 @@ def fit(
         )
     if spent:
         stop += "; then, for the latency (lanes x taps): " + ", ".join(spent)
-    return FitResult(out, est, limits, work, stop)
+    timing = cycle_estimate(out, x)
+    return FitResult(
+        out,
+        est,
+        limits,
+        work,
+        stop,
+        float(timing.alone.mean()),
+        float(timing.interval.mean()),
+        len(x),
+    )
 
 
 __all__ = ["DEFAULT_FIT_PCT", "FitResult", "fit"]
