@@ -10,7 +10,7 @@ the error columns always come from the module's constants. ``--demo`` adds the T
 its hand-chosen lanes (a calibration core: the largest) and at the lanes and taps ``fit90`` chooses
 for pynq-z2 (15-20 min of Yosys each): a core the coefficient fit never saw, and the check that what
 the search chose fits the part in Yosys's counts, too. Yosys results are cached in
-``bench/results/estimate_cells.json`` under the Verilog sources' hash and the core's parameters, so
+``bench/cache/estimate_cells.json`` (committed) under the Verilog sources' hash and the core's parameters, so
 a rerun synthesises only what changed.
 
 Writes bench/results/estimate.json: records with network, lanes, taps, LUT, LUT_est, LUT_err_pct,
@@ -55,7 +55,7 @@ from fpgasnn.records import write_records
 
 RESULTS = Path(__file__).parent / "results"
 OUT = RESULTS / "estimate.json"
-CACHE = RESULTS / "estimate_cells.json"
+CACHE = Path(__file__).parent / "cache" / "estimate_cells.json"
 VERILOG = Path(est.__file__).parent / "verilog"
 
 
@@ -172,6 +172,7 @@ def main() -> None:
                 res = synth_dir(tmp)
                 cache[key] = {"cells": res.cells, "synth_s": round(time.time() - t0, 1)}
             cache = _read_cache() | {key: cache[key]}  # another run may have added cores
+            CACHE.parent.mkdir(parents=True, exist_ok=True)
             CACHE.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
         res = count_cells(cache[key]["cells"])
         feats = [est.stage_model_inputs(s) for s in ctx.stages]
