@@ -14,7 +14,9 @@ the search chose fits the part in Yosys's counts, too. Yosys results are cached 
 a rerun synthesises only what changed.
 
 Writes bench/results/estimate.json: records with network, lanes, taps, LUT, LUT_est, LUT_err_pct,
-FF, FF_est, BRAM_18K, BRAM_18K_est, DSP, DSP_est, synth_s, in_fit.
+FF, FF_est, BRAM_18K, BRAM_18K_est, DSP, DSP_est, synth_s, in_fit; for the demo SNN's cores also the
+cycle model on the first 100 MNIST test images: cycles_model (latency into an empty core),
+interval_cycles_model, latency_us at 100 MHz.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from scipy.optimize import nnls
 from fpgasnn.backends.plan import write_plan
 from fpgasnn.backends.rtl import estimate as est
 from fpgasnn.backends.rtl.context import build_context
+from fpgasnn.backends.rtl.cycles import estimate as cycle_model
 from fpgasnn.backends.rtl.emit import rtl_plan
 from fpgasnn.backends.rtl.fit import fit as fit_board
 from fpgasnn.backends.rtl.synth import count_cells, synth_dir
 from fpgasnn.boards import load_board
+from fpgasnn.data.loaders import load_dataset
 from fpgasnn.hw import HwConfig, lower
 from fpgasnn.ir.examples import random_network, reference_mnist, tiny
 from fpgasnn.ir.network import Network
@@ -114,6 +118,24 @@ def _demo_net():
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_est_demo_"))
     st, _model, _conv = demo_network(work / "demo")
     return st.net, st.calib[0][:16]
+
+
+def _timing(name: str, hw) -> dict:
+    """For the demo SNN's cores: the cycle model's mean latency (each image into an empty core) and
+    interval over the first 100 MNIST test images, and the latency at 100 MHz."""
+    if name != "mnist_demo_snn":
+        return {}
+    x, _ = load_dataset("mnist")
+    t = cycle_model(hw, x[:100])
+    lat = float(t.alone.mean())
+    print(f"  {name} {hw.lanes}: cycle model latency {lat:.0f}, interval {t.interval.mean():.0f}")
+    return {
+        "images": 100,
+        "cycles_model": round(lat, 2),
+        "interval_cycles_model": round(float(t.interval.mean()), 2),
+        "latency_us": round(lat / 100.0, 2),
+        "clock_mhz": 100,
+    }
 
 
 def _read_cache() -> dict:
@@ -221,6 +243,7 @@ def main() -> None:
                 "DSP_est": e.DSP,
                 "synth_s": synth_s,
             }
+            | _timing(name, ctx.hw)
         )
     if not (args.only or args.cached):
         write_records(OUT, records)
