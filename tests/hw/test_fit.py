@@ -115,7 +115,7 @@ def test_build_with_fit_prints_the_choice(tmp_path, capsys):
     assert main(["build", str(src), "--lanes", "fit50", "-o", str(tmp_path / "prj")]) == 0
     out = capsys.readouterr().out
     assert "lanes fit50 (pynq-z2)" in out
-    assert "fit: estimate LUT" in out and "not faster:" in out
+    assert "fit: the Verilog core's estimate LUT" in out and "not faster:" in out
 
 
 @pytest.mark.tool

@@ -72,7 +72,7 @@ class FitResult:
         """Lines for a person: the estimate against the limits, each layer's choice, why not faster."""
         e, lim = self.estimate, self.limits
         lines = [
-            f"fit: estimate LUT {e.LUT:,} of {lim['LUT']:,}, BRAM18 {e.BRAM_18K} of "
+            f"fit: the Verilog core's estimate LUT {e.LUT:,} of {lim['LUT']:,}, BRAM18 {e.BRAM_18K} of "
             f"{lim['BRAM_18K']}, DSP {e.DSP} (an estimate: `fpgasnn synth` gives Yosys's counts)"
         ]
         slowest = max(self.work)
