@@ -3,6 +3,7 @@ setting searches with? Every calibration core is synthesised with Yosys (synth_x
 ``fpgasnn synth``) and compared with the estimate.
 
     .venv/bin/python bench/estimate.py [--fit] [--demo] [--only NAME[:LANES]] [--cached]
+    .venv/bin/python bench/estimate.py --memories
 
 ``--fit`` refits the logic-LUT and flip-flop coefficients to the calibration cores (non-negative least
 squares on the relative error) and prints them (they are constants in the module: paste them there);
@@ -12,6 +13,9 @@ for pynq-z2 (15-20 min of Yosys each): a core the coefficient fit never saw, and
 the search chose fits the part in Yosys's counts, too. Yosys results are cached in
 ``bench/cache/estimate_cells.json`` (committed) under the Verilog sources' hash and the core's parameters, so
 a rerun synthesises only what changed.
+
+``--memories`` only puts single memories through Yosys (:data:`SINGLE`, a minute) and compares the
+cells they map to with the estimate's per-memory rules (no file written).
 
 Writes bench/results/estimate.json: records with network, lanes, taps, LUT, LUT_est, LUT_err_pct,
 FF, FF_est, BRAM_18K, BRAM_18K_est, DSP, DSP_est, synth_s, in_fit; for the demo SNN's cores also the
@@ -120,6 +124,78 @@ def _demo_net():
     return st.net, st.calib[0][:16]
 
 
+RAM_V = """module m #(parameter D = 2, parameter W = 1) (input clk, input we,
+  input [$clog2(D)-1:0] wa, input [$clog2(D)-1:0] ra, input [W-1:0] wd, output reg [W-1:0] q);
+  (* no_rw_check *) reg [W-1:0] mem [0:D-1];
+  reg [W-1:0] r;
+  always @(posedge clk) begin if (we) mem[wa] <= wd; r <= mem[ra]; q <= r; end
+endmodule
+"""
+ROM_V = """module m #(parameter D = 2, parameter W = 1) (input clk, input [$clog2(D)-1:0] ra,
+  output reg [W-1:0] q);
+  reg [W-1:0] mem [0:D-1];
+  initial $readmemh("rom.mem", mem);
+  reg [W-1:0] r;
+  always @(posedge clk) begin r <= mem[ra]; q <= r; end
+endmodule
+"""
+SINGLE = [
+    (20, 288, False),
+    (50, 288, False),
+    (100, 20, False),
+    (100, 36, False),
+    (128, 20, False),
+    (128, 24, False),
+    (128, 43, False),
+    (128, 288, False),
+    (256, 8, False),
+    (256, 20, False),
+    (1024, 18, False),
+    (64, 64, True),
+    (100, 36, True),
+    (300, 72, True),
+    (784, 14, True),
+]
+"""(depth, width, ROM) of the single memories ``--memories`` synthesises."""
+
+
+def single_memories() -> None:
+    """Each memory of :data:`SINGLE` alone through Yosys (a registered read, as in the core; a ROM
+    of seeded random words) against :meth:`Memory.cost`."""
+    from fpgasnn import toolchain
+    from fpgasnn.backends.rtl.synth import count_cells
+
+    rng = np.random.default_rng(1)
+    print(
+        f"{'depth':>6} {'width':>6} kind {'LUT':>6} {'BRAM18':>7} {'rule':>6} {'BRAM18':>7}  cells"
+    )
+    same = 0
+    for d, w, rom in SINGLE:
+        with tempfile.TemporaryDirectory(prefix="fpgasnn_mem_") as tmp:
+            Path(tmp, "m.v").write_text(ROM_V if rom else RAM_V)
+            if rom:
+                words = [int.from_bytes(rng.bytes(-(-w // 8)), "little") for _ in range(d)]
+                mask, digits = (1 << w) - 1, -(-w // 4)
+                Path(tmp, "rom.mem").write_text("".join(f"{v & mask:0{digits}x}\n" for v in words))
+            script = (
+                f"read_verilog m.v; chparam -set D {d} -set W {w} m; "
+                "synth_xilinx -family xc7 -flatten -noiopad -top m; tee -q -o stat.json stat -json"
+            )
+            toolchain.run_tool([toolchain.yosys(), "-q", "-p", script], cwd=tmp, what="Yosys")
+            cells = json.loads(Path(tmp, "stat.json").read_text())["design"]["num_cells_by_type"]
+        got = count_cells(cells)
+        want = est.Memory("m", d, w, rom).cost()
+        same += want == (got.LUT, got.BRAM_18K)
+        kinds = ", ".join(
+            f"{k} {v}" for k, v in sorted(cells.items()) if k.startswith(("RAM", "LUT"))
+        )
+        print(
+            f"{d:6} {w:6} {'ROM' if rom else 'RAM':4} {got.LUT:6} {got.BRAM_18K:7} {want[0]:6} "
+            f"{want[1]:7}  {kinds}"
+        )
+    print(f"{same} of {len(SINGLE)} memories map as the rules say")
+
+
 def _timing(name: str, hw) -> dict:
     """For the demo SNN's cores: the cycle model's mean latency (each image into an empty core) and
     interval over the first 100 MNIST test images, and the latency at 100 MHz."""
@@ -165,7 +241,13 @@ def main() -> None:
     ap.add_argument(
         "--only", default=None, help="only the cores of this network (NAME or NAME:LANES)"
     )
+    ap.add_argument(
+        "--memories", action="store_true", help="only single memories through Yosys vs the rules"
+    )
     args = ap.parse_args()
+    if args.memories:
+        single_memories()
+        return
     cache = _read_cache()
     vh = _verilog_hash()
     rows = []

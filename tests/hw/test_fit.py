@@ -30,9 +30,9 @@ from fpgasnn.ir.serialize import dumps
         (Memory("ram", 20, 288, rom=False), (4 * 48, 0)),  # 48 RAM32M
         (Memory("ram", 50, 288, rom=False), (4 * 96, 0)),  # 96 RAM64M
         (Memory("ram", 100, 36, rom=False), (0, 1)),  # one RAMB18E1 (512 x 36)
-        (Memory("ram", 128, 20, rom=False), (4 * 14, 0)),  # 14 RAM64M rather than a block RAM
+        (Memory("ram", 128, 20, rom=False), (4 * 14 + 22, 0)),  # 14 RAM64M + 2:1 select, not a BRAM
         (Memory("ram", 128, 24, rom=False), (0, 1)),  # 16 RAM64M would be too many
-        (Memory("ram", 128, 43, rom=False), (4 * 30, 0)),  # 30 RAM64M rather than 2 block RAMs
+        (Memory("ram", 128, 43, rom=False), (4 * 30 + 45, 0)),  # 30 RAM64M + select, not 2 BRAMs
         (Memory("ram", 128, 288, rom=False), (0, 8)),  # four RAMB36E1
         (Memory("ram", 1024, 18, rom=False), (0, 1)),
         (Memory("rom", 64, 64, rom=True), (64, 0)),  # 64 LUT6

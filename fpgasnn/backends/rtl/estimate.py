@@ -2,11 +2,12 @@
 instead of the minutes of a Yosys run: what :mod:`fpgasnn.backends.rtl.fit` searches with.
 
 Memories are counted one by one from the stage parameters, with the rules Yosys ``synth_xilinx``
-follows for them (measured on single memories, ``python bench/estimate.py`` records):
+follows for them (measured on single memories: ``python bench/estimate.py --memories``):
 
 - a RAM (one synchronous read port, one write port) of depth <= 32 takes RAM32M cells (6 bits of
-  width each, 4 LUTs per cell); a deeper one RAM64M cells (64 rows x 3 bits, 4 LUTs) when it needs
-  fewer than :data:`LUTRAM_PER_BRAM` of them per block RAM it would take otherwise, else block RAM;
+  width each, 4 LUTs per cell); a deeper one RAM64M cells (64 rows x 3 bits, 4 LUTs; beyond 64 rows
+  also a read multiplexer and write enables) when it needs fewer than :data:`LUTRAM_PER_BRAM` of
+  them per block RAM it would take otherwise, else block RAM;
 - a ROM of depth <= 256 becomes logic, one LUT6 per bit of width per 64 rows; deeper ones block RAM;
 - block RAM in the mode that takes the fewest 18 Kb halves: 512 x 36 (simple dual port), 1024 x 18,
   2048 x 9, 4096 x 4, 8192 x 2, 16384 x 1.
@@ -52,9 +53,13 @@ class Memory:
         if not self.rom and d <= 32:
             return self.copies * 4 * -(-w // 6), 0
         bram = min(-(-w // mw) * -(-d // md) for md, mw in BRAM_MODES)
-        ram64 = -(-d // 64) * -(-w // 3)
+        rows = -(-d // 64)
+        ram64 = rows * -(-w // 3)
         if not self.rom and ram64 < LUTRAM_PER_BRAM * bram:
-            return self.copies * 4 * ram64, 0
+            # more than 64 rows: a read multiplexer (a LUT per bit per 3 extra row groups) and the
+            # write enables of the row groups (2 LUTs each beyond the first)
+            select = w * -(-(rows - 1) // 3) + 2 * (rows - 1)
+            return self.copies * (4 * ram64 + select), 0
         return 0, self.copies * bram
 
 
@@ -123,13 +128,13 @@ def stage_features(st: StageCtx) -> dict[str, float]:
 FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "ram_luts", "rom_luts")
 
 LUT_COEF = {
-    "stage": 257.461,
-    "scatter_bits": 2.204,
-    "weight_bits": 2.166,
-    "update_bits": 2.317,
+    "stage": 252.144,
+    "scatter_bits": 2.248,
+    "weight_bits": 2.072,
+    "update_bits": 2.349,
     "banks": 0.0,
-    "ram_luts": 1.273,
-    "rom_luts": 1.182,
+    "ram_luts": 1.217,
+    "rom_luts": 1.199,
 }
 """Logic LUTs per unit of each feature (fitted: see the module docstring)."""
 FF_COEF = {

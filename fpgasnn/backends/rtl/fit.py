@@ -51,7 +51,8 @@ class FitResult:
     estimate: Estimate
     limits: dict[str, int]
     work: tuple[float, ...]
-    """Each layer's approximate busy cycles per image at its chosen setting."""
+    """Each layer's busy cycles per image at its chosen setting (the cycle model's mean over the
+    images the search counted on)."""
     stop: str
     """Why no faster setting was taken."""
     latency_cycles: float
@@ -178,11 +179,11 @@ def _spend(
     chosen: list[Setting],
     est: Estimate,
     limits: Mapping[str, int],
-    bound: float,
 ) -> tuple[list[Setting], Estimate, list[str]]:
-    """The second phase: with the interval fixed, speed up the other layers (the latency is about the
-    sum of the layers' work) while the core still fits: each step takes, over all layers, the faster
-    setting with the most work saved per share of the limits it costs."""
+    """The second phase: speed up the layers further (the latency is about the sum of the layers'
+    work; every move makes a layer faster, so the interval cannot grow) while the core still fits:
+    each step takes, over all layers, the faster setting with the most work saved per share of the
+    limits it costs (a faster setting that is also cheaper first)."""
     start = list(chosen)
 
     def core(sel: list[Setting]) -> Estimate:
@@ -238,8 +239,8 @@ def fit(
 ) -> FitResult:
     """The fastest lanes and taps of ``net`` whose estimate fits ``pct`` % of ``resources`` (a board's
     ``resources``); ``taps``: "auto" lets the search choose per convolution, anything else (1, "all",
-    a per-layer mapping) fixes them; ``images``: where the synaptic events are counted (as for
-    automatic lanes)."""
+    a per-layer mapping) fixes them; ``images``: the calibration images whose golden spikes the
+    cycle model counts on (default: 16 seeded random images, as for automatic lanes)."""
     limits = _limits(resources, pct)
     fixed = _fixed_taps(net, taps)
     hw = lower(net, HwConfig.make(1, taps=1))
@@ -267,8 +268,7 @@ def fit(
                 else ""
             )
         )
-    bound = max(c.work(i, s) for i, s in enumerate(chosen))
-    chosen, est, spent = _spend(c, options, chosen, est, limits, bound)
+    chosen, est, spent = _spend(c, options, chosen, est, limits)
     stages = tuple(c.stage(i, s) for i, s in enumerate(chosen))
     out = replace(hw, stages=stages, lanes_policy=f"fit{pct} ({board})")
     work = tuple(c.work(i, s) for i, s in enumerate(chosen))
