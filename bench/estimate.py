@@ -26,6 +26,7 @@ interval_cycles_model, latency_us at 100 MHz.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import sys
@@ -115,8 +116,10 @@ def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
     return out
 
 
+@functools.cache
 def _demo_net():
-    """The demo's trained SNN and the 16 training images its events are counted on."""
+    """The demo's trained SNN and the 16 training images its events are counted on (converted once
+    for both of its cores)."""
     from fpgasnn.flow import demo_network
 
     work = Path(tempfile.mkdtemp(prefix="fpgasnn_est_demo_"))

@@ -97,20 +97,18 @@ class LanesPolicy:
     def _parse_text(cls, spec: str) -> LanesPolicy:
         text = spec.strip()
         low = text.lower()
-        if low.startswith("fit"):
-            try:
-                return cls(fit_pct=int(low[3:] or DEFAULT_FIT_PCT))
-            except ValueError:
-                raise BackendError(
-                    f"lanes: expected fit followed by a share of the board in %, got {spec!r}"
-                ) from None
-        if low.startswith("auto"):
-            try:
-                return cls(auto_budget=int(low[4:] or DEFAULT_AUTO_BUDGET))
-            except ValueError:
-                raise BackendError(
-                    f"lanes: expected auto followed by a lane budget, got {spec!r}"
-                ) from None
+        for prefix, field_name, default, what in (
+            ("fit", "fit_pct", DEFAULT_FIT_PCT, "a share of the board in %"),
+            ("auto", "auto_budget", DEFAULT_AUTO_BUDGET, "a lane budget"),
+        ):
+            if low.startswith(prefix):
+                try:
+                    number = int(low[len(prefix) :] or default)
+                except ValueError:
+                    raise BackendError(
+                        f"lanes: expected {prefix} followed by {what}, got {spec!r}"
+                    ) from None
+                return cls(**{field_name: number})
         if "=" not in text:
             try:
                 return cls(every=int(text))

@@ -187,10 +187,11 @@ def _stream(
     return tx_last - rx_first[:n] + 1, np.diff(rx_first), busy
 
 
-def _model_inputs(hw: HwNetwork, x: np.ndarray):
+def _model_inputs(hw: HwNetwork, x: np.ndarray, res=None):
     """(golden result, ops per event, update words per pass, producer (words, spikes) per (stage,
-    image, step)) of ``images`` x through the core of ``hw``."""
-    res = simulate(hw.net, x, trace=True)
+    image, step)) of ``images`` x through the core of ``hw`` (``res``: the golden result of ``x``
+    with its trace, if already simulated)."""
+    res = simulate(hw.net, x, trace=True) if res is None else res
     tr = res.trace
     st = hw.stages
     n, ns, tot = len(x), len(st), hw.total_steps
@@ -218,12 +219,13 @@ def _images(hw: HwNetwork, images: np.ndarray) -> np.ndarray:
     return x[None] if x.shape == hw.net.input.shape else x
 
 
-def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None) -> CycleEstimate:
+def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None, res=None) -> CycleEstimate:
     """The cycles of ``images`` streamed back to back through the core of ``net`` (a lowered network,
-    or a Network lowered here with ``lanes``)."""
+    or a Network lowered here with ``lanes``; ``res``: the golden result of ``images`` with its
+    trace, if already simulated)."""
     hw = net if isinstance(net, HwNetwork) else lower(net, HwConfig.make(lanes))
     x = _images(hw, images)
-    res, ops, nw, wsp = _model_inputs(hw, x)
+    res, ops, nw, wsp = _model_inputs(hw, x, res)
     st = hw.stages
     tot, ncls = hw.total_steps, hw.num_classes
     cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)

@@ -112,27 +112,24 @@ def stage_memories(st: StageCtx) -> list[Memory]:
 def stage_features(st: StageCtx) -> dict[str, float]:
     """The datapath widths the logic model is linear in (per stage)."""
     p = {k: int(v) for k, v in st.params.items() if not isinstance(v, str)}
-    lanes, banks = p["LANES"], p["BANKS"]
+    lanes, par = p["LANES"], p["BANKS"]  # every bank has its lane adders
     ul = p["UPAR"] * lanes
     tw = p["CB"] if p["IS_FIRST"] else p["MB"]
-    par = banks  # tap groups updating at once: every bank has its lane adders
     return {
         "stage": 1.0,
         "scatter_bits": float(lanes * par * tw),
         "weight_bits": float(lanes * par * p["WB"] * (0 if p["IS_FIRST"] else 1)),
         "update_bits": float(ul * (p["MB"] + p["NB"])),
-        "banks": float(banks),
     }
 
 
-FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "banks", "ram_luts", "rom_luts")
+FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "ram_luts", "rom_luts")
 
 LUT_COEF = {
     "stage": 252.144,
     "scatter_bits": 2.248,
     "weight_bits": 2.072,
     "update_bits": 2.349,
-    "banks": 0.0,
     "ram_luts": 1.217,
     "rom_luts": 1.199,
 }
@@ -142,7 +139,6 @@ FF_COEF = {
     "scatter_bits": 3.076,
     "weight_bits": 0.41,
     "update_bits": 8.389,
-    "banks": 0.0,
     "ram_luts": 0.0,
     "rom_luts": 0.0,
 }
@@ -160,7 +156,8 @@ class StageEstimate:
 
 @dataclass(frozen=True)
 class Estimate:
-    """Estimated resources of a core (the sum of its stages plus the top's control)."""
+    """Estimated resources of a core (the sum of its stages; the top's few
+    registers are within each stage's constant term)."""
 
     LUT: int
     FF: int

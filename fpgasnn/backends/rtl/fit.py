@@ -30,11 +30,11 @@ from fpgasnn.backends.rtl.cycles import producer_spikes, stage_busy
 from fpgasnn.backends.rtl.estimate import Estimate, StageEstimate, stage_estimate, total
 from fpgasnn.errors import BackendError
 from fpgasnn.golden import simulate
-from fpgasnn.hw import HwConfig, HwNetwork, HwStage, lower
+from fpgasnn.hw import HwConfig, HwNetwork, HwStage, LanesPolicy, lower
+from fpgasnn.hw.config import DEFAULT_FIT_PCT
 from fpgasnn.hw.stimulus import random_images
 from fpgasnn.ir.network import Network
 
-DEFAULT_FIT_PCT = 90
 FIT_RESOURCES = ("LUT", "BRAM_18K")
 """The resources a fitted core must leave room in (DSP: the first layer's products only; FF: the
 parts have twice as many as LUTs)."""
@@ -67,7 +67,7 @@ class FitResult:
 
     @property
     def taps(self) -> dict[str, int]:
-        return {s.name: s.taps for s in self.hw.stages}
+        return self.hw.taps
 
     def summary(self) -> list[str]:
         """Lines for a person: the estimate against the limits, each layer's choice, why not faster."""
@@ -99,8 +99,7 @@ def _limits(resources: Mapping[str, int], pct: int) -> dict[str, int]:
             f"lanes fit: the board gives no {', '.join(missing)} (an ECP5 board counts LUT4 and EBR; "
             "the estimate is calibrated on Xilinx parts only): give the lanes yourself"
         )
-    if not 1 <= pct <= 100:
-        raise BackendError(f"lanes fit: the share of the board must be 1..100 %, got {pct}")
+    LanesPolicy(fit_pct=pct)  # checks the share
     return {r: int(resources[r] * pct // 100) for r in FIT_RESOURCES}
 
 
@@ -120,7 +119,8 @@ class _Costs:
 
     def __init__(self, hw: HwNetwork, images: np.ndarray) -> None:
         self.hw, self.images = hw, images
-        self.spikes = producer_spikes(hw, simulate(hw.net, images, trace=True))
+        self.golden = simulate(hw.net, images, trace=True)
+        self.spikes = producer_spikes(hw, self.golden)
         self._cost: dict[tuple[int, Setting, Setting | None], StageEstimate] = {}
         self._work: dict[tuple[int, Setting], float] = {}
 
@@ -283,7 +283,7 @@ def fit(
         )
     if spent:
         stop += "; then, for the latency (lanes x taps): " + ", ".join(spent)
-    timing = cycle_estimate(out, x)
+    timing = cycle_estimate(out, x, res=c.golden)
     return FitResult(
         out,
         est,
@@ -296,4 +296,4 @@ def fit(
     )
 
 
-__all__ = ["DEFAULT_FIT_PCT", "FitResult", "fit"]
+__all__ = ["FitResult", "fit"]
