@@ -20,7 +20,9 @@ cycles_measured, cycles_model, cycles_lower_bound (the latency of an image enter
 measured with each image sent after the previous one's class beat), interval_cycles_measured,
 interval_cycles_model (first beats of images streamed back to back), latency_us, images_per_s (from
 the interval), clock_mhz, LUT (logic LUTs and, since 2026-12-03, the LUTs of distributed RAM and
-shift registers; LUT_memory: those), FF, BRAM_18K, DSP, and where the cycles go (per layer).
+shift registers; LUT_memory: those), FF, BRAM_18K, DSP, res_bits (the conversion's resolution bits:
+``none`` since the demo converts at plain units, :data:`fpgasnn.flow.DEMO_RES_TARGET_BITS`), and
+where the cycles go (per layer).
 """
 
 from __future__ import annotations
@@ -224,6 +226,9 @@ def main() -> None:
         rec["setting"] = setting
         rec["T"] = args.T
         rec["sparsity"] = args.sparsity
+        rec["res_bits"] = (
+            "/".join(f"{k}={v}" for k, v in net.meta.get("res_bits", {}).items()) or "none"
+        )
         save(rec)
     print(
         f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "

@@ -33,6 +33,12 @@ from fpgasnn.data.source import DataSource
 from fpgasnn.hw import HwConfig, HwNetwork, lower
 from fpgasnn.ir.network import Network
 
+DEMO_RES_TARGET_BITS = 0
+"""The flow converts at plain integer units (no resolution bits, ``fpgasnn convert``'s default is
+17): on the demo's MNIST SNN the top-1 is the same (full test split) and the membranes are 3-9 bits
+narrower, which every tap-parallel bank repeats, so the core's estimated LUTs fall by a fifth
+(``python bench/resolution.py --demo``)."""
+
 
 @dataclass(frozen=True)
 class FlowConfig:
@@ -64,6 +70,9 @@ class FlowConfig:
     input_scale: float = 1.0 / 255.0
     """Integer data x are fed to the model as x * input_scale (:mod:`fpgasnn.data.userdata`)."""
     replace_maxpool: bool = False
+    res_target_bits: int = DEMO_RES_TARGET_BITS
+    """Integer resolution of the conversion (``fpgasnn convert --res-target-bits``); the flow builds
+    hardware, so it rounds at plain units by default (:data:`DEMO_RES_TARGET_BITS`)."""
 
 
 @dataclass
@@ -94,12 +103,13 @@ class FlowState:
 
 STEPS = ("model", "convert", "build", "golden", "sweep", "csim", "rtlsim", "synth", "report")
 
-DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 64, "logits": 10}}
+DEMO_LANES = {"mnist": {"conv1": 16, "conv2": 16, "fc3": 128, "logits": 10}}
 """The lanes of the demo's reference model per data set (taps auto: every tap of both convolutions in
-parallel), chosen to fit the xc7z020 (Yosys: 95 % of its LUTs, distributed RAM counted); fc3 at 128
-lanes is faster and does not fit once its distributed RAM is counted (52,968 logic LUTs alone),
-auto128 (conv2 at 32 lanes) does not fit: bench/rtl.py, README; other data sets, models and
-boards get ``fit`` (:func:`lower_for_board`)."""
+parallel), chosen to fit the xc7z020 with the demo's conversion (plain integer units,
+:data:`DEMO_RES_TARGET_BITS`): Yosys 85 % of its LUTs (distributed RAM counted), 95 % of its BRAM18
+(``python bench/rtl.py``). ``fit`` is more careful: its estimate puts this core over the part, so
+it picks fc3 at 64 lanes. conv2 at 32 lanes does not fit. Other data sets, models and boards get
+``fit`` (:func:`lower_for_board`)."""
 DEMO_SPARSITY = {"mnist": 0.01}
 """The activation-sparsity weight the demo's reference model is trained with, per data set (issue 12;
 measured by bench/sparsity.py on MNIST: the SNN's top-1 kept, 5.4x fewer spikes); 0 elsewhere."""
@@ -171,6 +181,17 @@ def step_model(st: FlowState) -> StepResult:
     )
 
 
+def _resolution(net: Network) -> str:
+    """How the integers were rounded, and the membrane widths it gave."""
+    rb = net.meta.get("res_bits", {})
+    how = (
+        "resolution bits " + ", ".join(f"{k} {v}" for k, v in rb.items())
+        if rb
+        else "plain integer units"
+    )
+    return f"{how}, membranes " + "/".join(f"{n.membrane_bits}" for n in net.neurons()) + " bits"
+
+
 def step_convert(st: FlowState) -> StepResult:
     from dataclasses import replace
 
@@ -194,7 +215,15 @@ def step_convert(st: FlowState) -> StepResult:
     layers = (replace(fnet.input, bits=src.bits, signed=src.signed), *fnet.layers[1:])
     st.fnet = fnet = FloatNet(layers, meta=fnet.meta)
     cx, cy = st.calib if get_method(cfg.method).needs_calibration else (None, None)
-    net = convert(fnet, cfg.T, cfg.method, calib=cx, calib_labels=cy, seed=cfg.seed)
+    net = convert(
+        fnet,
+        cfg.T,
+        cfg.method,
+        calib=cx,
+        calib_labels=cy,
+        seed=cfg.seed,
+        res_target_bits=cfg.res_target_bits,
+    )
     st.net = net.with_meta(source=str(st.model_path), **src.meta())
     st.out.mkdir(parents=True, exist_ok=True)
     save(st.net, st.out / "net.snn")
@@ -205,7 +234,7 @@ def step_convert(st: FlowState) -> StepResult:
         0.0,
         f"{st.net.meta['method']}: T={s.wake} (+presim {s.presim}, +sleep {s.sleep}) = "
         f"{s.total} steps; calibration {st.net.meta.get('calib_s', 0.0):.1f} s on "
-        f"{0 if cx is None else len(cx)} training images",
+        f"{0 if cx is None else len(cx)} training images; " + _resolution(st.net),
         {
             "method": st.net.meta["method"],
             "T": s.wake,
@@ -349,6 +378,7 @@ def step_sweep(st: FlowState) -> StepResult:
                 calib=cx if calib else None,
                 calib_labels=cy if calib else None,
                 seed=cfg.seed,
+                res_target_bits=cfg.res_target_bits,
             )
         )
     asked = st.net.meta.get("method_requested", own)  # "best" resolves per T

@@ -96,6 +96,14 @@ REQUIRED = {
         "pnr_s",
     },
     "resolution.json": {"kind", "dataset", "method", "T", "res_target_bits", "res_bits"},
+    "resolution_demo.json": {
+        "res_target_bits",
+        "snn_top1_pct",
+        "float_int_agree_pct",
+        "membrane_bits",
+        "LUT_estimate",
+        "BRAM_18K_estimate",
+    },
     "sparsity.json": {
         "sparsity",
         "T",

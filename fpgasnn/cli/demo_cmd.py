@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="N|LAYER=N|autoB|fitPCT",
         help="lanes per layer, as for `fpgasnn build` (default for the mnist reference model on "
-        "pynq-z2: conv1=16,conv2=16,fc3=64,logits=10, measured to fit it; otherwise fit: the "
+        "pynq-z2: conv1=16,conv2=16,fc3=128,logits=10, measured to fit it; otherwise fit: the "
         "fastest lanes and taps whose estimated LUTs and BRAMs fill at most 90 %% of the board)",
     )
     p.add_argument(
@@ -70,6 +70,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="activation-sparsity weight of the reference model (default 0.01 for mnist, 0 for the "
         "others; `fpgasnn train --sparsity`): fewer spikes, so fewer core cycles; 0: the reference "
         "model trained without it",
+    )
+    p.add_argument(
+        "--res-target-bits",
+        type=count(0, 24),
+        default=None,
+        metavar="B",
+        help="integer resolution, as for `fpgasnn convert` (default 0: plain units, the narrowest "
+        "membranes; 17 follows the float model more closely, with a larger core)",
     )
     p.add_argument(
         "--csim-images",
@@ -102,7 +110,14 @@ def run(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
     from fpgasnn.cli.build_cmd import parse_lanes
-    from fpgasnn.flow import DEMO_LANES, STEPS, FlowConfig, reference_spec, run_flow
+    from fpgasnn.flow import (
+        DEMO_LANES,
+        DEMO_RES_TARGET_BITS,
+        STEPS,
+        FlowConfig,
+        reference_spec,
+        run_flow,
+    )
     from fpgasnn.hw import HwConfig
 
     if args.data and not args.model:
@@ -133,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
         data=args.data,
         input_scale=1.0 / 255.0 if args.input_scale is None else args.input_scale,
         replace_maxpool=args.replace_maxpool,
+        res_target_bits=(
+            DEMO_RES_TARGET_BITS if args.res_target_bits is None else args.res_target_bits
+        ),
     )
     tty = sys.stdout.isatty()  # in a log file: the step lines only, no progress-bar redraws
     bar = tqdm(

@@ -74,3 +74,12 @@ def test_demo_lanes_default_fits_the_board(fake_flow, tmp_path):
     assert fake_flow["cfg"].lanes == "fit"
     assert main(["demo", "--lanes", "auto64", "-o", str(tmp_path / "c")]) == 0
     assert fake_flow["cfg"].lanes == "auto64"
+
+
+@pytest.mark.parametrize(
+    ("argv", "bits"), [([], flow.DEMO_RES_TARGET_BITS), (["--res-target-bits", "17"], 17)]
+)
+def test_demo_res_target_bits_reach_the_flow(fake_flow, tmp_path, argv, bits):
+    """The demo converts at plain units unless told otherwise (narrower membranes, same top-1)."""
+    assert main(["demo", *argv, "-o", str(tmp_path / "out")]) == 0
+    assert fake_flow["cfg"].res_target_bits == bits == (0 if not argv else 17)
