@@ -111,7 +111,8 @@ def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
         ("mnist_random", reference_mnist, 16, 1, False),
     ]
     if with_demo:
-        out.append(("mnist_demo_snn", None, "conv1=16,conv2=16,fc3=64,logits=10", "auto", True))
+        for lanes in ("conv1=16,conv2=16,fc3=128,logits=10", "conv1=16,conv2=16,fc3=64,logits=10"):
+            out.append(("mnist_demo_snn", None, lanes, "auto", True))  # the demo's, and fc3 halved
         out.append(("mnist_demo_snn", None, "fit90", "auto", False))
     return out
 

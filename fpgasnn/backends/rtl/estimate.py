@@ -126,19 +126,20 @@ def stage_features(st: StageCtx) -> dict[str, float]:
 FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "ram_luts", "rom_luts")
 
 LUT_COEF = {
-    "stage": 252.144,
-    "scatter_bits": 2.248,
-    "weight_bits": 2.072,
-    "update_bits": 2.349,
-    "ram_luts": 1.217,
-    "rom_luts": 1.199,
+    "stage": 288.182,
+    "scatter_bits": 2.716,
+    "weight_bits": 1.549,
+    "update_bits": 1.427,
+    "ram_luts": 1.299,
+    "rom_luts": 0.979,
 }
-"""Logic LUTs per unit of each feature (fitted: see the module docstring)."""
+"""Logic LUTs per unit of each feature (fitted: see the module docstring; refitted 2026-12-03 with the
+demo SNN converted at plain units, at its fc3 128- and 64-lane settings)."""
 FF_COEF = {
-    "stage": 55.506,
-    "scatter_bits": 3.076,
-    "weight_bits": 0.41,
-    "update_bits": 8.389,
+    "stage": 49.95,
+    "scatter_bits": 3.111,
+    "weight_bits": 0.355,
+    "update_bits": 8.475,
     "ram_luts": 0.0,
     "rom_luts": 0.0,
 }
