@@ -23,7 +23,8 @@ network's data set (digits / MNIST); ``latency_us`` = cycles / fmax_mhz (the ach
 clock, not ``clock_mhz``). ``clock_mhz`` is the clock checked (pynq-z2's 100 MHz, the clock the
 project reports assume); ``met`` says whether fmax reached it. The critical path's start/end
 signal, logic levels and the Verilog lines it runs through are in the record. ``--keep`` keeps the
-records this run does not redo. ``--selftest N`` adds, per network, the board self-test on the
+records this run does not redo (a record per network, board and seed: a seed sweep is one run per
+seed with ``--keep``). ``--selftest N`` adds, per network, the board self-test on the
 first N test images (``NAME_selftest``: Verilator until the done LED, its LEDs against the
 expected pass/done/count, then place and route with every port on a board pin at the board's
 oscillator clock; ``cycles`` per image and ``latency_us`` at that clock); ``--no-core`` runs only
@@ -273,8 +274,10 @@ def save(records: list[dict], keep: bool) -> None:
     """Write the records so far (a long run leaves its finished networks if a later one fails)."""
     out = list(records)
     if keep and OUT.is_file():
-        done = {(r["network"], r["board"]) for r in records}
-        out = [r for r in read_records(OUT) if (r["network"], r["board"]) not in done] + out
+        done = {(r["network"], r["board"], r.get("seed")) for r in records}
+        out = [
+            r for r in read_records(OUT) if (r["network"], r["board"], r.get("seed")) not in done
+        ] + out
     write_records(OUT, out)
 
 
