@@ -12,7 +12,7 @@ import pytest
 from conftest import need
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate as cycles
-from fpgasnn.backends.rtl.estimate import Memory, estimate
+from fpgasnn.backends.rtl.estimate import Memory, estimate, live_bits, stage_memories
 from fpgasnn.backends.rtl.fit import fit
 from fpgasnn.boards import load_board
 from fpgasnn.cli import main
@@ -43,6 +43,20 @@ from fpgasnn.ir.serialize import dumps
 )
 def test_memories_are_counted_as_yosys_maps_them(mem, cost):
     assert mem.cost() == cost
+
+
+def test_a_rom_costs_only_its_non_constant_bits():
+    """Yosys drops the bits of a ROM that are the same in every row (one-off run: 1,024 x 36 with
+    18 constant bits -> one RAMB18E1 and 18 FDRE), so the estimate counts the live bits only."""
+    assert live_bits("a5\na5\n", 8) == 0  # a constant ROM is no memory at all
+    assert live_bits("01\n02\n03\n", 8) == 2
+    assert live_bits("ff\n0f\n", 4) == 0  # bits above the width do not count
+    assert live_bits(None, 12) == 12  # no image: the declared width
+    ctx = build_context(lower(random_network(0), HwConfig.make(4, taps="all")))
+    st = ctx.stages[0]  # per-neuron initial membranes
+    (v0,) = [m for m in stage_memories(st) if m.what == "initial membranes"]
+    full = int(st.params["UPAR"]) * int(st.params["LANES"]) * int(st.params["MB"])
+    assert v0.width == live_bits(st.mems[str(st.params["V0_FILE"])], full) > 0
 
 
 def test_fit_is_a_lanes_policy_resolved_against_a_board():

@@ -9,6 +9,7 @@ follows for them (measured on single memories: ``python bench/estimate.py --memo
   also a read multiplexer and write enables) when it needs fewer than :data:`LUTRAM_PER_BRAM` of
   them per block RAM it would take otherwise, else block RAM;
 - a ROM of depth <= 256 becomes logic, one LUT6 per bit of width per 64 rows; deeper ones block RAM;
+  either way only the bits that differ between its rows count (Yosys drops the constant ones);
 - block RAM in the mode that takes the fewest 18 Kb halves: 512 x 36 (simple dual port), 1024 x 18,
   2048 x 9, 4096 x 4, 8192 x 2, 16384 x 1.
 
@@ -71,9 +72,31 @@ def _segments(what: str, depth: int, seg_rows: int, width: int, copies: int) -> 
     return out
 
 
+def live_bits(text: str | None, width: int) -> int:
+    """Bits of a ROM of ``width`` bits whose ``$readmemh`` image is ``text`` that are not the same
+    in every row: Yosys drops the constant ones (a ROM of 1,024 x 36 with 18 constant bits takes
+    one 1024 x 18 block RAM), so a constant ROM costs nothing. ``text`` None: ``width``."""
+    if text is None:
+        return width
+    rows = [int(r, 16) for r in text.split()]
+    if not rows:
+        return 0
+    mask = (1 << width) - 1
+    ones = zeros = mask
+    for r in rows:
+        ones &= r
+        zeros &= ~r
+    return width - (ones & mask).bit_count() - (zeros & mask).bit_count()
+
+
 def stage_memories(st: StageCtx) -> list[Memory]:
-    """The memories of one ``snn_stage`` instance as its Verilog declares them."""
+    """The memories of one ``snn_stage`` instance as its Verilog declares them (the single-file
+    ROMs at the width of their non-constant bits, :func:`live_bits`)."""
     p = {k: int(v) for k, v in st.params.items() if not isinstance(v, str)}
+
+    def rom_width(file_param: str, width: int) -> int:
+        return live_bits(st.mems.get(str(st.params.get(file_param))), width)
+
     lanes, upar, banks = p["LANES"], p["UPAR"], p["BANKS"]
     ul = upar * lanes
     npp = -(-p["NPOS"] // upar)
@@ -85,19 +108,21 @@ def stage_memories(st: StageCtx) -> list[Memory]:
     tw = p["CB"] if p["IS_FIRST"] else p["MB"]
     mems = [
         Memory("spike counters", nj, ul * p["NB"], False),
-        Memory("biases", p["OCH"], lanes * p["BB"], True),
-        Memory("position map", p["IN_NPOS"], p["PMB"] + 1, True),
+        Memory("biases", p["OCH"], rom_width("B_FILE", lanes * p["BB"]), True),
+        Memory("position map", p["IN_NPOS"], rom_width("PMAP_FILE", p["PMB"] + 1), True),
         Memory("targets", p["BWORDS"], lanes * tw, False, banks),
         *_segments("weights", p["WDEPTH"], p["WSEG_ROWS"], lanes * p["WB"], banks),
     ]
     if p["V0_PER"]:
-        mems.append(Memory("initial membranes", nj, ul * p["MB"], True))
+        mems.append(Memory("initial membranes", nj, rom_width("V0_FILE", ul * p["MB"]), True))
     if not p["IS_DENSE"]:
         te = 1 + p["TWB"] + p["TMB"]
         mems += _segments("tap map", p["TDEPTH"], p["TSEG_ROWS"], banks * te, 1)
     if banks > 1:
         ubb = max(1, (banks - 1).bit_length())
-        mems.append(Memory("update map", npp, upar * (ubb + p["TMB"]), True))
+        mems.append(
+            Memory("update map", npp, rom_width("UMAP_FILE", upar * (ubb + p["TMB"])), True)
+        )
     if not p["IS_OUT"]:
         qe = posb + chb + 2 * lanes
         if upar == 1:
@@ -126,15 +151,16 @@ def stage_features(st: StageCtx) -> dict[str, float]:
 FEATURES = ("stage", "scatter_bits", "weight_bits", "update_bits", "ram_luts", "rom_luts")
 
 LUT_COEF = {
-    "stage": 288.182,
-    "scatter_bits": 2.716,
-    "weight_bits": 1.549,
-    "update_bits": 1.427,
-    "ram_luts": 1.299,
-    "rom_luts": 0.979,
+    "stage": 235.161,
+    "scatter_bits": 2.109,
+    "weight_bits": 1.396,
+    "update_bits": 2.557,
+    "ram_luts": 1.271,
+    "rom_luts": 1.75,
 }
 """Logic LUTs per unit of each feature (fitted: see the module docstring; refitted 2026-12-03 with the
-demo SNN converted at plain units, at its fc3 128- and 64-lane settings)."""
+demo SNN converted at plain units, at its fc3 128- and 64-lane settings, and ROMs at their
+non-constant bits)."""
 FF_COEF = {
     "stage": 49.95,
     "scatter_bits": 3.111,
@@ -219,6 +245,7 @@ __all__ = [
     "StageEstimate",
     "estimate",
     "stage_estimate",
+    "live_bits",
     "stage_memories",
     "total",
 ]
