@@ -32,7 +32,8 @@ those.
 
 Writes bench/results/pnr.json (flat records: network, lanes, board, device, LUT4, FF, EBR, MULT18,
 fmax_mhz, clock_mhz, met, cycles, latency_us, bitstream_bytes, pnr_s, synth_s, seed,
-output_registers (flip-flops folded into block RAM output registers), critical_path.*).
+output_registers (flip-flops folded into block RAM output registers), write_register (1: the core as
+built for ECP5, its scatter sum registered before the write), critical_path.*).
 """
 
 from __future__ import annotations
@@ -104,10 +105,15 @@ TAPS = 1
 convolution, needs 144 MULT18 and about 167k LUT4 for the MNIST net: twice the LFE5U-85F)."""
 
 
+WRITE_REGISTER = True
+"""The core as built for ECP5: a scatter's sum registered before it is written
+(:attr:`fpgasnn.hw.HwConfig.write_register`; ``--write-register 0``: the Xilinx build's core)."""
+
+
 def hw_config():
     from fpgasnn.hw import HwConfig
 
-    return HwConfig.make(LANES, taps=TAPS)
+    return HwConfig.make(LANES, taps=TAPS, write_register=WRITE_REGISTER)
 
 
 def run_one(
@@ -132,6 +138,7 @@ def run_one(
         "network": name,
         "lanes": LANES,
         "taps": TAPS,
+        "write_register": int(WRITE_REGISTER),
         "clock_mhz": clock_mhz,
         "cycles": cycles,
         "latency_us": cycles / res.fmax_mhz,
@@ -186,6 +193,7 @@ def run_selftest(name: str, board_name: str, seed: int, n_images: int, work: Pat
         "network": f"{name}_selftest",
         "lanes": LANES,
         "taps": TAPS,
+        "write_register": int(WRITE_REGISTER),
         "clock_mhz": float(board.clock_mhz),
         "cycles": cycles,
         "latency_us": cycles / float(board.clock_mhz),
@@ -206,6 +214,14 @@ def main() -> None:
     ap.add_argument("--images", type=int, default=100)
     ap.add_argument("--keep", action="store_true", help="keep the records this run does not redo")
     ap.add_argument(
+        "--write-register",
+        type=int,
+        choices=[0, 1],
+        default=1,
+        help="1 (default): the core as built for ECP5, its scatter sum registered before the "
+        "write; 0: the core as built for Xilinx parts",
+    )
+    ap.add_argument(
         "--selftest",
         type=int,
         default=0,
@@ -219,6 +235,8 @@ def main() -> None:
         help="only the self-tests (with --selftest), not the bare cores",
     )
     args = ap.parse_args()
+    global WRITE_REGISTER
+    WRITE_REGISTER = bool(args.write_register)
     names = args.only or list(NETWORKS)
     records = []
     with tempfile.TemporaryDirectory(prefix="fpgasnn_bench_pnr_") as tmp:
@@ -264,20 +282,25 @@ def failed(name: str, board_name: str, e: Exception) -> dict:
         "network": name,
         "lanes": LANES,
         "taps": TAPS,
+        "write_register": int(WRITE_REGISTER),
         "board": board_name,
         "device": load_ecp5_board(board_name).part,
         "error": tail[-600:],
     }
 
 
+def _key(r: dict) -> tuple:
+    """A record's identity for --keep: network, board, seed and the write register (records
+    before it existed: 0)."""
+    return (r["network"], r["board"], r.get("seed"), r.get("write_register", 0))
+
+
 def save(records: list[dict], keep: bool) -> None:
     """Write the records so far (a long run leaves its finished networks if a later one fails)."""
     out = list(records)
     if keep and OUT.is_file():
-        done = {(r["network"], r["board"], r.get("seed")) for r in records}
-        out = [
-            r for r in read_records(OUT) if (r["network"], r["board"], r.get("seed")) not in done
-        ] + out
+        done = {_key(r) for r in records}
+        out = [r for r in read_records(OUT) if _key(r) not in done] + out
     write_records(OUT, out)
 
 

@@ -146,12 +146,20 @@ class HwConfig:
     ``taps``: parallel taps of the convolutions: ``"all"`` (every tap of an input event updates in the
     same cycle; membranes banked by output position), 1 (one tap per cycle), or ``"auto"`` (default:
     every tap in parallel on the convolutions that would otherwise be the slowest layer, one tap per
-    cycle elsewhere, :func:`fpgasnn.hw.auto.busiest_convolution`); a per-layer mapping overrides it."""
+    cycle elsewhere, :func:`fpgasnn.hw.auto.busiest_convolution`); a per-layer mapping overrides it.
+
+    ``write_register``: the Verilog core registers a scatter's sum before writing it to the target
+    memory (the block RAM's write data comes from a flip-flop, and the register after its read port
+    can fold into the block RAM), for one more cycle per scatter pass and a 4:1 forwarding
+    multiplexer per membrane bit instead of 3:1. The read-add-write loop is the MNIST core's
+    critical path on ECP5 (``fpgasnn pnr``); on Xilinx parts the 3:1 multiplexer shares the adder's
+    LUT6 and the 4:1 does not, so it stays off there."""
 
     lanes: LanesPolicy = field(default_factory=LanesPolicy)
     taps: str | int = "auto"
     taps_per_layer: tuple[tuple[str, str | int], ...] = ()
     clock_mhz: float | None = None
+    write_register: bool = False
 
     @classmethod
     def make(
@@ -159,6 +167,7 @@ class HwConfig:
         lanes=None,
         taps: str | int | Mapping[str, str | int] = "auto",
         clock_mhz: float | None = None,
+        write_register: bool = False,
     ) -> HwConfig:
         """A configuration from loose values (a lanes policy in any form :meth:`LanesPolicy.parse`
         takes; taps "auto", "all", 1 or a per-layer mapping); an HwConfig given as ``lanes`` is
@@ -168,7 +177,7 @@ class HwConfig:
         per: tuple[tuple[str, str | int], ...] = ()
         if isinstance(taps, Mapping):
             per, taps = tuple((str(k), v) for k, v in taps.items()), "auto"
-        return cls(LanesPolicy.parse(lanes), taps, per, clock_mhz)
+        return cls(LanesPolicy.parse(lanes), taps, per, clock_mhz, bool(write_register))
 
 
 __all__ = ["DEFAULT_AUTO_BUDGET", "DEFAULT_FIT_PCT", "HwConfig", "LanesPolicy"]

@@ -170,6 +170,7 @@ def lower(
         net.schedule.sleep,
         counter_bits(net),
         cfg.lanes.describe(),
+        cfg.write_register,
     )
     auto_taps = [name for name, v in _taps_wanted(net, cfg).items() if v == "auto"]
     events = layer_events(hw, images) if (cfg.lanes.is_auto or auto_taps) else None

@@ -173,6 +173,8 @@ class HwNetwork:
     """Width of the step counter and of every neuron's running spike count N."""
     lanes_policy: str
     """How the lanes were chosen (``describe()`` of the policy)."""
+    write_register: bool = False
+    """A scatter's sum is registered before it is written (:attr:`HwConfig.write_register`)."""
 
     @property
     def total_steps(self) -> int:

@@ -280,6 +280,7 @@ def _stage(hw: HwNetwork, st: HwStage, prev: HwStage | None) -> StageCtx:
         PMB=pmb,
         TMB=tmb,
         TWB=twb,
+        WREG=int(hw.write_register),
     )
     if prev is not None:
         params.update(

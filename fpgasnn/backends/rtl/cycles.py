@@ -51,6 +51,9 @@ cycle later."""
 SCATTER_DRAIN = 9
 """Cycles from the last op of a pixel to the first stage being quiet (S1..S5 with S1R and S2Q, seen a
 cycle later)."""
+WRITE_REGISTER_EXTRA = 1
+"""Cycles a registered write (:attr:`HwNetwork.write_register`: the sum written at S6, not S5) adds
+to SCATTER_EXTRA and SCATTER_DRAIN."""
 
 
 @dataclass(frozen=True)
@@ -92,20 +95,22 @@ def _ops(st: HwStage) -> int:
     return st.chunks * st.tap_groups
 
 
-def _receive(nz: np.ndarray, ops0: int) -> tuple[np.ndarray, int]:
+def _receive(nz: np.ndarray, ops0: int, wreg: int = 0) -> tuple[np.ndarray, int]:
     """(accept cycle of each pixel relative to the first, cycles of the receive phase) of an image
     whose nonzero pixels are ``nz``: a zero pixel takes 1 cycle, a nonzero one ``ops0``; the phase
-    ends when the scatter pipeline of the last nonzero pixel has drained."""
+    ends when the scatter pipeline of the last nonzero pixel has drained (``wreg``: 1 with a
+    registered write)."""
     accept = np.concatenate([[0], np.cumsum(np.where(nz[:-1], ops0, 1))])
     end = int(accept[-1]) + 1
     if nz.any():
-        end = max(end, int(accept[np.nonzero(nz)[0][-1]]) + ops0 + SCATTER_DRAIN)
+        end = max(end, int(accept[np.nonzero(nz)[0][-1]]) + ops0 + SCATTER_DRAIN + wreg)
     return accept, end
 
 
-def _scatter(words: int, spikes: int, ops: int) -> int:
-    """Cycles of a scatter pass over ``spikes`` queued spikes (2 when the producer queued no word)."""
-    return 2 if words == 0 else SCATTER_EXTRA + spikes * ops
+def _scatter(words: int, spikes: int, ops: int, wreg: int = 0) -> int:
+    """Cycles of a scatter pass over ``spikes`` queued spikes (2 when the producer queued no word;
+    ``wreg``: 1 with a registered write)."""
+    return 2 if words == 0 else SCATTER_EXTRA + wreg + spikes * ops
 
 
 def stage_busy(hw: HwNetwork, st: HwStage, x: np.ndarray, spikes: np.ndarray | None) -> np.ndarray:
@@ -114,15 +119,17 @@ def stage_busy(hw: HwNetwork, st: HwStage, x: np.ndarray, spikes: np.ndarray | N
     the others from ``spikes``, their producer's spike count per (image, step)
     (:func:`producer_spikes`; it does not depend on lanes)."""
     tot = hw.total_steps
+    wreg = _wreg(hw)
     upd = tot * (st.update_cycles + UPDATE_EXTRA)
     if st.is_first:
-        rx = [_receive(xm.reshape(-1) != 0, _ops(st))[1] for xm in x]
+        rx = [_receive(xm.reshape(-1) != 0, _ops(st), wreg)[1] for xm in x]
         out = np.array(rx, dtype=np.int64) + upd
     else:
         ops = _ops(st)
         out = (
             np.array(
-                [sum(_scatter(int(v), int(v), ops) for v in row) for row in spikes], dtype=np.int64
+                [sum(_scatter(int(v), int(v), ops, wreg) for v in row) for row in spikes],
+                dtype=np.int64,
             )
             + upd
         )
@@ -141,8 +148,18 @@ def producer_spikes(hw: HwNetwork, res) -> list[np.ndarray | None]:
     return out
 
 
+def _wreg(hw: HwNetwork) -> int:
+    return WRITE_REGISTER_EXTRA if hw.write_register else 0
+
+
 def _stream(
-    x: np.ndarray, wsp: np.ndarray, ops: list[int], nw: list[int], tot: int, ncls: int
+    x: np.ndarray,
+    wsp: np.ndarray,
+    ops: list[int],
+    nw: list[int],
+    tot: int,
+    ncls: int,
+    wreg: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(latency, interval, busy cycles per stage) of images streamed back to back (module docstring)."""
     n, ns = len(x), len(ops)
@@ -155,7 +172,7 @@ def _stream(
     tx_ready = never
     for m in range(n):
         r = rx_first[m]
-        _, rx = _receive(x[m].reshape(-1) != 0, ops[0])
+        _, rx = _receive(x[m].reshape(-1) != 0, ops[0], wreg)
         rx_end = int(r) + rx
         busy[m, 0] += rx
         for k in range(tot):
@@ -171,7 +188,7 @@ def _stream(
                     ready = max(ready, tx_ready)
                 sc = max(ready, ud[i - 1, j] + 1)
                 w, s = (int(v) for v in wsp[i, m, k])
-                sd[i, j] = sc + _scatter(w, s, ops[i])
+                sd[i, j] = sc + _scatter(w, s, ops[i], wreg)
                 up = sd[i, j] + 1
                 if i < ns - 1 and j >= 2:
                     up = max(up, sd[i + 1, j - 2] + 1)
@@ -207,9 +224,12 @@ def _model_inputs(hw: HwNetwork, x: np.ndarray, res=None):
     return res, ops, nw, wsp
 
 
-def _alone(x, wsp, ops, nw, tot, ncls) -> np.ndarray:
+def _alone(x, wsp, ops, nw, tot, ncls, wreg: int = 0) -> np.ndarray:
     return np.array(
-        [_stream(x[m : m + 1], wsp[:, m : m + 1], ops, nw, tot, ncls)[0][0] for m in range(len(x))],
+        [
+            _stream(x[m : m + 1], wsp[:, m : m + 1], ops, nw, tot, ncls, wreg)[0][0]
+            for m in range(len(x))
+        ],
         dtype=np.int64,
     )
 
@@ -228,8 +248,9 @@ def estimate(net: Network | HwNetwork, images: np.ndarray, lanes=None, res=None)
     res, ops, nw, wsp = _model_inputs(hw, x, res)
     st = hw.stages
     tot, ncls = hw.total_steps, hw.num_classes
-    cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls)
-    alone = _alone(x, wsp, ops, nw, tot, ncls)
+    wreg = _wreg(hw)
+    cycles, interval, busy = _stream(x, wsp, ops, nw, tot, ncls, wreg)
+    alone = _alone(x, wsp, ops, nw, tot, ncls, wreg)
     events = synaptic_events(hw, x, res)
     lanes_taps = np.array([s.lanes * s.taps for s in st])
     layer_bound = -(-events // lanes_taps[None, :])
@@ -251,8 +272,9 @@ def project_parallel_update(
         if s.name in words_per_cycle:
             nw[i] = -(-s.out_positions // words_per_cycle[s.name]) * s.chunks
     tot, ncls = hw.total_steps, hw.num_classes
-    _, interval, _ = _stream(x, wsp, ops, nw, tot, ncls)
-    return float(_alone(x, wsp, ops, nw, tot, ncls).mean()), float(interval.mean())
+    wreg = _wreg(hw)
+    _, interval, _ = _stream(x, wsp, ops, nw, tot, ncls, wreg)
+    return float(_alone(x, wsp, ops, nw, tot, ncls, wreg).mean()), float(interval.mean())
 
 
 __all__ = [

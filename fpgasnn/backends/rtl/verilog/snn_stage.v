@@ -62,6 +62,8 @@ module snn_stage #(
     parameter integer UPAR = 1,          // words per cycle of the update pass: 1, or 2 (positions 2p
                                          // and 2p + 1 of a chunk, in two different banks)
     parameter integer P_CHB = 1,         // producer chunk index width
+    parameter integer WREG = 0,          // 1: a scatter's sum is registered before it is written
+                                         // (S6; forwarding over three ops, one more cycle a pass)
     parameter W_FILE = "w",              // weight ROM files: W_FILE followed by 000, 001, ... .mem
     parameter B_FILE = "b.mem",
     parameter V0_FILE = "v0.mem",
@@ -179,8 +181,8 @@ module snn_stage #(
     reg [QA:0] wcnt;              // word counter of init / update passes
     reg [POSB-1:0] upos;
     reg [CHB-1:0] uch;
-    reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v;   // scatter ops in flight per stage
-    // (S5's op, the last, is s4_v a cycle later: s_busy counts it)
+    reg s0_v, s1_v, s1r_v, s1q_v, s2_v, s2q_v, s3_v, s4_v, s5_v;  // scatter ops in flight
+    // (the last stage's op, S5 or with WREG S6, is the flag before a cycle later: s_busy counts it)
     reg ua_v, u0q_v, u1_v, u2_v, u3_v, u4_v;   // update / init words in flight per stage
     // whether any op / word is in flight: registers holding exactly the OR of the flags above,
     // computed a cycle early from what the flags are about to become (s_busy_q, u_busy_q below),
@@ -361,7 +363,7 @@ module snn_stage #(
         // s0_v becomes epop || px_load || (s0_v && !s0_last); each later flag takes the one before
         if (rst) s_busy <= 1'b0;
         else s_busy <= epop || px_load || s0_v || s1_v || s1r_v || s1q_v || s2_v || s2q_v || s3_v
-                       || s4_v;
+                       || s4_v || (WREG != 0 && s5_v);
     end
     wire [EFE-1:0] ehead = ef[0];
     wire [PMB:0] ld_pm = (IS_FIRST != 0) ? pmap[ev_pos] : ehead[EFE-1:IN_CB+1];
@@ -527,6 +529,7 @@ module snn_stage #(
             s2q_v <= 1'b0;
             s3_v <= 1'b0;
             s4_v <= 1'b0;
+            s5_v <= 1'b0;
         end else begin
             s1_v <= s0_v;
             s1r_v <= s1_v;
@@ -535,6 +538,7 @@ module snn_stage #(
             s2q_v <= s2_v;
             s3_v <= s2q_v;
             s4_v <= s3_v;
+            s5_v <= s4_v;
         end
         s2_val <= s1q_val;
         s2q_val <= s2_val;
@@ -845,7 +849,7 @@ module snn_stage #(
 
     // ------------------------------------------------------------------ banked target memory
     // Membranes (hidden and output stages) or currents (first stage), BANKS banks of BWORDS words,
-    // one read port (U0 or S3) and one write port (U4, S5 or the TX clear). Each bank has its own
+    // one read port (U0 or S3) and one write port (U4, S5 -- S6 with WREG -- or the TX clear). Each bank has its own
     // copy of the weight ROM, read at its tap's weights during the scatter.
     /* verilator lint_off UNUSEDSIGNAL */
     wire [LANES*TW-1:0] acc_word;  // bank 0 (the output stage has one bank; read by the TX only)
@@ -866,8 +870,8 @@ module snn_stage #(
             wire [WA-1:0] wab = (IS_DENSE == 0) ? (WA'(e[TMB +: TWB]) + s1q_occ)
                                 : ((W_TWO != 0) ? s1r_wa : s1q_wa);
             wire [TMB-1:0] pa = (IS_DENSE != 0) ? TMB'(s1q_oc) : (e[TMB-1:0] + TMB'(s1q_oc));
-            reg pv2, pv2q, pv3, pv4, pv5, pv6;
-            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6;
+            reg pv2, pv2q, pv3, pv4, pv5, pv6, pv7;
+            reg [TMB-1:0] pa2, pa2q, pa3, pa4, pa5, pa6, pa7;
             wire [LANES*WB-1:0] wq;
             reg [LANES*TW-1:0] rd, rdq;
             snn_seg_rom #(
@@ -881,6 +885,7 @@ module snn_stage #(
                 pa4 <= pa3;
                 pa5 <= pa4;
                 pa6 <= pa5;
+                pa7 <= pa6;
                 if (rst) begin
                     pv2 <= 1'b0;
                     pv2q <= 1'b0;
@@ -888,6 +893,7 @@ module snn_stage #(
                     pv4 <= 1'b0;
                     pv5 <= 1'b0;
                     pv6 <= 1'b0;
+                    pv7 <= 1'b0;
                 end else begin
                     pv2 <= s1q_v && s1q_mv && ((IS_DENSE != 0) || e[TE-1]);
                     pv2q <= pv2;
@@ -895,6 +901,7 @@ module snn_stage #(
                     pv4 <= pv3;
                     pv5 <= pv4;
                     pv6 <= pv5;
+                    pv7 <= pv6;
                 end
             end
             // S3 -> S4 -> S5: the weight times the event's value; the target word is read
@@ -916,21 +923,29 @@ module snn_stage #(
                 prod4 <= c_prod;
                 prod5 <= prod4;
             end
-            // S5: the target word read at S3 (or, when one of the two ops before wrote the same
-            // word, its sum: the read missed those writes; the newer first) + the product, written
-            // back. Whether the op before / the one before it wrote the same word is compared a
-            // stage early (S4 against S5 and S6); each lane registers the answer itself
-            // (snn_fwd_lane), so no one select register drives every lane's multiplexer.
+            // S5: the target word read at S3 (or, when one of the ops before wrote the same word
+            // after that read, its sum; the newest first) + the product, written back at S5 (or,
+            // with WREG, from its register at S6: then the read missed three ops, not two).
+            // Whether the ops before wrote the same word is compared a stage early (S4 against
+            // S5, S6 and S7); each lane registers the answer itself (snn_fwd_lane), so no one
+            // select register drives every lane's multiplexer.
             wire hit6_d = !rst && pv5 && (pa5 == pa4);
             wire hit7_d = !rst && pv6 && (pa6 == pa4);
-            wire [LANES*TW-1:0] s_new;
+            wire hit8_d = (WREG != 0) && !rst && pv7 && (pa7 == pa4);
+            /* verilator lint_off UNUSEDSIGNAL */  // (one of the two is written)
+            wire [LANES*TW-1:0] s_new, s_reg;
+            /* verilator lint_on UNUSEDSIGNAL */
             genvar gf;
             for (gf = 0; gf < LANES; gf = gf + 1) begin : g_fwd
-                snn_fwd_lane #(.W(TW)) u_fwd (
-                    .clk(clk), .hit6_d(hit6_d), .hit7_d(hit7_d), .rdq(rdq[gf*TW +: TW]),
-                    .prod(prod5[gf*TW +: TW]), .s_new(s_new[gf*TW +: TW])
+                snn_fwd_lane #(.W(TW), .DEPTH((WREG != 0) ? 3 : 2)) u_fwd (
+                    .clk(clk), .hit6_d(hit6_d), .hit7_d(hit7_d), .hit8_d(hit8_d),
+                    .rdq(rdq[gf*TW +: TW]), .prod(prod5[gf*TW +: TW]),
+                    .s_new(s_new[gf*TW +: TW]), .s_reg(s_reg[gf*TW +: TW])
                 );
             end
+            wire pvw = (WREG != 0) ? pv6 : pv5;   // the scatter op writing now
+            wire [TMB-1:0] paw = (WREG != 0) ? pa6 : pa5;
+            wire [LANES*TW-1:0] s_wd = (WREG != 0) ? s_reg : s_new;
             // the update's slot in this bank, if any: its read address registered at UA, whether it
             // writes here (and which slot) registered at U3
             reg [TMB-1:0] ua_baddr;
@@ -956,9 +971,9 @@ module snn_stage #(
             wire [LANES*TW-1:0] u_data = (IS_FIRST != 0) ? (LANES*TW)'(u4_bias)
                                          : ((IS_OUT != 0 && u4_init) ? '0 : (LANES*TW)'(u_mem));
             wire clr = acc_clear && IS_OUT != 0 && IS_FIRST == 0 && gb == 0;
-            wire m_we = u_we || pv5 || clr;
-            wire [TMB-1:0] m_wa = u_we ? u_wa : (pv5 ? pa5 : TMB'(acc_addr));
-            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pv5 ? s_new : '0);
+            wire m_we = u_we || pvw || clr;
+            wire [TMB-1:0] m_wa = u_we ? u_wa : (pvw ? paw : TMB'(acc_addr));
+            wire [LANES*TW-1:0] m_wd = u_we ? u_data : (pvw ? s_wd : '0);
             wire [TMB-1:0] m_ra = s3_v ? pa3 : ua_baddr;
             always @(posedge clk) begin
                 if (m_we) mem[m_wa] <= m_wd;
