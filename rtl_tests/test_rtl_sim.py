@@ -264,3 +264,25 @@ def test_refined_weights_stored_shifted(tmp_path_factory):
     x = random_images(net, 5, 7)
     res = check(net, ctx, x, sim.run(x))
     _assert_ok(res)
+
+
+@pytest.mark.parametrize("lanes", [4, 10])
+def test_registered_write_forwards_over_three_ops(lanes, tmp_path_factory):
+    """The sum written from its register a stage later (HwConfig.write_register, the ECP5 build):
+    the read then misses three ops, not two. Lanes 4 gives the dense layer 3 chunks, so an event's
+    word comes back exactly three ops later (the third forward; with it cut the scores are wrong),
+    lanes 10 one chunk (the op just before). Bit-exact per step, latency and interval exact (one
+    cycle more per scatter pass)."""
+    from fpgasnn.hw import HwConfig, lower
+
+    net = tiny()
+    hw = lower(net, HwConfig.make(lanes, taps="all", write_register=True))
+    assert hw.write_register and hw.stages[-1].chunks == (3 if lanes == 4 else 1)
+    sim = _sim(hw, None, tmp_path_factory, f"wreg{lanes}")
+    x = random_images(net, 6, 3)
+    res = check(net, build_context(hw), x, sim.run(x))
+    _assert_ok(res)
+    assert res.cycles_measured == res.cycles_model
+    assert res.intervals_measured == res.intervals_model
+    plain = estimate(lower(net, HwConfig.make(lanes, taps="all")), x)
+    assert (np.asarray(res.cycles_model) > plain.cycles).all()

@@ -12,6 +12,7 @@ from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.emit import LIBRARY, TOP
 from fpgasnn.backends.rtl.synth import count_cells, synth
 from fpgasnn.errors import BackendError
+from fpgasnn.hw import HwConfig
 from fpgasnn.ir.examples import random_network, tiny
 from fpgasnn.ir.nodes import NeuronKind, Schedule
 
@@ -31,6 +32,8 @@ from fpgasnn.ir.nodes import NeuronKind, Schedule
             ),
             1,
         ),
+        # the ECP5 build: the scatter's sum registered before the write (a 4:1 forward)
+        (tiny(), HwConfig.make(4, taps="all", write_register=True)),
     ],
 )
 def test_lint_wall_clean(net, lanes, tmp_path):
