@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -271,20 +271,27 @@ def build_project(
     return write_plan(plan, out, force=force, replace=True)  # --force: the old project goes whole
 
 
-def lower_for_board(net: Network, lanes, board, taps="auto", images: np.ndarray | None = None):
+def lower_for_board(
+    net: Network,
+    lanes,
+    board,
+    taps="auto",
+    images: np.ndarray | None = None,
+    write_register: bool = False,
+):
     """(hardware network, fit result or None): ``net`` lowered with a lanes policy, where ``fit[PCT]``
     is resolved against ``board`` (a name or a :class:`~fpgasnn.boards.Board`) by
-    :func:`fpgasnn.backends.rtl.fit.fit`."""
+    :func:`fpgasnn.backends.rtl.fit.fit` (``write_register``: :attr:`HwConfig.write_register`)."""
     from fpgasnn.boards import Board, load_board
 
-    cfg = HwConfig.make(lanes, taps=taps)
+    cfg = HwConfig.make(lanes, taps=taps, write_register=write_register)
     if not cfg.lanes.is_fit:
         return lower(net, cfg, images), None
     from fpgasnn.backends.rtl.fit import fit
 
     b = board if isinstance(board, Board) else load_board(board)
     res = fit(net, b.resources, cfg.lanes.fit_pct, taps=taps, images=images, board=b.name)
-    return res.hw, res
+    return replace(res.hw, write_register=bool(write_register)), res
 
 
 def step_build(st: FlowState) -> StepResult:

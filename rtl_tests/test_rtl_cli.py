@@ -64,3 +64,18 @@ def test_synth_cli(project, tmp_path, capsys):
     )
     counts = [o.split("LUT")[1].split("[")[0] for o in (out, capsys.readouterr().out)]
     assert counts[0] == counts[1]  # same core from the project and from its .snn at the same lanes
+
+
+def test_rtlsim_of_a_registered_write_project_takes_it_from_the_project(tmp_path, capsys):
+    need("verilator")
+    snn = tmp_path / "tiny.snn"
+    snn.write_bytes(dumps(tiny()))
+    prj = tmp_path / "wreg"
+    assert main(["build", str(snn), "-o", str(prj), "--lanes", "4", "--registered-write"]) == 0
+    assert main(["rtlsim", str(prj), "-n", "3", "--workdir", str(tmp_path / "w")]) == 0
+    out = capsys.readouterr().out
+    assert "0 mismatches" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("latency/image"))
+    measured = line.split("measured ")[1].split(",")[0].removesuffix(" cycles")
+    assert measured == line.split("model ")[1].split(",")[0]
+    assert "WREG(1)" in (tmp_path / "w" / "rtl" / "snn_top.v").read_text()

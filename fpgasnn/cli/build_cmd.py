@@ -53,6 +53,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "all on the convolutions that would otherwise be the slowest layer)",
     )
     p.add_argument(
+        "--registered-write",
+        action="store_true",
+        help="register each scatter sum before it is written to the membrane memory (one "
+        "cycle more per scatter pass, a wider forwarding multiplexer): the core for ECP5 "
+        "place and route (`fpgasnn pnr`), where the read-add-write loop through the block RAM "
+        "is the critical path; off by default, since on Xilinx parts it costs about one LUT "
+        "per membrane bit",
+    )
+    p.add_argument(
         "--force",
         action="store_true",
         help="replace an existing project folder whole (it stays as it was if the build fails)",
@@ -124,11 +133,15 @@ def run(args: argparse.Namespace) -> int:
     net = load_network(path)
     snn_bytes = path.read_bytes()
     board = load_board(args.board)
-    hw, fitted = lower_for_board(net, parse_lanes(args.lanes), board, taps=args.taps)
+    hw, fitted = lower_for_board(
+        net, parse_lanes(args.lanes), board, taps=args.taps, write_register=args.registered_write
+    )
     written = build_project(hw, board, args.output, force=args.force, snn_bytes=snn_bytes)
     print(f"wrote {len(written)} files to {args.output} (board {board.name}, part {board.part})")
     print(
-        f"lanes {hw.lanes_policy}, taps {args.taps}: "
+        f"lanes {hw.lanes_policy}, taps {args.taps}"
+        + (", registered write" if hw.write_register else "")
+        + ": "
         + ", ".join(
             f"{s.name} {s.lanes} lane{'s' if s.lanes > 1 else ''}"
             + (f" x {s.taps} taps ({s.banks} membrane banks)" if s.taps > 1 else "")

@@ -90,6 +90,12 @@ class CriticalPath:
                 "ebr_outreg folds a plain register that follows a read port, except in a "
                 "read-add-write loop), or a second register after the read"
             )
+        if dst and any(s.startswith("snn_fwd_lane.v") for s in self.sources):
+            return (
+                f"the membrane read-add-write ends at {dst['mem']}'s write data: build the project "
+                "with `fpgasnn build --registered-write` (the sum written from its register a "
+                "cycle later, so only routing is ahead of the block RAM)"
+            )
         if dst:
             return (
                 f"compute {dst['mem']}'s address or write data a stage earlier, into a register "

@@ -201,6 +201,22 @@ def test_next_fix_follows_the_paths_ends(start, end, levels, fix):
     assert p.next_fix().startswith(fix)
 
 
+def test_a_read_add_write_into_a_block_ram_suggests_the_registered_write():
+    # (the demo SNN's path on two seeds of three before the registered write)
+    p = CriticalPath(
+        "u_conv1.g_bank[0].g_fwd[15].u_fwd.hit7",
+        "u_conv1.g_bank[0].mem.0.15",
+        "",
+        "",
+        10.44,
+        2.55,
+        7.88,
+        13,
+        ("snn_fwd_lane.v:18.15-18.19", "snn_fwd_lane.v:20.20-20.62", "snn_stage.v:926.33-926.38"),
+    )
+    assert "fpgasnn build --registered-write" in p.next_fix()
+
+
 def test_result_round_trips_through_its_json_form():
     r = result(64.98, 100.0)
     assert PnrResult.from_dict(r.to_dict()) == r

@@ -42,6 +42,7 @@ def project_plan(
         "lanes": hw.lanes,
         "lanes_policy": hw.lanes_policy,
         "taps": hw.taps,
+        "write_register": hw.write_register,
         "layers": {s.name: {"ident": s.ident, "activation": s.act_name} for s in hw.stages},
         "schedule": {
             "presim": hw.presim,
@@ -60,11 +61,14 @@ def project_plan(
 
 
 def project_config(doc: dict) -> HwConfig:
-    """The hardware configuration a project was built with (its lanes and taps per layer)."""
+    """The hardware configuration a project was built with (its lanes and taps per layer, and
+    whether its Verilog core registers the scatter's write)."""
     lanes = doc.get("lanes")
     if isinstance(doc.get("rtl_lanes"), dict):  # projects built before the shared lowering
         lanes = doc["rtl_lanes"]
-    return HwConfig.make(lanes, taps=doc.get("taps", 1))
+    return HwConfig.make(
+        lanes, taps=doc.get("taps", 1), write_register=bool(doc.get("write_register", False))
+    )
 
 
 def read_project(project_dir: str | Path) -> tuple[dict, Network, Board]:
