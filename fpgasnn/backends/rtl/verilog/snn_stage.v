@@ -373,6 +373,11 @@ module snn_stage #(
                        && !p1_v
                        && (efcnt == 3'd0);
 
+    // F1's word: a plain register (no reset, no enable; only f1_v says whether it holds a word), so
+    // that it folds into the output register of the producer's queue block RAM on ECP5
+    // (fpgasnn.pnr.ebr_outreg): the block RAM's clock-to-out and the routing between the two
+    // stages were the trained demo SNN's critical path once the read-add-write had its register
+    always @(posedge clk) f1_w <= pq_rdata;
     integer fi;
     always @(posedge clk) begin
         if (rst) begin
@@ -430,7 +435,6 @@ module snn_stage #(
             rd_v <= rd_issue;
             if (rd_issue) rptr <= rptr + 1'b1;
             f1_v <= rd_v;
-            f1_w <= pq_rdata;
             f2_v <= f1_v;
             f2_w <= f1_w[2*P_LANES+P_CHB-1:0];
             f2_pm <= pmap[f1_pos];
