@@ -182,3 +182,67 @@ def test_a_loop_through_a_kept_module_is_a_loop_only_where_its_logic_joins_it(tm
         assert (rep.registers, rep.ports, rep.skipped) == (16, 1, 0)
     else:
         assert (rep.registers, rep.ports) == (0, 0) and rep.skipped == 1
+
+
+def _conv_net():
+    """1x28x28 -> conv8 3x3 -> pool2 -> dense10: a membrane memory of 676 words, in block RAM."""
+    import numpy as np
+
+    from fpgasnn.ir.network import Network
+    from fpgasnn.ir.nodes import (
+        AvgPool2D,
+        Conv2D,
+        Dense,
+        Flatten,
+        Input,
+        Neuron,
+        NeuronKind,
+        Output,
+        Schedule,
+    )
+
+    rng = np.random.default_rng(0)
+    nodes = (
+        Input("input", (1, 28, 28), bits=4),
+        Conv2D("conv1", rng.integers(-7, 8, size=(8, 1, 3, 3)), rng.integers(-8, 9, 8)),
+        Neuron("sn1", NeuronKind.IF, 40, 20),
+        AvgPool2D("pool1", 2),
+        Flatten("flatten"),
+        Dense("fc", rng.integers(-7, 8, size=(10, 8 * 13 * 13)), rng.integers(-4, 5, 10)),
+        Output("out"),
+    )
+    return Network(nodes, Schedule(wake=2), {"source": "tests/pnr/test_ebr_outreg.py"})
+
+
+def test_a_registered_write_lets_the_membrane_read_register_fold(tmp_path):
+    """A generated core whose conv1 membranes (current words) are in block RAM: without the
+    registered write that memory's read register is in a read-add-write loop through its block RAM
+    and stays in the fabric; with it (the ECP5 build) the sum reaches the block RAM from a register,
+    and the read register folds."""
+    need("yosys")
+    from fpgasnn.backends.plan import write_plan
+    from fpgasnn.backends.rtl import rtl_plan
+    from fpgasnn.backends.rtl.emit import LIBRARY, TOP
+    from fpgasnn.hw import HwConfig, lower
+
+    reports = {}
+    for wreg in (False, True):
+        work = tmp_path / str(int(wreg))
+        hw = lower(_conv_net(), HwConfig.make(8, taps=1, write_register=wreg))
+        write_plan(rtl_plan(hw), work)
+        toolchain.run_tool(
+            [
+                toolchain.yosys(),
+                "-q",
+                "-p",
+                f"read_verilog -defer -sv {' '.join([*LIBRARY, f'{TOP}.v'])}; "
+                f"hierarchy -top {TOP}; synth_ecp5 -top {TOP} -json s.json",
+            ],
+            cwd=work,
+            what="Yosys synth_ecp5",
+        )
+        reports[wreg] = pack_output_registers(json.loads((work / "s.json").read_text()), TOP)
+    plain, wreg = reports[False], reports[True]
+    assert plain.skipped >= 1  # conv1's current memory: a loop
+    assert wreg.skipped < plain.skipped and wreg.ports > plain.ports
+    assert wreg.registers > plain.registers
