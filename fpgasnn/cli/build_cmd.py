@@ -55,11 +55,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--registered-write",
         action="store_true",
-        help="register each scatter sum before it is written to the membrane memory (one "
-        "cycle more per scatter pass, a wider forwarding multiplexer): the core for ECP5 "
-        "place and route (`fpgasnn pnr`), where the read-add-write loop through the block RAM "
-        "is the critical path; off by default, since on Xilinx parts it costs about one LUT "
-        "per membrane bit",
+        help="register each scatter sum before it is written to the membrane memory, and "
+        "each stage's view of its consumer's progress (one cycle more per scatter pass, a "
+        "wider forwarding multiplexer): the core for ECP5 place and route (`fpgasnn pnr`), "
+        "where the read-add-write loop through the block RAM is the critical path; off by "
+        "default, since on Xilinx parts it costs about one LUT per membrane bit",
     )
     p.add_argument(
         "--force",

@@ -151,7 +151,8 @@ class HwConfig:
     ``write_register``: the Verilog core registers a scatter's sum before writing it to the target
     memory (the block RAM's write data comes from a flip-flop, and the register after its read port
     can fold into the block RAM), for one more cycle per scatter pass and a 4:1 forwarding
-    multiplexer per membrane bit instead of 3:1. The read-add-write loop is the MNIST core's
+    multiplexer per membrane bit instead of 3:1; and each stage registers its consumer's pass count
+    before its update waits on it (a cycle more where it waits). The read-add-write loop is the MNIST core's
     critical path on ECP5 (``fpgasnn pnr``); on Xilinx parts the 3:1 multiplexer shares the adder's
     LUT6 and the 4:1 does not, so it stays off there."""
 

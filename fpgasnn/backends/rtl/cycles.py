@@ -52,8 +52,9 @@ SCATTER_DRAIN = 9
 """Cycles from the last op of a pixel to the first stage being quiet (S1..S5 with S1R and S2Q, seen a
 cycle later)."""
 WRITE_REGISTER_EXTRA = 1
-"""Cycles a registered write (:attr:`HwNetwork.write_register`: the sum written at S6, not S5) adds
-to SCATTER_EXTRA and SCATTER_DRAIN."""
+"""Cycles the ECP5 build (:attr:`HwNetwork.write_register`: the sum written at S6, not S5, and the
+consumer's pass count registered before the producer's update waits on it) adds to SCATTER_EXTRA,
+SCATTER_DRAIN and to an update's wait for the consumer's scatter of step j - 2."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def _stream(
             j = m * tot + k
             start = rx_end if k == 0 else ud[0, j - 1] + 1
             if ns > 1 and j >= 2:
-                start = max(start, sd[1, j - 2] + 1)
+                start = max(start, sd[1, j - 2] + 1 + wreg)
             ud[0, j] = start + nw[0] + UPDATE_EXTRA
             busy[m, 0] += nw[0] + UPDATE_EXTRA
             for i in range(1, ns):
@@ -191,7 +192,7 @@ def _stream(
                 sd[i, j] = sc + _scatter(w, s, ops[i], wreg)
                 up = sd[i, j] + 1
                 if i < ns - 1 and j >= 2:
-                    up = max(up, sd[i + 1, j - 2] + 1)
+                    up = max(up, sd[i + 1, j - 2] + 1 + wreg)
                 ud[i, j] = up + nw[i] + UPDATE_EXTRA
                 busy[m, i] += sd[i, j] - sc + nw[i] + UPDATE_EXTRA
         u = ud[ns - 1, m * tot + tot - 1]

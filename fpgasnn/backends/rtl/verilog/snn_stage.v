@@ -62,8 +62,9 @@ module snn_stage #(
     parameter integer UPAR = 1,          // words per cycle of the update pass: 1, or 2 (positions 2p
                                          // and 2p + 1 of a chunk, in two different banks)
     parameter integer P_CHB = 1,         // producer chunk index width
-    parameter integer WREG = 0,          // 1: a scatter's sum is registered before it is written
-                                         // (S6; forwarding over three ops, one more cycle a pass)
+    parameter integer WREG = 0,          // 1 (the ECP5 build): a scatter's sum is registered before
+                                         // it is written (S6; forwarding over three ops, one more
+                                         // cycle a pass), the consumer's pass count before use
     parameter W_FILE = "w",              // weight ROM files: W_FILE followed by 000, 001, ... .mem
     parameter B_FILE = "b.mem",
     parameter V0_FILE = "v0.mem",
@@ -212,7 +213,13 @@ module snn_stage #(
     assign q_count = q_rbank ? qc1 : qc0;
     assign pq_rbank = n_scat[0];
     wire quiet = pipe_idle && (state == S_IDLE || state == S_EVW);
-    wire [1:0] ahead = n_upd - c_scat;
+    // (WREG, the ECP5 build: the consumer's count is registered here first; it only grows, so a
+    // copy a cycle old only holds an update back a cycle. The wire between two stages' sequencers
+    // was the trained demo SNN's critical path once the read-add-write had its register: 8.6 ns
+    // of routing)
+    reg [1:0] c_scat_q;
+    always @(posedge clk) c_scat_q <= rst ? 2'd0 : c_scat;
+    wire [1:0] ahead = n_upd - ((WREG != 0) ? c_scat_q : c_scat);
     wire can_sc = (p_upd != n_scat);
     wire can_up = (IS_OUT != 0) || (ahead <= 2'd1);
     wire cmd_scatter = pipe_idle && (state == S_IDLE) && ((seq == Q_RX0) || (seq == Q_SCW && can_sc));
