@@ -13,6 +13,13 @@ RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 
 # keys each issue names for its benchmark's records
 REQUIRED = {
+    "contention.json": {
+        "workload",
+        "alone_s",
+        "side_by_side_s",
+        "slowdown_pct",
+        "speedup_ceiling",
+    },
     "badinput.json": {
         "case",
         "command",

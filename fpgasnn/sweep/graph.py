@@ -98,6 +98,7 @@ def build_graph(cfg: SweepConfig, model_path: str | Path, model_hash: str | None
                 "lanes": p.lanes,
                 "taps": cfg.taps,
                 "cycle_images": cfg.cycle_images,
+                "write_register": board.is_ecp5,
             },
             (conv,),
         )

@@ -126,16 +126,14 @@ def build_best_projects(
 
     from fpgasnn.backends.plan import merge_plans, write_plan
     from fpgasnn.backends.rtl import rtl_plan
-    from fpgasnn.hw import HwConfig, lower
-    from fpgasnn.ir.serialize import loads
+    from fpgasnn.sweep.tasks import lowered
 
     out = {}
     for name, rec in best.items():
         conv_key, _, hw_key = g.nodes[rec["key"]].deps[:3]  # convert, evaluate, hw
         conv, hwv = results[conv_key]["value"], results[hw_key]["value"]
         snn = base64.b64decode(conv["snn_b64"])
-        taps = {k: ("all" if v > 1 else 1) for k, v in hwv["taps"].items()}
-        hw = lower(loads(snn, "<sweep network>"), HwConfig.make(dict(hwv["lanes"]), taps=taps))
+        hw = lowered(conv, hwv)  # an ECP5 board's: the ECP5 build (registered write)
         extra = {"sweep_point.json": json.dumps(rec, indent=1, sort_keys=True) + "\n"}
         if board_info(name).is_ecp5:
             plan = merge_plans(

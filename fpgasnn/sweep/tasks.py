@@ -9,9 +9,11 @@ sweep), and caches a success. What each kind computes (``value``):
   ``fpgasnn convert`` makes it (:mod:`fpgasnn.cli.convert_cmd`), base64 of its ``.snn`` bytes;
 - ``evaluate`` (convert): golden top-1 on the data set's whole test split; energy per image
   (:mod:`fpgasnn.report.energy`) on the cycle images;
-- ``hw``       (convert; lanes, taps): the hardware lowering (:mod:`fpgasnn.hw`; auto lanes count the
-  events of the first 16 training images) and the exact cycle model
-  (:mod:`fpgasnn.backends.rtl.cycles`) on the first ``cycle_images`` test images;
+- ``hw``       (convert; lanes, taps, write_register): the hardware lowering (:mod:`fpgasnn.hw`; auto
+  lanes count the events of the first 16 training images) and the exact cycle model
+  (:mod:`fpgasnn.backends.rtl.cycles`) on the first ``cycle_images`` test images; an ECP5 board's
+  points lower the ECP5 build (``write_register``, as ``fpgasnn build --registered-write``), whose
+  cycles, synthesis and place and route are its own;
 - ``synth``    (convert, hw; target): Yosys resources of the lowered core's Verilog: ``synth_xilinx
   -flatten -noiopad`` for ``xc7`` / ``xcup`` (as ``fpgasnn synth``), ``synth_ecp5`` for ``ecp5``;
   one per (network, lanes, target), shared by every board of the target;
@@ -45,12 +47,13 @@ def _net(conv: dict):
     return loads(base64.b64decode(conv["snn_b64"]), "<sweep network>")
 
 
-def _hw(conv: dict, hw: dict):
+def lowered(conv: dict, hw: dict):
     """The lowered network with the lanes and taps the ``hw`` task resolved (the same machine)."""
     from fpgasnn.hw import HwConfig, lower
 
     taps = {k: ("all" if v > 1 else 1) for k, v in hw["taps"].items()}
-    return lower(_net(conv), HwConfig.make(dict(hw["lanes"]), taps=taps))
+    config = HwConfig.make(dict(hw["lanes"]), taps=taps, write_register=hw["write_register"])
+    return lower(_net(conv), config)
 
 
 def convert_task(s: dict, model: bytes) -> dict:
@@ -132,12 +135,14 @@ def hw_task(s: dict, conv: dict) -> dict:
 
     net = _net(conv)
     train = load_dataset(s["dataset"], "train")[0][:LOWERING_IMAGES]
-    hw = lower(net, HwConfig.make(s["lanes"], taps=s["taps"]), train)
+    config = HwConfig.make(s["lanes"], taps=s["taps"], write_register=s["write_register"])
+    hw = lower(net, config, train)
     x = load_dataset(s["dataset"], "test")[0][: s["cycle_images"]]
     est = estimate(hw, x)
     return {
         "lanes": dict(hw.lanes),
         "taps": dict(hw.taps),
+        "write_register": hw.write_register,
         "latency_cycles": round(float(est.alone.mean()), 2),
         "latency_cycles_worst": int(est.alone.max()),
         "interval_cycles": round(float(est.interval.mean()), 2),
@@ -152,7 +157,7 @@ def synth_task(s: dict, conv: dict, hw: dict) -> dict:
     from fpgasnn.backends.rtl import rtl_plan
     from fpgasnn.sweep.synthesis import synth_ecp5_dir
 
-    machine = _hw(conv, hw)
+    machine = lowered(conv, hw)
     target = s["target"]
     with tempfile.TemporaryDirectory(prefix="fpgasnn_sweep_synth_") as tmp:
         work = Path(tmp) / "rtl"
@@ -179,7 +184,7 @@ def pnr_task(s: dict, conv: dict, hw: dict) -> dict:
     board = load_ecp5_board(s["board"])
     with tempfile.TemporaryDirectory(prefix="fpgasnn_sweep_pnr_") as tmp:
         res = place_and_route(
-            rtl_plan(_hw(conv, hw)),
+            rtl_plan(lowered(conv, hw)),
             board,
             Path(tmp) / "pnr",
             clock_mhz=float(board.clock_mhz),
@@ -215,6 +220,7 @@ def point_record(
         **point_axes(s),
         "method_used": conv["method_used"],
         "total_steps": conv["total_steps"],
+        "write_register": hw["write_register"],
         "lanes_per_layer": "/".join(f"{k}={v}" for k, v in hw["lanes"].items()),
         "taps_per_layer": "/".join(f"{k}={v}" for k, v in hw["taps"].items()),
         "target": board.target,

@@ -66,9 +66,12 @@ def test_graph_computes_shared_work_once(tmp_path):
     )
     g = build_graph(cfg, model)
     assert len(points(cfg)) == len(g.point_keys) == 2 * 2 * 4
-    # one conversion per T, one lowering per (network, lanes), one synthesis per (network, lanes,
-    # Yosys target): pynq-z2 and arty-a7-100t are both xc7 and share theirs
-    assert (g.count("convert"), g.count("evaluate"), g.count("hw")) == (2, 2, 4)
+    # one conversion per T, one lowering per (network, lanes, build: the ECP5 board's core registers
+    # its scatter writes), one synthesis per (network, lanes, Yosys target): pynq-z2 and
+    # arty-a7-100t are both xc7 and share theirs
+    assert (g.count("convert"), g.count("evaluate"), g.count("hw")) == (2, 2, 4 * 2)
+    wreg = {n.settings["write_register"] for n in g.nodes.values() if n.kind == "hw"}
+    assert wreg == {False, True}
     assert g.count("synth") == 4 * 3 and g.count("pnr") == 0
     g2 = build_graph(replace(cfg, pnr=True), model)
     assert g2.count("pnr") == 4  # the one ECP5 board
@@ -180,14 +183,17 @@ def test_synthesis_chooses_and_builds_the_best_point_per_board(model, tmp_path):
     x, e = good["pynq-z2"], good["ulx3s-85f"]
     assert x["LUT"] > 0 and x["fits"] is True and "synth_xilinx -family xc7" in x["resources"]
     assert e["LUT"] > 0 and e["fits"] is True and "synth_ecp5" in e["resources"]
+    # the ECP5 point is the ECP5 build (as `fpgasnn build --registered-write`), cycles and all
+    assert (x["write_register"], e["write_register"]) == (False, True)
+    assert e["latency_cycles"] > x["latency_cycles"]
     assert res.best == good
     prj = tmp_path / "best" / "pynq-z2"
     assert json.loads((prj / "sweep_point.json").read_text()) == x
     doc = json.loads((prj / "project.json").read_text())
     assert doc["board"]["name"] == "pynq-z2" and doc["lanes"] == {"conv1": 2, "fc2": 2, "logits": 2}
-    assert (prj / "rtl" / "snn_top.v").is_file()
+    assert ".WREG(0)" in (prj / "rtl" / "snn_top.v").read_text()
     ecp = tmp_path / "best" / "ulx3s-85f"
-    assert (ecp / "rtl" / "snn_top.v").is_file() and (ecp / "network.snn").is_file()
+    assert ".WREG(1)" in (ecp / "rtl" / "snn_top.v").read_text() and (ecp / "network.snn").is_file()
     imgs = image_status(tmp_path / HTML_FILE)
     assert len(imgs) == 3 and all(i["width"] > 100 and i["height"] > 100 for i in imgs)
     dom = rendered_dom(tmp_path / HTML_FILE)
@@ -250,7 +256,8 @@ def test_a_missed_clock_counts_the_microseconds_at_fmax():
     s = {**axes, "board": "ulx3s-85f", "board_info": board_info("ulx3s-85f").to_dict()}
     conv = {"method_used": "qcfs", "total_steps": 2}
     ev = {"snn_top1_pct": 90.0, "test_images": 360, "energy_nj": 1.0}
-    hw = {"lanes": {"fc": 2}, "taps": {"fc": 1}, "latency_cycles": 1000, "interval_cycles": 500}
+    hw = {"lanes": {"fc": 2}, "taps": {"fc": 1}, "write_register": True}
+    hw |= {"latency_cycles": 1000, "interval_cycles": 500}
     used = {"LUT": 10, "FF": 10, "BRAM_18K": 1, "DSP": 0, "how": "nextpnr-ecp5 post-route"}
     met = point_record(s, conv, ev, hw, None, {**used, "fmax_mhz": 80.0, "clock_met": True})
     assert (met["clock_mhz"], met["clock_from"], met["latency_us"]) == (25.0, "board", 40.0)
