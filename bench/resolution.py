@@ -26,6 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from fpgasnn.convert.evaluate import res_bits_text
 from fpgasnn.records import write_records
 
 OUT = Path(__file__).resolve().parent / "results" / "resolution.json"
@@ -98,7 +99,7 @@ def resource_records(targets: list[int]) -> list[dict]:
                 "method": "qcfs",
                 "T": 4,
                 "res_target_bits": tgt,
-                "res_bits": "/".join(f"{k}={v}" for k, v in net.meta["res_bits"].items()) or "none",
+                "res_bits": res_bits_text(net),
                 "lanes": "/".join(str(v) for v in lanes.values()),
                 "membrane_bits": "/".join(str(n.membrane_bits) for n in net.neurons()),
                 "LUT": r.LUT,

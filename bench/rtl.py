@@ -40,6 +40,7 @@ from fpgasnn.backends.rtl.cycles import estimate, project_parallel_update
 from fpgasnn.backends.rtl.sim import RtlSim
 from fpgasnn.backends.rtl.synth import synth
 from fpgasnn.boards import load_board
+from fpgasnn.convert.evaluate import res_bits_text
 from fpgasnn.data.loaders import load_dataset
 from fpgasnn.flow import DEMO_LANES, DEMO_SPARSITY, demo_network
 from fpgasnn.hw import HwConfig, HwNetwork, lower
@@ -226,9 +227,7 @@ def main() -> None:
         rec["setting"] = setting
         rec["T"] = args.T
         rec["sparsity"] = args.sparsity
-        rec["res_bits"] = (
-            "/".join(f"{k}={v}" for k, v in net.meta.get("res_bits", {}).items()) or "none"
-        )
+        rec["res_bits"] = res_bits_text(net)
         save(rec)
     print(
         f"{'network':15s} {'lanes':>8s} {'taps':>4s} {'imgs':>4s} {'mism':>4s} {'latency':>8s} "

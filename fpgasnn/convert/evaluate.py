@@ -31,6 +31,12 @@ from fpgasnn.golden.simulate import simulate
 from fpgasnn.ir.nodes import Schedule
 
 
+def res_bits_text(net) -> str:
+    """The conversion's resolution bits per layer as a record holds them ("conv1=17/fc2=17"), or
+    "none" where the conversion kept the plain integer units."""
+    return "/".join(f"{k}={v}" for k, v in net.meta.get("res_bits", {}).items()) or "none"
+
+
 def evaluate_conversion(
     fnet: FloatNet,
     images: np.ndarray,
@@ -95,7 +101,7 @@ def evaluate_conversion(
         "sleep": net.schedule.sleep,
         "images": len(images),
         "weight_bits": weight_bits,
-        "res_bits": "/".join(f"{k}={v}" for k, v in net.meta.get("res_bits", {}).items()) or "none",
+        "res_bits": res_bits_text(net),
         "ann_float_top1_pct": ann_f,
         "ann_q_top1_pct": ann_q,
         "ann_int_top1_pct": ann_i,
