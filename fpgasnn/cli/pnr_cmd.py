@@ -5,6 +5,7 @@ critical path; exit 1 when the core misses the clock."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from fpgasnn.errors import UsageError
@@ -132,7 +133,19 @@ def run(args: argparse.Namespace) -> int:
         return run_selftest(path, args)
     res = pnr_project(path, args.board, seed=args.seed, clock_mhz=args.clock_mhz)
     print(format_result(res, path / "pnr" / res.board))
+    print(f"  core: {core_build(path)}")
     return 0 if res.met else 1
+
+
+def core_build(path: Path) -> str:
+    """Which build of the core the project holds: the ECP5 one closes timing there."""
+    doc = json.loads((path / "project.json").read_text())
+    if doc.get("write_register"):
+        return "the ECP5 build (registered write)"
+    return (
+        "the Xilinx build; `fpgasnn build --registered-write` builds the core for ECP5 "
+        "(one cycle more per scatter pass, a shorter read-add-write path)"
+    )
 
 
 def _selftest_images(path: Path, args, net):

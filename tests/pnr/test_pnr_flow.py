@@ -83,6 +83,7 @@ def test_pnr_command_places_routes_and_packs_a_tiny_core(project, capsys):
     assert 'FREQUENCY PORT "clk" 20 MHZ;' in (folder / "board.lpf").read_text()
     assert f"pnr {board.name} ({board.part}), seed 3: LUT4 {util['LUT4']['used']:,}/83,640" in out
     assert f"post-route fmax {res.fmax_mhz:.1f} MHz meets 20 MHz on {board.part}" in out
+    assert "  core: the Xilinx build; `fpgasnn build --registered-write` builds" in out
     assert project_results(project) == [(res, True)]
     (project / "rtl" / "snn_top.v").write_text((project / "rtl" / "snn_top.v").read_text() + "\n")
     assert project_results(project) == [(res, False)], "an edited core makes the result stale"
@@ -100,6 +101,13 @@ def test_a_missed_clock_exits_1_and_names_the_path(project, monkeypatch, capsys)
         "post-route fmax 65.0 MHz MISSES 100 MHz on LFE5U-85F-6BG381C; critical path "
         "u_conv1.wcnt -> u_conv1.q_count" in out
     )
+    text = (project / "project.json").read_text()
+    (project / "project.json").write_text(json.dumps({**json.loads(text), "write_register": True}))
+    try:
+        assert main(["pnr", str(project)]) == 1
+        assert "  core: the ECP5 build (registered write)\n" in capsys.readouterr().out
+    finally:
+        (project / "project.json").write_text(text)
 
 
 @pytest.mark.parametrize(
