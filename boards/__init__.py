@@ -199,7 +199,8 @@ def load_board(name: str) -> Board:
         if name in list_ecp5_boards():
             raise BackendError(
                 f"board {name!r} is a Lattice ECP5 board, for `fpgasnn pnr "
-                f"--board`; a project is built for one of: {', '.join(known)}"
+                f"--board`; a project is built for one of: {', '.join(known)} (for ECP5: "
+                f"`fpgasnn build --registered-write`, then `fpgasnn pnr PRJ --board {name}`)"
             )
         raise BackendError(f"unknown board {name!r}; known boards: {', '.join(known)}")
     text = resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8")

@@ -79,7 +79,8 @@ def test_project_board_loader_points_ecp5_boards_to_pnr():
         load_board("ulx3s-85f")
     assert str(e.value) == (
         "board 'ulx3s-85f' is a Lattice ECP5 board, for `fpgasnn pnr --board`; a "
-        "project is built for one of: " + ", ".join(list_boards())
+        "project is built for one of: " + ", ".join(list_boards()) + " (for ECP5: "
+        "`fpgasnn build --registered-write`, then `fpgasnn pnr PRJ --board ulx3s-85f`)"
     )
     with pytest.raises(BackendError) as e:
         load_ecp5_board("pynq-z2")
