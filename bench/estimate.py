@@ -32,6 +32,7 @@ import json
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -95,25 +96,37 @@ def mid(seed: int = 0, c1: int = 8, c2: int = 16, hidden: int = 32) -> Network:
     )
 
 
-def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool]]:
-    """(network name, network factory, lanes, taps, in the fit) of every calibration core."""
+def designs(with_demo: bool) -> list[tuple[str, object, object, object, bool, bool]]:
+    """(network name, network factory, lanes, taps, in the fit, registered write) of every
+    calibration core. The cores with a registered write (the ECP5 build) are each the twin of the
+    core before them: ``--fit`` fits :data:`fpgasnn.backends.rtl.estimate.WRITE_REGISTER_COEF` on
+    their differences."""
     out = [
-        ("tiny", tiny, 4, 1, True),
-        ("tiny", tiny, 4, "all", True),
-        ("tiny", tiny, 10, "all", True),
-        ("random3", lambda: random_network(3), 2, 1, True),
-        ("random5", lambda: random_network(5), 4, "all", True),
-        ("random8", lambda: random_network(8), 3, "all", True),
-        ("mid", mid, 4, 1, True),
-        ("mid", mid, 8, "all", True),
-        ("mid", mid, "conv1=8,conv2=16,fc3=32,logits=10", "all", True),
-        ("mid_wide", lambda: mid(1, 16, 32, 64), "conv1=16,conv2=16,fc3=32,logits=10", "all", True),
-        ("mnist_random", reference_mnist, 16, 1, False),
+        ("tiny", tiny, 4, 1, True, False),
+        ("tiny", tiny, 4, "all", True, False),
+        ("tiny", tiny, 10, "all", True, False),
+        ("random3", lambda: random_network(3), 2, 1, True, False),
+        ("random5", lambda: random_network(5), 4, "all", True, False),
+        ("random8", lambda: random_network(8), 3, "all", True, False),
+        ("mid", mid, 4, 1, True, False),
+        ("mid", mid, 4, 1, False, True),
+        ("mid", mid, 8, "all", True, False),
+        ("mid", mid, 8, "all", False, True),
+        ("mid", mid, "conv1=8,conv2=16,fc3=32,logits=10", "all", True, False),
+        (
+            "mid_wide",
+            lambda: mid(1, 16, 32, 64),
+            "conv1=16,conv2=16,fc3=32,logits=10",
+            "all",
+            True,
+            False,
+        ),
+        ("mnist_random", reference_mnist, 16, 1, False, False),
     ]
     if with_demo:
         for lanes in ("conv1=16,conv2=16,fc3=128,logits=10", "conv1=16,conv2=16,fc3=64,logits=10"):
-            out.append(("mnist_demo_snn", None, lanes, "auto", True))  # the demo's, and fc3 halved
-        out.append(("mnist_demo_snn", None, "fit90", "auto", False))
+            out.append(("mnist_demo_snn", None, lanes, "auto", True, False))  # and fc3 halved
+        out.append(("mnist_demo_snn", None, "fit90", "auto", False, False))
     return out
 
 
@@ -235,6 +248,20 @@ def _verilog_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def _fit_write_register(rows) -> dict[str, float]:
+    """LUT and FF per scatter bit the registered write adds: the twins' differences over their
+    scatter bits (a least-squares slope through zero)."""
+    pairs = [(a, b) for a, b in pairwise(rows) if b[4].hw.write_register and a[:3] == b[:3]]
+    if not pairs:
+        return {}
+    bits = np.array([sum(f["scatter_bits"] for f, _ in b[7]) for _, b in pairs], dtype=float)
+    out = {}
+    for what in ("LUT", "FF"):
+        d = np.array([getattr(b[5], what) - getattr(a[5], what) for a, b in pairs], dtype=float)
+        out[what] = round(float(bits @ d / (bits @ bits)), 3)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--fit", action="store_true", help="refit the coefficients and print them")
@@ -255,7 +282,7 @@ def main() -> None:
     cache = _read_cache()
     vh = _verilog_hash()
     rows = []
-    for name, make, lanes, taps, in_fit in designs(args.demo):
+    for name, make, lanes, taps, in_fit, wreg in designs(args.demo):
         if args.only and args.only not in (name, f"{name}:{lanes}"):
             continue
         net, images = _demo_net() if make is None else (make(), None)
@@ -268,7 +295,7 @@ def main() -> None:
             lanes = ",".join(f"{k}={v}" for k, v in hw.lanes.items())
             taps = ",".join(f"{k}={v}" for k, v in r.taps.items())
         else:
-            hw = lower(net, HwConfig.make(lanes, taps=taps))
+            hw = lower(net, HwConfig.make(lanes, taps=taps, write_register=wreg))
         ctx = build_context(hw)
         key = _key(ctx, vh)
         if key not in cache and args.cached:
@@ -286,7 +313,8 @@ def main() -> None:
         feats = [est.stage_model_inputs(s) for s in ctx.stages]
         rows.append((name, lanes, taps, in_fit, ctx, res, cache[key]["synth_s"], feats))
         print(
-            f"{name} lanes {lanes} taps {taps}: LUT {res.LUT} FF {res.FF} BRAM18 "
+            f"{name} lanes {lanes} taps {taps}{' wreg' if wreg else ''}: LUT {res.LUT} FF {res.FF} "
+            f"BRAM18 "
             f"{res.BRAM_18K} DSP {res.DSP}",
             flush=True,
         )
@@ -299,6 +327,7 @@ def main() -> None:
             print(
                 f"{what}_COEF = {dict(zip(est.FEATURES, np.round(coef, 3).tolist(), strict=True))}"
             )
+        print(f"WRITE_REGISTER_COEF = {_fit_write_register(rows)}")
     records = []
     print(
         f"\n{'network':16} {'lanes':36} {'taps':5} {'LUT':>7} {'est':>7} {'err%':>6} "
@@ -307,8 +336,10 @@ def main() -> None:
     for name, lanes, taps, in_fit, ctx, res, synth_s, _ in rows:
         e = est.estimate(ctx)
         err = 100.0 * (e.LUT - res.LUT) / res.LUT
+        wreg = ctx.hw.write_register
         print(
-            f"{name:16} {str(lanes):36} {str(taps):5} {res.LUT:7} {e.LUT:7} {err:6.1f} "
+            f"{name + (' wreg' if wreg else ''):16} {str(lanes):36} {str(taps):5} {res.LUT:7} "
+            f"{e.LUT:7} {err:6.1f} "
             f"{res.FF:7} {e.FF:7} {res.BRAM_18K:5} {e.BRAM_18K:5} {res.DSP:4} {e.DSP:4}"
         )
         records.append(
@@ -317,6 +348,7 @@ def main() -> None:
                 "lanes": str(lanes),
                 "taps": str(taps),
                 "in_fit": in_fit,
+                "write_register": int(wreg),
                 "LUT": res.LUT,
                 "LUT_memory": res.LUT_memory,
                 "LUT_est": e.LUT,

@@ -194,8 +194,6 @@ def _resolution(net: Network) -> str:
 
 
 def step_convert(st: FlowState) -> StepResult:
-    from dataclasses import replace
-
     from fpgasnn.calibrate import get_method
     from fpgasnn.convert.floatnet import FloatNet
     from fpgasnn.convert.pipeline import convert
@@ -290,8 +288,16 @@ def lower_for_board(
     from fpgasnn.backends.rtl.fit import fit
 
     b = board if isinstance(board, Board) else load_board(board)
-    res = fit(net, b.resources, cfg.lanes.fit_pct, taps=taps, images=images, board=b.name)
-    return replace(res.hw, write_register=bool(write_register)), res
+    res = fit(
+        net,
+        b.resources,
+        cfg.lanes.fit_pct,
+        taps=taps,
+        images=images,
+        board=b.name,
+        write_register=cfg.write_register,
+    )
+    return res.hw, res
 
 
 def step_build(st: FlowState) -> StepResult:

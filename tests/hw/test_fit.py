@@ -12,7 +12,14 @@ import pytest
 from conftest import need
 from fpgasnn.backends.rtl.context import build_context
 from fpgasnn.backends.rtl.cycles import estimate as cycles
-from fpgasnn.backends.rtl.estimate import Memory, estimate, live_bits, stage_memories
+from fpgasnn.backends.rtl.estimate import (
+    WRITE_REGISTER_COEF,
+    Memory,
+    estimate,
+    live_bits,
+    stage_features,
+    stage_memories,
+)
 from fpgasnn.backends.rtl.fit import fit
 from fpgasnn.boards import load_board
 from fpgasnn.cli import main
@@ -57,6 +64,21 @@ def test_a_rom_costs_only_its_non_constant_bits():
     (v0,) = [m for m in stage_memories(st) if m.what == "initial membranes"]
     full = int(st.params["UPAR"]) * int(st.params["LANES"]) * int(st.params["MB"])
     assert v0.width == live_bits(st.mems[str(st.params["V0_FILE"])], full) > 0
+
+
+def test_the_registered_write_costs_its_coefficient_per_scatter_bit():
+    """The ECP5 build's core (``write_register``) estimates more LUTs and FFs than the plain one by
+    :data:`WRITE_REGISTER_COEF` per scatter bit, stage by stage; the memories are the same."""
+    plain, wreg = (
+        build_context(lower(reference_mnist(), HwConfig.make(8, taps=1, write_register=w)))
+        for w in (False, True)
+    )
+    for p, w in zip(estimate(plain).stages, estimate(wreg).stages, strict=True):
+        (st,) = [s for s in wreg.stages if s.hw.name == w.name]
+        bits = stage_features(st)["scatter_bits"]
+        assert bits > 0 and (w.BRAM_18K, w.DSP) == (p.BRAM_18K, p.DSP)
+        assert abs(w.LUT - p.LUT - WRITE_REGISTER_COEF["LUT"] * bits) <= 1
+        assert abs(w.FF - p.FF - WRITE_REGISTER_COEF["FF"] * bits) <= 1
 
 
 def test_fit_is_a_lanes_policy_resolved_against_a_board():

@@ -52,3 +52,22 @@ def test_each_scatter_pass_takes_one_cycle_more():
     # image: 4 cycles more there
     assert ((wreg.stage_cycles[:, 1] - base.stage_cycles[:, 1]) == 4).all()
     assert (wreg.alone > base.alone).all() and (wreg.alone - base.alone <= 5).all()
+
+
+def test_a_fitted_core_is_costed_and_timed_with_its_registered_write():
+    """``--lanes fit`` with ``--registered-write``: the search estimates the core it builds (the
+    registered write's LUTs and cycles counted), not the plain one."""
+    from fpgasnn.backends.rtl.context import build_context
+    from fpgasnn.backends.rtl.estimate import estimate as resources
+    from fpgasnn.flow import lower_for_board
+
+    net = tiny()
+    (plain, pf), (wreg, wf) = (
+        lower_for_board(net, "fit90", "pynq-z2", taps=1, write_register=w) for w in (False, True)
+    )
+    assert wreg.write_register and not plain.write_register
+    assert wf.estimate == resources(build_context(wreg))
+    # the tiny net takes its fastest setting either way: the registered write's cost comes on top
+    assert (wreg.lanes, wreg.taps) == (plain.lanes, plain.taps)
+    assert wf.estimate.LUT > pf.estimate.LUT and wf.estimate.FF > pf.estimate.FF
+    assert wf.latency_cycles > pf.latency_cycles

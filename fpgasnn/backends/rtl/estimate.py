@@ -16,7 +16,8 @@ follows for them (measured on single memories: ``python bench/estimate.py --memo
 The logic LUTs and flip-flops are a linear model of the datapath widths of each stage (scatter adders,
 weight reads, update neurons) fitted to Yosys runs of calibration cores (:data:`LUT_COEF`,
 :data:`FF_COEF`; ``python bench/estimate.py --fit`` refits them and prints the error on every core,
-the demo SNN included). DSP: one per lane and parallel tap of the first layer (its pixel x weight
+the demo SNN included); the ECP5 build's registered write adds :data:`WRITE_REGISTER_COEF` per
+scatter bit. DSP: one per lane and parallel tap of the first layer (its pixel x weight
 products); no other layer multiplies.
 """
 
@@ -170,6 +171,12 @@ FF_COEF = {
     "rom_luts": 0.0,
 }
 """Flip-flops per unit of each feature (fitted: see the module docstring)."""
+WRITE_REGISTER_COEF = {"LUT": 1.187, "FF": 1.092}
+"""LUTs and flip-flops per scatter bit that the registered write of the ECP5 build adds
+(``HwConfig.write_register``: every lane adder's sum register and its forwarding over three ops):
+fitted on twin cores built both ways (``python bench/estimate.py --only mid --fit``: mid at 4 lanes,
+one tap, +330 LUT / +327 FF on 276 scatter bits; at 8 lanes, all taps, +3,390 / +3,115 on 2,856;
+the reference MNIST net at 8 lanes, one tap, one-off: +706 / +647 on 584)."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +223,9 @@ def stage_estimate(st: StageCtx) -> StageEstimate:
     lut = sum(LUT_COEF[k] * feats[k] for k in FEATURES)
     ff = sum(FF_COEF[k] * feats[k] for k in FEATURES)
     p = st.params
+    if int(p["WREG"]):
+        lut += WRITE_REGISTER_COEF["LUT"] * feats["scatter_bits"]
+        ff += WRITE_REGISTER_COEF["FF"] * feats["scatter_bits"]
     dsp = int(p["LANES"]) * int(p["BANKS"]) if int(p["IS_FIRST"]) else 0
     return StageEstimate(st.hw.name, round(lut), round(ff), bram, dsp)
 
@@ -243,6 +253,7 @@ __all__ = [
     "Estimate",
     "Memory",
     "StageEstimate",
+    "WRITE_REGISTER_COEF",
     "estimate",
     "stage_estimate",
     "live_bits",

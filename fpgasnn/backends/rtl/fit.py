@@ -236,14 +236,17 @@ def fit(
     taps: str | int | Mapping[str, str | int] = "auto",
     images: np.ndarray | None = None,
     board: str = "the board",
+    write_register: bool = False,
 ) -> FitResult:
     """The fastest lanes and taps of ``net`` whose estimate fits ``pct`` % of ``resources`` (a board's
     ``resources``); ``taps``: "auto" lets the search choose per convolution, anything else (1, "all",
     a per-layer mapping) fixes them; ``images``: the calibration images whose golden spikes the
-    cycle model counts on (default: 16 seeded random images, as for automatic lanes)."""
+    cycle model counts on (default: 16 seeded random images, as for automatic lanes);
+    ``write_register``: the core of the ECP5 build (:attr:`HwConfig.write_register`), its cost and
+    its cycles."""
     limits = _limits(resources, pct)
     fixed = _fixed_taps(net, taps)
-    hw = lower(net, HwConfig.make(1, taps=1))
+    hw = lower(net, HwConfig.make(1, taps=1, write_register=write_register))
     x = random_images(net, 16, 0) if images is None else np.asarray(images)
     c = _Costs(hw, x)
     options = [_settings(st, fixed[st.name]) for st in hw.stages]
